@@ -1,0 +1,83 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { App, type CustomRoute, type LogLevel } from '@slack/bolt';
+import type { Deps } from './deps.js';
+import { registerHandlers } from './handlers/index.js';
+import { toSlackLogger } from './logger.js';
+import { isRedisReady } from './store/redis.js';
+
+export interface SlackApp {
+  app: App;
+  /** Starts listening; resolves with the bound port (0 picks a free one). */
+  start(port: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** `/healthz`: the process is up. `/readyz`: it can reach Redis, so it can do useful work. */
+export function healthRoutes(deps: Pick<Deps, 'redis'>): CustomRoute[] {
+  return [
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: (_req: IncomingMessage, res: ServerResponse) => json(res, 200, { ok: true }),
+    },
+    {
+      path: '/readyz',
+      method: ['GET'],
+      handler: async (_req: IncomingMessage, res: ServerResponse) => {
+        const redis = await isRedisReady(deps.redis);
+        json(res, redis ? 200 : 503, { ok: redis, redis: redis ? 'ok' : 'unreachable' });
+      },
+    },
+  ];
+}
+
+/**
+ * Builds the Bolt app: HTTP receiver (`POST /slack/events`) by default, Socket Mode when an
+ * app-level token is configured. It never calls Slack at boot: the bot identity comes from
+ * configuration, and token verification is off.
+ */
+export function createSlackApp(deps: Deps, extraRoutes: CustomRoute[] = []): SlackApp {
+  const { config } = deps;
+  const socketMode = Boolean(config.slack.appToken);
+  const slackLogger = toSlackLogger(deps.logger, config.logLevel);
+  const app = new App({
+    token: config.slack.botToken,
+    signingSecret: socketMode ? undefined : config.slack.signingSecret,
+    appToken: config.slack.appToken,
+    socketMode,
+    botId: config.slack.botUserId ? 'B_AMIBOT' : undefined,
+    botUserId: config.slack.botUserId,
+    tokenVerificationEnabled: false,
+    customRoutes: [...healthRoutes(deps), ...extraRoutes],
+    logger: slackLogger,
+    logLevel: config.logLevel as LogLevel,
+    clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
+    ...(socketMode ? { installerOptions: { port: config.port } } : {}),
+  });
+  registerHandlers(app, deps);
+  app.error(async (err) => {
+    deps.logger.error('unhandled error in a Slack listener', { error: err });
+  });
+
+  let server: Server | undefined;
+  return {
+    app,
+    async start(port: number) {
+      if (socketMode) {
+        await app.start(port);
+        return port;
+      }
+      server = (await app.start(port)) as Server;
+      const addr = server.address();
+      return typeof addr === 'object' && addr ? addr.port : port;
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AccountConfig, Config } from '../config.js';
+import { mapAwsError } from './errors.js';
+
+/**
+ * One SDK client per (account, region, service), built on first use and cached. Accounts with a
+ * role ARN get credentials from STS AssumeRole, cached until shortly before they expire; the
+ * others use the SDK's default credential chain. Endpoint resolution is the SDK's own
+ * (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_EC2`, …) unless `aws.endpoint` is configured.
+ */
+export interface AwsClientOptions {
+  endpoint?: string;
+  maxAttempts: number;
+  retryMode: 'standard' | 'adaptive';
+  /** Base credentials (tests, sandbox). Unset: the SDK's default provider chain. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Renew assumed-role credentials this long before they expire. */
+  refreshMarginMs?: number;
+  clock?: () => Date;
+}
+
+const STS_SESSION_NAME = 'amibot';
+
+export class AwsClients {
+  private readonly ec2Clients = new Map<string, EC2Client>();
+  private readonly kmsClients = new Map<string, KMSClient>();
+  private readonly sfnClients = new Map<string, SFNClient>();
+  private readonly stsClients = new Map<string, STSClient>();
+  private readonly assumed = new Map<
+    string,
+    { creds: AwsCredentialIdentity; inflight?: Promise<AwsCredentialIdentity> }
+  >();
+  private readonly accountIds = new Map<string, string>();
+
+  constructor(private readonly opts: AwsClientOptions) {}
+
+  static fromConfig(config: Pick<Config, 'aws'>, extra: Partial<AwsClientOptions> = {}): AwsClients {
+    return new AwsClients({
+      endpoint: config.aws.endpoint,
+      maxAttempts: config.aws.maxAttempts,
+      retryMode: config.aws.retryMode,
+      ...extra,
+    });
+  }
+
+  ec2(account: AccountConfig, region: string): EC2Client {
+    return this.cached(this.ec2Clients, account, region, (cfg) => new EC2Client(cfg));
+  }
+
+  kms(account: AccountConfig, region: string): KMSClient {
+    return this.cached(this.kmsClients, account, region, (cfg) => new KMSClient(cfg));
+  }
+
+  sfn(account: AccountConfig, region: string): SFNClient {
+    return this.cached(this.sfnClients, account, region, (cfg) => new SFNClient(cfg));
+  }
+
+  /** The 12-digit id of an account: from config, else asked of STS once. */
+  async accountId(account: AccountConfig, region: string): Promise<string> {
+    if (account.accountId) return account.accountId;
+    const known = this.accountIds.get(account.alias);
+    if (known) return known;
+    const sts = this.cached(this.stsClients, account, region, (cfg) => new STSClient(cfg));
+    try {
+      const out = await sts.send(new GetCallerIdentityCommand({}));
+      if (!out.Account) throw new Error('GetCallerIdentity returned no account');
+      this.accountIds.set(account.alias, out.Account);
+      return out.Account;
+    } catch (err) {
+      throw mapAwsError(err, { action: 'sts:GetCallerIdentity', region });
+    }
+  }
+
+  destroy(): void {
+    for (const map of [this.ec2Clients, this.kmsClients, this.sfnClients, this.stsClients] as Map<
+      string,
+      { destroy(): void }
+    >[]) {
+      for (const c of map.values()) c.destroy();
+      map.clear();
+    }
+  }
+
+  private baseConfig(region: string) {
+    return {
+      region,
+      maxAttempts: this.opts.maxAttempts,
+      retryMode: this.opts.retryMode,
+      ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
+      ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
+    };
+  }
+
+  private cached<C>(
+    cache: Map<string, C>,
+    account: AccountConfig,
+    region: string,
+    make: (cfg: ReturnType<AwsClients['baseConfig']>) => C,
+  ): C {
+    const key = `${account.alias}|${region}`;
+    let client = cache.get(key);
+    if (!client) {
+      const cfg = this.baseConfig(region);
+      if (account.roleArn) cfg.credentials = this.assumeRoleProvider(account, region);
+      client = make(cfg);
+      cache.set(key, client);
+    }
+    return client;
+  }
+
+  /** STS client used to assume roles: always the base credentials, never an assumed role. */
+  private baseSts(region: string): STSClient {
+    const key = `__base__|${region}`;
+    let sts = this.stsClients.get(key);
+    if (!sts) {
+      sts = new STSClient(this.baseConfig(region));
+      this.stsClients.set(key, sts);
+    }
+    return sts;
+  }
+
+  private assumeRoleProvider(account: AccountConfig, region: string): AwsCredentialIdentityProvider {
+    const roleArn = account.roleArn as string;
+    const margin = this.opts.refreshMarginMs ?? 5 * 60_000;
+    const now = () => (this.opts.clock ? this.opts.clock() : new Date()).getTime();
+    return async () => {
+      const entry = this.assumed.get(roleArn);
+      if (entry?.creds.expiration && entry.creds.expiration.getTime() - margin > now()) return entry.creds;
+      if (entry?.inflight) return entry.inflight;
+      const inflight = (async () => {
+        try {
+          const out = await this.baseSts(region).send(
+            new AssumeRoleCommand({
+              RoleArn: roleArn,
+              RoleSessionName: STS_SESSION_NAME,
+              ExternalId: account.externalId,
+              DurationSeconds: 3600,
+            }),
+          );
+          const c = out.Credentials;
+          if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('AssumeRole returned no credentials');
+          const creds: AwsCredentialIdentity = {
+            accessKeyId: c.AccessKeyId,
+            secretAccessKey: c.SecretAccessKey,
+            sessionToken: c.SessionToken,
+            expiration: c.Expiration,
+          };
+          this.assumed.set(roleArn, { creds });
+          return creds;
+        } catch (err) {
+          this.assumed.delete(roleArn);
+          throw mapAwsError(err, { action: 'sts:AssumeRole', region, account: account.alias });
+        }
+      })();
+      this.assumed.set(roleArn, {
+        creds: entry?.creds ?? { accessKeyId: '', secretAccessKey: '' },
+        inflight,
+      });
+      return inflight;
+    };
+  }
+}

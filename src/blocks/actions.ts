@@ -1,0 +1,56 @@
+/**
+ * Action ids and button values: the contract between the renderers and the action handlers.
+ *
+ * Slack wants `action_id`s unique within a message, so a message with several buttons of the
+ * same kind numbers them: `ami_show:0`, `ami_show:1`, … . A single button may use the bare id.
+ * Handlers should match with {@link actionIdPattern} (`app.action({ action_id: actionIdPattern(ACTION_IDS.amiShow) })`)
+ * and read the button's `value`, which carries ids only.
+ */
+
+export const ACTION_IDS = {
+  /** Value: an AMI ref, `<region>/<imageId>` or `<account>/<region>/<imageId>` (see {@link encodeAmiRef}). */
+  amiShow: 'ami_show',
+} as const;
+
+export type ActionIdBase = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
+
+/** `ami_show` → `ami_show:3`. */
+export function numberedActionId(base: string, index: number): string {
+  return `${base}:${index}`;
+}
+
+/** Matches `base` and its numbered forms (`ami_show`, `ami_show:0`, `ami_show:12`). */
+export function actionIdPattern(base: string): RegExp {
+  return new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?::\\d+)?$`);
+}
+
+/** `ami_show:3` → `ami_show`. */
+export function baseActionId(actionId: string): string {
+  return actionId.replace(/:\d+$/, '');
+}
+
+export interface AmiRef {
+  account?: string;
+  region: string;
+  imageId: string;
+}
+
+const PART = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * `{ account: 'prod', region: 'us-east-1', imageId: 'ami-0abc' }` → `prod/us-east-1/ami-0abc`;
+ * without an account (or with one that is not a plain id/alias) → `us-east-1/ami-0abc`.
+ */
+export function encodeAmiRef(ref: AmiRef): string {
+  const base = `${ref.region}/${ref.imageId}`;
+  return ref.account && PART.test(ref.account) && ref.account.length <= 128 ? `${ref.account}/${base}` : base;
+}
+
+/** Inverse of {@link encodeAmiRef}; undefined when `value` is not an AMI ref. */
+export function decodeAmiRef(value: string): AmiRef | undefined {
+  const parts = value.split('/');
+  if (parts.length < 2 || parts.length > 3 || !parts.every((p) => PART.test(p))) return undefined;
+  const [a, b, c] = parts as [string, string, string | undefined];
+  const ref: AmiRef = c === undefined ? { region: a, imageId: b } : { account: a, region: b, imageId: c };
+  return /^ami-[0-9a-f]+$/.test(ref.imageId) ? ref : undefined;
+}

@@ -1,0 +1,239 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * All configuration in one zod schema, parsed once at boot from environment variables plus an
+ * optional YAML/JSON file (`AMIBOT_CONFIG`). The result is handed down explicitly; nothing
+ * imports a global config.
+ */
+
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+const region = z.string().regex(REGION, 'must be an AWS region such as us-east-1');
+
+export const accountSchema = z.object({
+  alias: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, 'must be letters, digits, "-" or "_" (it is typed in Slack)'),
+  accountId: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id').optional(),
+  roleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
+    .optional(),
+  externalId: z.string().min(2).max(1224).optional(),
+  regions: z.array(region).default([]),
+  default: z.boolean().default(false),
+});
+
+const fileSchema = z
+  .object({
+    defaultRegion: region.optional(),
+    accounts: z.array(accountSchema).optional(),
+    trustedOwners: z.array(z.string().min(1)).optional(),
+    cacheTtlSeconds: z.number().int().min(0).max(86_400).optional(),
+    snapshotPricePerGbMonth: z.number().min(0).max(10).optional(),
+    expiryTagKey: z.string().min(1).max(128).optional(),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+  })
+  .strict();
+
+export const DEFAULT_TRUSTED_OWNERS = [
+  '099720109477', // Canonical (Ubuntu)
+  '136693071363', // Debian
+  '309956199498', // Red Hat
+  'amazon', // Amazon Linux, Windows Server
+  'self',
+];
+
+const logLevel = z.enum(['debug', 'info', 'warn', 'error']);
+
+export const configSchema = z
+  .object({
+    role: z.enum(['web', 'worker', 'all']),
+    port: z.number().int().min(0).max(65_535),
+    slack: z.object({
+      botToken: z.string().regex(/^xox[bp]-/, 'must be a Slack bot token (xoxb-…)'),
+      signingSecret: z.string().min(8, 'must be the app’s signing secret').optional(),
+      appToken: z
+        .string()
+        .regex(/^xapp-/, 'must be an app-level token (xapp-…)')
+        .optional(),
+      apiUrl: z.url().optional(),
+      botUserId: z.string().optional(),
+    }),
+    redis: z.object({
+      url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+      keyPrefix: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, "-" or "_" only'),
+    }),
+    aws: z.object({
+      /** Explicit endpoint for every AWS client (emulators, tests). Unset: the SDK's own rules. */
+      endpoint: z.url().optional(),
+      maxAttempts: z.number().int().min(1).max(20),
+      retryMode: z.enum(['standard', 'adaptive']),
+    }),
+    defaultRegion: region,
+    accounts: z.array(accountSchema).min(1),
+    trustedOwners: z.array(z.string().min(1)).min(1),
+    cacheTtlSeconds: z.number().int().min(0).max(86_400),
+    snapshotPricePerGbMonth: z.number().min(0).max(10),
+    expiryTagKey: z.string().min(1).max(128),
+    logLevel,
+  })
+  .superRefine((cfg, ctx) => {
+    const aliases = new Set<string>();
+    for (const [i, a] of cfg.accounts.entries()) {
+      if (aliases.has(a.alias)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accounts', i, 'alias'],
+          message: `duplicate alias "${a.alias}"`,
+        });
+      }
+      aliases.add(a.alias);
+    }
+    if (cfg.accounts.filter((a) => a.default).length > 1) {
+      ctx.addIssue({ code: 'custom', path: ['accounts'], message: 'only one account may be the default' });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type AccountConfig = z.infer<typeof accountSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `amibot cannot start: the configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Environment variable behind each config path, so errors name what the operator actually set. */
+const ENV_NAMES: Record<string, string> = {
+  role: 'AMIBOT_ROLE',
+  port: 'PORT',
+  'slack.botToken': 'SLACK_BOT_TOKEN',
+  'slack.signingSecret': 'SLACK_SIGNING_SECRET',
+  'slack.appToken': 'SLACK_APP_TOKEN',
+  'slack.apiUrl': 'SLACK_API_URL',
+  'slack.botUserId': 'SLACK_BOT_USER_ID',
+  'redis.url': 'REDIS_URL',
+  'redis.keyPrefix': 'AMIBOT_REDIS_PREFIX',
+  'aws.endpoint': 'AMIBOT_AWS_ENDPOINT',
+  'aws.maxAttempts': 'AWS_MAX_ATTEMPTS',
+  'aws.retryMode': 'AWS_RETRY_MODE',
+  defaultRegion: 'AMIBOT_DEFAULT_REGION',
+  cacheTtlSeconds: 'AMIBOT_CACHE_TTL_SECONDS',
+  snapshotPricePerGbMonth: 'AMIBOT_SNAPSHOT_PRICE',
+  expiryTagKey: 'AMIBOT_EXPIRY_TAG',
+  logLevel: 'LOG_LEVEL',
+};
+
+function num(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : Number.NaN;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function formatIssue(issue: z.core.$ZodIssue, source: 'env' | 'file'): string {
+  const path = issue.path.map(String).join('.');
+  const env = ENV_NAMES[path];
+  const where =
+    source === 'file' ? `config file: ${path || '(root)'}` : env ? `${env} (${path})` : path || '(root)';
+  return `${where}: ${issue.message}`;
+}
+
+export interface LoadConfigOptions {
+  env?: Env;
+  readFile?: (path: string) => string;
+}
+
+/** Parses the whole configuration, collecting every problem before failing with one readable error. */
+export function loadConfig({
+  env = process.env,
+  readFile = (p) => readFileSync(p, 'utf8'),
+}: LoadConfigOptions = {}): Config {
+  const problems: string[] = [];
+  let file: z.infer<typeof fileSchema> = {};
+  const configPath = nonEmpty(env.AMIBOT_CONFIG);
+  if (configPath) {
+    let raw: unknown;
+    try {
+      const text = readFile(configPath);
+      raw = configPath.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    } catch (err) {
+      problems.push(`AMIBOT_CONFIG (${configPath}): cannot read or parse it: ${(err as Error).message}`);
+    }
+    if (raw !== undefined) {
+      const parsed = fileSchema.safeParse(raw ?? {});
+      if (parsed.success) file = parsed.data;
+      else problems.push(...parsed.error.issues.map((i) => formatIssue(i, 'file')));
+    }
+  }
+
+  const defaultRegion =
+    nonEmpty(env.AMIBOT_DEFAULT_REGION) ?? file.defaultRegion ?? nonEmpty(env.AWS_REGION) ?? 'us-east-1';
+  const accounts = file.accounts ?? [
+    {
+      alias: nonEmpty(env.AMIBOT_ACCOUNT_ALIAS) ?? 'default',
+      accountId: nonEmpty(env.AMIBOT_ACCOUNT_ID),
+      roleArn: nonEmpty(env.AMIBOT_ROLE_ARN),
+      regions: [],
+      default: true,
+    },
+  ];
+
+  const candidate = {
+    role: nonEmpty(env.AMIBOT_ROLE) ?? 'all',
+    port: num(env.PORT) ?? 3000,
+    slack: {
+      botToken: nonEmpty(env.SLACK_BOT_TOKEN) ?? '',
+      signingSecret: nonEmpty(env.SLACK_SIGNING_SECRET),
+      appToken: nonEmpty(env.SLACK_APP_TOKEN),
+      apiUrl: nonEmpty(env.SLACK_API_URL),
+      botUserId: nonEmpty(env.SLACK_BOT_USER_ID),
+    },
+    redis: {
+      url: nonEmpty(env.REDIS_URL) ?? 'redis://127.0.0.1:6379',
+      keyPrefix: nonEmpty(env.AMIBOT_REDIS_PREFIX) ?? 'amibot',
+    },
+    aws: {
+      endpoint: nonEmpty(env.AMIBOT_AWS_ENDPOINT),
+      maxAttempts: num(env.AWS_MAX_ATTEMPTS) ?? 3,
+      retryMode: nonEmpty(env.AWS_RETRY_MODE) ?? 'standard',
+    },
+    defaultRegion,
+    accounts,
+    trustedOwners: file.trustedOwners ?? DEFAULT_TRUSTED_OWNERS,
+    cacheTtlSeconds: num(env.AMIBOT_CACHE_TTL_SECONDS) ?? file.cacheTtlSeconds ?? 300,
+    snapshotPricePerGbMonth: num(env.AMIBOT_SNAPSHOT_PRICE) ?? file.snapshotPricePerGbMonth ?? 0.05,
+    expiryTagKey: nonEmpty(env.AMIBOT_EXPIRY_TAG) ?? file.expiryTagKey ?? 'ExpirationDate',
+    logLevel: nonEmpty(env.LOG_LEVEL) ?? file.logLevel ?? 'info',
+  };
+
+  const parsed = configSchema.safeParse(candidate);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => formatIssue(i, 'env')));
+  // Checked outside the schema so it is reported even when other keys are wrong too.
+  if (candidate.role !== 'worker' && !candidate.slack.appToken && !candidate.slack.signingSecret) {
+    problems.push('SLACK_SIGNING_SECRET: required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return parsed.data;
+}
+
+/** The account a command means: an alias, a 12-digit id of a configured account, or the default. */
+export function resolveAccount(
+  config: Pick<Config, 'accounts'>,
+  aliasOrId?: string,
+): AccountConfig | undefined {
+  if (!aliasOrId) return config.accounts.find((a) => a.default) ?? config.accounts[0];
+  return config.accounts.find((a) => a.alias === aliasOrId || a.accountId === aliasOrId);
+}

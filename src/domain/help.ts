@@ -1,0 +1,252 @@
+/**
+ * Help text for `/ami help` and `/ami help <subcommand>`. Pure data; `blocks/` renders it.
+ */
+import { SUBCOMMANDS, type Subcommand, USAGE } from './grammar.js';
+
+export interface HelpTopic {
+  name: Subcommand;
+  summary: string;
+  usage: string;
+}
+
+export interface HelpEntry extends HelpTopic {
+  details: string[];
+  examples: string[];
+}
+
+/** Subcommands that create a request a colleague must approve before anything changes. */
+export const APPROVAL_SUBCOMMANDS: readonly Subcommand[] = [
+  'copy',
+  'encrypt',
+  'share',
+  'unshare',
+  'deprecate',
+  'undeprecate',
+  'disable',
+  'enable',
+  'expire',
+  'deregister',
+];
+
+export function needsApproval(name: Subcommand): boolean {
+  return APPROVAL_SUBCOMMANDS.includes(name);
+}
+
+const APPROVAL =
+  'This is a request: nothing changes until a colleague approves it (you cannot approve your own). Progress is posted in the request thread.';
+const READ_ONLY = 'Read-only: runs straight away, no approval needed.';
+const WHERE =
+  '`--region` and `--account` default to the configured default region and account; `--account` takes an alias from config or a 12-digit account id.';
+const OWNED = 'The image must belong to the account (`--account`).';
+
+const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples: string[] }> = {
+  help: {
+    summary: 'List the commands, or explain one in detail.',
+    details: [
+      'With no topic, lists every subcommand with a one-line summary.',
+      '`/ami help <subcommand>` (or `/ami <subcommand> --help`) shows what it does, its flags and examples.',
+    ],
+    examples: ['/ami help', '/ami help copy'],
+  },
+  find: {
+    summary:
+      'Find the newest trustworthy base images: Ubuntu, Debian, Amazon Linux, RHEL, Windows, or your own.',
+    details: [
+      READ_ONLY,
+      'Understands OS families and versions: `ubuntu 24.04` / `noble`, `debian 12` / `bookworm`, `al2023`, `amazon linux 2`, `rhel 9`, `windows 2022 core`, and searches the publisher’s official account (Canonical, Debian, Red Hat, Amazon).',
+      'Architecture words (`arm64`, `graviton`, `x86_64`, `amd64`) are understood; `--arch` wins over a word.',
+      'Other words are matched against image names, case-insensitively, in your trusted accounts (or `--owner`).',
+      '`--owner` takes amazon, canonical, debian, redhat, microsoft (Windows images are published by Amazon), self, aws-marketplace or a 12-digit account id.',
+      '`--limit` (1–20, default 5) caps the results; deprecated images are hidden unless `--include-deprecated`.',
+    ],
+    examples: [
+      '/ami find ubuntu 24.04 arm64',
+      '/ami find al2023 --region eu-west-1',
+      '/ami find web-base --owner self --limit 10',
+    ],
+  },
+  show: {
+    summary: 'Show an image: state, age, size, snapshots, encryption, sharing, tags and expiry.',
+    details: [READ_ONLY, WHERE],
+    examples: [
+      '/ami show ami-0abc1234def567890',
+      '/ami show ami-0abc1234def567890 --region eu-central-1 --account prod',
+    ],
+  },
+  list: {
+    summary: 'List the images an account owns in a region, oldest or filtered by tag.',
+    details: [
+      READ_ONLY,
+      '`--older-than 90d` keeps only images created more than that long ago (units: h, d, w, mo, y).',
+      '`--tag key=value` filters by tag; repeat it to require several tags.',
+      '`--limit` (1–100, default 25) caps how many are shown.',
+      WHERE,
+    ],
+    examples: [
+      '/ami list',
+      '/ami list --older-than 90d --account prod',
+      '/ami list --tag team=web --tag env=staging --region us-west-2',
+    ],
+  },
+  copy: {
+    summary: 'Copy an image to other regions, optionally encrypting the copy with a KMS key.',
+    details: [
+      APPROVAL,
+      '`--to` names up to 10 destination regions (comma-separated); `--region` is the source region.',
+      'Works for any image the account can launch, public ones included: copying Canonical’s latest Ubuntu into your own account is a common first step.',
+      '`--encrypt` encrypts the copy with the default EBS key; `--kms-key` (key id, ARN or `alias/name`) picks the key and implies `--encrypt`.',
+      '`--name` names the copy (default: the source name). Launch permissions do not copy unless `--with-permissions`.',
+    ],
+    examples: [
+      '/ami copy ami-0abc1234def567890 --to eu-west-1,us-west-2',
+      '/ami copy ami-0abc1234def567890 --to eu-central-1 --kms-key alias/ami-copies --name "web base 2025-01"',
+    ],
+  },
+  encrypt: {
+    summary: 'Make an encrypted copy of an image in the same region.',
+    details: [
+      APPROVAL,
+      '`--kms-key` picks the key (key id, ARN or `alias/name`); without it the account’s default EBS key is used.',
+      '`--replace` deregisters the unencrypted original once the encrypted copy is available.',
+      WHERE,
+    ],
+    examples: [
+      '/ami encrypt ami-0abc1234def567890',
+      '/ami encrypt ami-0abc1234def567890 --kms-key alias/ami-copies --replace',
+    ],
+  },
+  scan: {
+    summary: 'Check an image for problems: public sharing, unencrypted snapshots, age, IMDSv2, missing tags.',
+    details: [
+      'No approval needed; the scan runs as a background job and reports back here.',
+      '`--deep` also launches the image in an isolated scanner (when configured) and reports its findings; that takes a few minutes.',
+      WHERE,
+    ],
+    examples: ['/ami scan ami-0abc1234def567890', '/ami scan ami-0abc1234def567890 --deep --account prod'],
+  },
+  share: {
+    summary: 'Let other accounts, an organization or an OU launch an image.',
+    details: [
+      APPROVAL,
+      OWNED,
+      '`--with` takes 12-digit account ids, organization ARNs, OU ARNs, or `all` to make the image public (usually forbidden by policy).',
+      'Snapshots stay private; launching needs only the launch permission.',
+    ],
+    examples: [
+      '/ami share ami-0abc1234def567890 --with 123456789012,210987654321',
+      '/ami share ami-0abc1234def567890 --with arn:aws:organizations::123456789012:organization/o-a1b2c3d4e5',
+    ],
+  },
+  unshare: {
+    summary: 'Take away launch permissions from accounts, organizations, OUs, or everyone.',
+    details: [
+      APPROVAL,
+      OWNED,
+      '`--with` names whom to remove (`all` removes public access); `--all` removes every launch permission.',
+    ],
+    examples: [
+      '/ami unshare ami-0abc1234def567890 --with 123456789012',
+      '/ami unshare ami-0abc1234def567890 --all',
+    ],
+  },
+  deprecate: {
+    summary: 'Mark an image deprecated at a date, so it stops showing up in searches.',
+    details: [
+      APPROVAL,
+      OWNED,
+      '`--at 2025-06-30` (a date, midnight UTC, or an ISO timestamp) or `--in 30d` (from when it is approved).',
+      'Deprecated images can still be launched by id; `undeprecate` reverses it.',
+    ],
+    examples: [
+      '/ami deprecate ami-0abc1234def567890 --in 30d',
+      '/ami deprecate ami-0abc1234def567890 --at 2025-06-30',
+    ],
+  },
+  undeprecate: {
+    summary: 'Remove an image’s deprecation date.',
+    details: [APPROVAL, OWNED, WHERE],
+    examples: ['/ami undeprecate ami-0abc1234def567890'],
+  },
+  disable: {
+    summary: 'Disable an image: nobody can launch it, but it is kept and can be enabled again.',
+    details: [APPROVAL, OWNED, 'A safe step before `deregister`: it also removes any sharing.'],
+    examples: [
+      '/ami disable ami-0abc1234def567890',
+      '/ami disable ami-0abc1234def567890 --account prod --region eu-west-1',
+    ],
+  },
+  enable: {
+    summary: 'Re-enable a disabled image.',
+    details: [APPROVAL, OWNED, 'Sharing removed by `disable` is not restored.'],
+    examples: ['/ami enable ami-0abc1234def567890'],
+  },
+  expire: {
+    summary: 'Set when an image expires: reminders are posted 7 days and 1 day before, and on the day.',
+    details: [
+      APPROVAL,
+      OWNED,
+      'Sets the expiry tag: `--at 2025-06-30` (a date or ISO timestamp) or `--in 90d` (from when it is approved).',
+      'Reminders come with Extend and Deregister buttons; nothing is deleted automatically.',
+    ],
+    examples: [
+      '/ami expire ami-0abc1234def567890 --in 90d',
+      '/ami expire ami-0abc1234def567890 --at 2025-12-31',
+    ],
+  },
+  deregister: {
+    summary: 'Deregister an image and delete its snapshots (or keep them).',
+    details: [
+      APPROVAL,
+      OWNED,
+      'Its EBS snapshots are deleted too, unless `--keep-snapshots`.',
+      '`--force` overrides the safety checks that would otherwise stop it (for example, the image is still shared).',
+    ],
+    examples: [
+      '/ami deregister ami-0abc1234def567890',
+      '/ami deregister ami-0abc1234def567890 --keep-snapshots',
+    ],
+  },
+  requests: {
+    summary: 'List requests waiting for approval: yours, or everyone’s with `--all`.',
+    details: [READ_ONLY, 'Each request links to its approval message.'],
+    examples: ['/ami requests', '/ami requests --all'],
+  },
+  jobs: {
+    summary: 'Show running and recently finished jobs (copies, encryptions, scans…) with their progress.',
+    details: [READ_ONLY],
+    examples: ['/ami jobs'],
+  },
+  cancel: {
+    summary: 'Cancel a request that is still pending, queued or running.',
+    details: [
+      'No approval needed: you can cancel your own requests; approvers can cancel any.',
+      'Work already done in AWS (a finished copy) is not undone.',
+    ],
+    examples: ['/ami cancel req-k3j9x0a2b1'],
+  },
+  audit: {
+    summary: 'Show the audit trail: who requested, approved and ran what, and when.',
+    details: [READ_ONLY, 'Give an image id or a request id to narrow it; `--limit` (1–50, default 20).'],
+    examples: ['/ami audit', '/ami audit ami-0abc1234def567890', '/ami audit req-k3j9x0a2b1 --limit 50'],
+  },
+  expiring: {
+    summary: 'List images that expire soon (expiry tag or deprecation time).',
+    details: [READ_ONLY, '`--within` sets the window (default 30d).', WHERE],
+    examples: ['/ami expiring', '/ami expiring --within 7d --account prod'],
+  },
+};
+
+export function helpTopics(): HelpTopic[] {
+  return SUBCOMMANDS.map((name) => ({ name, summary: ENTRIES[name].summary, usage: USAGE[name] }));
+}
+
+export function helpFor(topic: Subcommand): HelpEntry {
+  const e = ENTRIES[topic];
+  return {
+    name: topic,
+    summary: e.summary,
+    usage: USAGE[topic],
+    details: [...e.details],
+    examples: [...e.examples],
+  };
+}

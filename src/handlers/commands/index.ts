@@ -1,0 +1,38 @@
+import { renderError } from '../../blocks/error.js';
+import type { Command } from '../../domain/grammar.js';
+import { USAGE } from '../../domain/grammar.js';
+import { AppError } from '../../errors.js';
+import { findCommand } from './find.js';
+import { helpCommand } from './help.js';
+import { listCommand } from './list.js';
+import { showCommand } from './show.js';
+import type { CommandContext, CommandReply } from './types.js';
+
+/** Routes a parsed command to its handler. Every subcommand the grammar knows has an entry. */
+export async function runCommand(cmd: Command, ctx: CommandContext): Promise<CommandReply> {
+  switch (cmd.name) {
+    case 'help':
+      return helpCommand(cmd);
+    case 'find':
+      return findCommand(cmd, ctx);
+    case 'show':
+      return showCommand(cmd, ctx);
+    case 'list':
+      return listCommand(cmd, ctx);
+    default:
+      throw new AppError(
+        'bad_input',
+        `\`/ami ${cmd.name}\` is not available in this version of amibot yet. Type \`/ami help\` for what it can do today.`,
+      );
+  }
+}
+
+export function errorReply(err: AppError, subcommand?: Command['name']): CommandReply {
+  return {
+    message: renderError({
+      message: err.userMessage,
+      usage: err.code === 'bad_input' && subcommand ? USAGE[subcommand] : undefined,
+      retry: err.retry,
+    }),
+  };
+}

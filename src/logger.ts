@@ -1,0 +1,92 @@
+import type { LogLevel, Logger as SlackLogger } from '@slack/bolt';
+
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** Values that must never reach a log line: Slack tokens, AWS keys, signatures and secrets. */
+const SECRET_PATTERNS: Array<[RegExp, string]> = [
+  [/xox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[redacted]'],
+  [/xapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]'],
+  [/\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, '$1[redacted]'],
+  [/v0=[a-f0-9]{64}/g, 'v0=[redacted]'],
+];
+const SECRET_KEYS = /token|secret|password|signature|authorization|credentials|sessiontoken|secretaccesskey/i;
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') {
+    let out = value;
+    for (const [re, rep] of SECRET_PATTERNS) out = out.replace(re, rep);
+    return out;
+  }
+  if (value instanceof Error) {
+    return { name: value.name, message: redact(value.message), code: (value as { code?: unknown }).code };
+  }
+  if (depth > 5 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SECRET_KEYS.test(k) && v !== undefined && v !== null ? '[redacted]' : redact(v, depth + 1);
+  }
+  return out;
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export type LogSink = (line: string) => void;
+
+/** Structured JSON-lines logger with redaction; one line per event. */
+export function createLogger(
+  level: Level = 'info',
+  sink: LogSink = (line) => process.stdout.write(`${line}\n`),
+  base: Record<string, unknown> = {},
+): Logger {
+  const write = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
+    if (ORDER[lvl] < ORDER[level]) return;
+    const entry = {
+      time: new Date().toISOString(),
+      level: lvl,
+      msg: redact(msg),
+      ...(redact({ ...base, ...fields }) as object),
+    };
+    sink(JSON.stringify(entry));
+  };
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    child: (fields) => createLogger(level, sink, { ...base, ...fields }),
+  };
+}
+
+/** Adapts our logger to the interface Bolt and the Slack SDKs expect. */
+export function toSlackLogger(logger: Logger, level: Level): SlackLogger {
+  const fmt = (args: unknown[]) =>
+    args.map((a) => (typeof a === 'string' ? a : JSON.stringify(redact(a)))).join(' ');
+  let current = level;
+  return {
+    debug: (...a: unknown[]) => logger.debug(fmt(a), { source: 'slack' }),
+    info: (...a: unknown[]) => logger.info(fmt(a), { source: 'slack' }),
+    warn: (...a: unknown[]) => logger.warn(fmt(a), { source: 'slack' }),
+    error: (...a: unknown[]) => logger.error(fmt(a), { source: 'slack' }),
+    setLevel: (l: LogLevel) => {
+      current = l as Level;
+    },
+    getLevel: () => current as LogLevel,
+    setName: () => {},
+  };
+}
+
+export const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  child: () => silentLogger,
+};

@@ -1,0 +1,68 @@
+import { createSlackApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { isRedisReady } from './store/redis.js';
+import { buildDeps, closeDeps } from './wiring.js';
+
+/**
+ * Entry point. `AMIBOT_ROLE` picks what this process runs: `web` (the Slack app), `worker` (the
+ * job workers) or `all` (both, the default).
+ */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n\nSee .env.example and config.example.yaml for every setting.\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel).child({ role: config.role });
+  const deps = buildDeps(config, { logger });
+
+  if (!(await isRedisReady(deps.redis, 3_000))) {
+    logger.error(
+      `Redis is not reachable at ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')}. Start one with \`docker compose up -d redis\` or a local \`redis-server\`, or set REDIS_URL.`,
+    );
+    await closeDeps(deps);
+    process.exit(1);
+  }
+
+  const stops: Array<() => Promise<void>> = [];
+  if (config.role === 'web' || config.role === 'all') {
+    const slack = createSlackApp(deps);
+    const port = await slack.start(config.port);
+    stops.push(() => slack.stop());
+    logger.info(
+      config.slack.appToken
+        ? 'amibot connected to Slack over Socket Mode'
+        : `amibot listening on :${port} (POST /slack/events)`,
+    );
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`received ${signal}, shutting down`);
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took longer than 30 s; exiting anyway');
+      process.exit(1);
+    }, 30_000);
+    deadline.unref();
+    for (const stop of stops.reverse()) {
+      await stop().catch((err: unknown) => logger.error('error while stopping', { error: err }));
+    }
+    await closeDeps(deps);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`amibot failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

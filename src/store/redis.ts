@@ -1,0 +1,50 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * Redis connections with BullMQ's production settings: connections that serve web requests and
+ * queue producers fail fast (no offline queue, few retries) so a Redis outage becomes a clear
+ * answer instead of a hang; worker connections wait forever (`maxRetriesPerRequest: null`), as
+ * BullMQ requires for blocking commands.
+ */
+export type ConnectionKind = 'client' | 'worker';
+
+export function createRedis(url: string, kind: ConnectionKind = 'client', extra: RedisOptions = {}): Redis {
+  const base: RedisOptions =
+    kind === 'worker'
+      ? { maxRetriesPerRequest: null, enableReadyCheck: true }
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 };
+  return new Redis(url, { lazyConnect: false, ...base, ...extra });
+}
+
+/** Resolves once the connection is ready, or rejects after `timeoutMs`. */
+export async function waitForReady(redis: Redis, timeoutMs = 3_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Redis did not become ready within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+    };
+    redis.on('ready', onReady);
+  });
+}
+
+/** True when Redis answers PING within the timeout. */
+export async function isRedisReady(redis: Redis, timeoutMs = 1_000): Promise<boolean> {
+  try {
+    const pong = await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs)),
+    ]);
+    return pong === 'PONG';
+  } catch {
+    return false;
+  }
+}

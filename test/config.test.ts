@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, resolveAccount } from '../src/config.js';
+
+const base = { SLACK_BOT_TOKEN: 'xoxb-1-2-3', SLACK_SIGNING_SECRET: 'shhh-very-secret' };
+
+function problems(env: Record<string, string>, files: Record<string, string> = {}): string[] {
+  try {
+    loadConfig({
+      env,
+      readFile: (p) =>
+        files[p] ??
+        (() => {
+          throw new Error(`ENOENT: ${p}`);
+        })(),
+    });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('fills defaults from a minimal environment', () => {
+    const cfg = loadConfig({ env: base });
+    expect(cfg.role).toBe('all');
+    expect(cfg.port).toBe(3000);
+    expect(cfg.defaultRegion).toBe('us-east-1');
+    expect(cfg.accounts).toEqual([{ alias: 'default', regions: [], default: true }]);
+    expect(cfg.trustedOwners).toContain('099720109477');
+    expect(cfg.cacheTtlSeconds).toBe(300);
+    expect(cfg.snapshotPricePerGbMonth).toBe(0.05);
+    expect(cfg.expiryTagKey).toBe('ExpirationDate');
+    expect(cfg.redis.url).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('reads a YAML config file and lets the environment override scalars', () => {
+    const yaml = `
+defaultRegion: eu-west-1
+accounts:
+  - alias: prod
+    accountId: "222222222222"
+    roleArn: arn:aws:iam::222222222222:role/amibot
+    regions: [eu-west-1, eu-central-1]
+    default: true
+  - alias: dev
+    accountId: "333333333333"
+trustedOwners: ["099720109477", amazon]
+cacheTtlSeconds: 60
+`;
+    const cfg = loadConfig({
+      env: { ...base, AMIBOT_CONFIG: '/etc/amibot.yaml', AMIBOT_CACHE_TTL_SECONDS: '30' },
+      readFile: () => yaml,
+    });
+    expect(cfg.defaultRegion).toBe('eu-west-1');
+    expect(cfg.accounts.map((a) => a.alias)).toEqual(['prod', 'dev']);
+    expect(cfg.cacheTtlSeconds).toBe(30);
+    expect(resolveAccount(cfg)?.alias).toBe('prod');
+    expect(resolveAccount(cfg, '333333333333')?.alias).toBe('dev');
+    expect(resolveAccount(cfg, 'nope')).toBeUndefined();
+  });
+
+  it('lists every wrong key at once, naming the variable to fix', () => {
+    const found = problems({
+      SLACK_BOT_TOKEN: 'not-a-token',
+      PORT: 'eighty',
+      REDIS_URL: 'localhost:6379',
+      AMIBOT_DEFAULT_REGION: 'moon-1',
+      LOG_LEVEL: 'chatty',
+    });
+    const text = found.join('\n');
+    expect(found.length).toBeGreaterThanOrEqual(5);
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'PORT',
+      'REDIS_URL',
+      'AMIBOT_DEFAULT_REGION',
+      'LOG_LEVEL',
+      'SLACK_SIGNING_SECRET',
+    ]) {
+      expect(text).toContain(name);
+    }
+  });
+
+  it('accepts Socket Mode without a signing secret', () => {
+    const cfg = loadConfig({ env: { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-abc' } });
+    expect(cfg.slack.appToken).toBe('xapp-1-abc');
+  });
+
+  it('reports an unreadable or invalid config file, and unknown keys in it', () => {
+    expect(problems({ ...base, AMIBOT_CONFIG: '/missing.yaml' }).join()).toMatch(/cannot read or parse/);
+    const bad = problems(
+      { ...base, AMIBOT_CONFIG: '/c.json' },
+      { '/c.json': JSON.stringify({ accounts: [{ alias: 'a', accountId: '12' }], colour: 'blue' }) },
+    ).join('\n');
+    expect(bad).toMatch(/accounts\.0\.accountId: must be a 12-digit AWS account id/);
+    expect(bad).toMatch(/colour/);
+  });
+
+  it('refuses duplicate aliases and two defaults', () => {
+    const yaml = 'accounts:\n  - {alias: a, default: true}\n  - {alias: a, default: true}\n';
+    const found = problems({ ...base, AMIBOT_CONFIG: '/c.yaml' }, { '/c.yaml': yaml }).join('\n');
+    expect(found).toMatch(/duplicate alias "a"/);
+    expect(found).toMatch(/only one account may be the default/);
+  });
+});

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { createSlackApp, type SlackApp } from '../../src/app.js';
+import { type AccountConfig, type Config, loadConfig } from '../../src/config.js';
+import type { Deps } from '../../src/deps.js';
+import { silentLogger } from '../../src/logger.js';
+import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
+import { FakeSlack, type RecordedResponse } from '../../src/sandbox/fake-slack.js';
+import { createRedis } from '../../src/store/redis.js';
+import { buildDeps } from '../../src/wiring.js';
+import {
+  type BlockActionOptions,
+  buildBlockAction,
+  buildSlashCommand,
+  postSigned,
+  type SignedResponse,
+} from './slack-requests.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Account the fake AWS gives to unknown access keys. */
+export const DEFAULT_ACCOUNT_ID = '111111111111';
+
+export interface TestAppOptions {
+  fakeAws?: FakeAws;
+  fakeSlack?: FakeSlack;
+  accounts?: AccountConfig[];
+  env?: Record<string, string>;
+  clock?: () => Date;
+  /** Patch the parsed config (after validation), for values the environment cannot express. */
+  patchConfig?: (config: Config) => void;
+}
+
+export interface SlashResult {
+  ack: SignedResponse;
+  responseId: string;
+}
+
+/** The real app on an ephemeral port, wired to the fakes and to real Redis under a unique key prefix. */
+export interface TestApp {
+  url: string;
+  deps: Deps;
+  slack: SlackApp;
+  fakeAws: FakeAws;
+  fakeSlack: FakeSlack;
+  prefix: string;
+  /** Posts a signed `/ami <text>`; returns the ack and the id of its response_url. */
+  slash(
+    text: string,
+    opts?: { userId?: string; channelId?: string; timestamp?: number; badSignature?: boolean },
+  ): Promise<SlashResult>;
+  /** Posts a signed `/ami <text>` and waits for the first answer on its response_url. */
+  ask(text: string, opts?: { userId?: string; channelId?: string }): Promise<RecordedResponse>;
+  /** Posts a signed button click; returns the ack and the id of its response_url. */
+  click(opts: Omit<BlockActionOptions, 'responseUrl'>): Promise<SlashResult>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const ownAws = !opts.fakeAws;
+  const ownSlack = !opts.fakeSlack;
+  const fakeAws = opts.fakeAws ?? (await FakeAws.start({ clock: opts.clock }));
+  const fakeSlack = opts.fakeSlack ?? (await FakeSlack.start());
+  const prefix = `amibot-test-${randomUUID().slice(0, 8)}`;
+  const config = loadConfig({
+    env: {
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fakeSlack.apiUrl,
+      SLACK_BOT_USER_ID: fakeSlack.botUserId,
+      REDIS_URL,
+      AMIBOT_REDIS_PREFIX: prefix,
+      AMIBOT_AWS_ENDPOINT: fakeAws.url,
+      AWS_MAX_ATTEMPTS: '3',
+      LOG_LEVEL: 'error',
+      ...opts.env,
+    },
+  });
+  if (opts.accounts) config.accounts = opts.accounts;
+  opts.patchConfig?.(config);
+
+  const redis = createRedis(config.redis.url, 'client', { enableOfflineQueue: true });
+  const deps = buildDeps(config, {
+    logger: silentLogger,
+    clock: opts.clock,
+    redis,
+    awsCredentials: { accessKeyId: 'AKIAAMIBOTTEST000001', secretAccessKey: 'test-secret-key' },
+  });
+  const slack = createSlackApp(deps);
+  const port = await slack.start(0);
+  const url = `http://127.0.0.1:${port}`;
+
+  const slash: TestApp['slash'] = async (text, o = {}) => {
+    const responseId = randomUUID();
+    const body = buildSlashCommand({
+      text,
+      userId: o.userId,
+      channelId: o.channelId,
+      responseUrl: fakeSlack.responseUrl(responseId),
+    });
+    const ack = await postSigned(`${url}/slack/events`, body, SIGNING_SECRET, {
+      timestamp: o.timestamp,
+      badSignature: o.badSignature,
+    });
+    return { ack, responseId };
+  };
+
+  return {
+    url,
+    deps,
+    slack,
+    fakeAws,
+    fakeSlack,
+    prefix,
+    slash,
+    async ask(text, o = {}) {
+      const { ack, responseId } = await slash(text, o);
+      if (ack.status !== 200) throw new Error(`ack failed with HTTP ${ack.status}: ${ack.body}`);
+      return fakeSlack.waitForResponse(responseId, { timeoutMs: 10_000 });
+    },
+    async click(o) {
+      const responseId = randomUUID();
+      const body = buildBlockAction({ ...o, responseUrl: fakeSlack.responseUrl(responseId) });
+      const ack = await postSigned(`${url}/slack/events`, body, SIGNING_SECRET);
+      return { ack, responseId };
+    },
+    async close() {
+      await slack.stop().catch(() => {});
+      deps.aws.destroy();
+      await deleteKeys(redis, prefix).catch(() => {});
+      redis.disconnect();
+      if (ownAws) await fakeAws.close();
+      if (ownSlack) await fakeSlack.close();
+    },
+  };
+}
+
+/** Removes every Redis key under a test's prefix. */
+export async function deleteKeys(redis: ReturnType<typeof createRedis>, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+/** All the text of a Slack message body (text + every text object in its blocks), for assertions. */
+export function allText(body: unknown): string {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === 'string') out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(body);
+  return out.join('\n');
+}
