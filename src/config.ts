@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { accountPolicySchema } from './domain/policy.js';
 
 /**
  * All configuration in one zod schema, parsed once at boot from environment variables plus an
@@ -25,6 +26,8 @@ export const accountSchema = z.object({
   externalId: z.string().min(2).max(1224).optional(),
   regions: z.array(region).default([]),
   default: z.boolean().default(false),
+  /** Who may request and approve what in this account (see domain/policy.ts). */
+  policy: accountPolicySchema.default(() => accountPolicySchema.parse({})),
 });
 
 const fileSchema = z
@@ -35,6 +38,8 @@ const fileSchema = z
     cacheTtlSeconds: z.number().int().min(0).max(86_400).optional(),
     snapshotPricePerGbMonth: z.number().min(0).max(10).optional(),
     expiryTagKey: z.string().min(1).max(128).optional(),
+    auditRetentionDays: z.number().int().min(1).max(3650).optional(),
+    workerConcurrency: z.number().int().min(1).max(100).optional(),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   })
   .strict();
@@ -79,6 +84,8 @@ export const configSchema = z
     cacheTtlSeconds: z.number().int().min(0).max(86_400),
     snapshotPricePerGbMonth: z.number().min(0).max(10),
     expiryTagKey: z.string().min(1).max(128),
+    auditRetentionDays: z.number().int().min(1).max(3650),
+    workerConcurrency: z.number().int().min(1).max(100),
     logLevel,
   })
   .superRefine((cfg, ctx) => {
@@ -130,6 +137,8 @@ const ENV_NAMES: Record<string, string> = {
   cacheTtlSeconds: 'AMIBOT_CACHE_TTL_SECONDS',
   snapshotPricePerGbMonth: 'AMIBOT_SNAPSHOT_PRICE',
   expiryTagKey: 'AMIBOT_EXPIRY_TAG',
+  auditRetentionDays: 'AMIBOT_AUDIT_RETENTION_DAYS',
+  workerConcurrency: 'AMIBOT_WORKER_CONCURRENCY',
   logLevel: 'LOG_LEVEL',
 };
 
@@ -188,6 +197,13 @@ export function loadConfig({
       roleArn: nonEmpty(env.AMIBOT_ROLE_ARN),
       regions: [],
       default: true,
+      // Env-only set-ups: approvers and the approval channel of the single account.
+      policy: {
+        approvers: nonEmpty(env.AMIBOT_APPROVERS)
+          ?.split(/[\s,]+/)
+          .filter(Boolean),
+        approvalChannel: nonEmpty(env.AMIBOT_APPROVAL_CHANNEL),
+      },
     },
   ];
 
@@ -216,6 +232,8 @@ export function loadConfig({
     cacheTtlSeconds: num(env.AMIBOT_CACHE_TTL_SECONDS) ?? file.cacheTtlSeconds ?? 300,
     snapshotPricePerGbMonth: num(env.AMIBOT_SNAPSHOT_PRICE) ?? file.snapshotPricePerGbMonth ?? 0.05,
     expiryTagKey: nonEmpty(env.AMIBOT_EXPIRY_TAG) ?? file.expiryTagKey ?? 'ExpirationDate',
+    auditRetentionDays: num(env.AMIBOT_AUDIT_RETENTION_DAYS) ?? file.auditRetentionDays ?? 90,
+    workerConcurrency: num(env.AMIBOT_WORKER_CONCURRENCY) ?? file.workerConcurrency ?? 5,
     logLevel: nonEmpty(env.LOG_LEVEL) ?? file.logLevel ?? 'info',
   };
 

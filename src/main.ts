@@ -1,7 +1,8 @@
 import { createSlackApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { scheduleMaintenance, startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
-import { isRedisReady } from './store/redis.js';
+import { createRedis, isRedisReady } from './store/redis.js';
 import { buildDeps, closeDeps } from './wiring.js';
 
 /**
@@ -40,6 +41,17 @@ async function main(): Promise<void> {
         ? 'amibot connected to Slack over Socket Mode'
         : `amibot listening on :${port} (POST /slack/events)`,
     );
+  }
+
+  if (config.role === 'worker' || config.role === 'all') {
+    const connection = createRedis(config.redis.url, 'worker');
+    const workers = startWorkers(deps, { connection, concurrency: config.workerConcurrency });
+    await scheduleMaintenance(deps);
+    stops.push(async () => {
+      await workers.close(25_000);
+      connection.disconnect();
+    });
+    logger.info(`amibot workers running (concurrency ${config.workerConcurrency} per queue)`);
   }
 
   let stopping = false;

@@ -1,11 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type AwsClientOptions, AwsClients } from './aws/clients.js';
 import { Ec2Images } from './aws/ec2.js';
+import { Ec2Changes } from './aws/ec2-changes.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
+import { JobQueues } from './jobs/queues.js';
 import { createLogger, type Logger } from './logger.js';
+import { SlackNotifier } from './slack/notifier.js';
+import { UserGroups } from './slack/usergroups.js';
+import { AuditLog } from './store/audit.js';
 import { RedisCache } from './store/cache.js';
 import { createRedis } from './store/redis.js';
+import { RequestStore } from './store/requests.js';
 
 export interface BuildDepsOptions {
   logger?: Logger;
@@ -13,6 +20,8 @@ export interface BuildDepsOptions {
   redis?: Redis;
   /** Base AWS credentials (tests and the sandbox); production uses the SDK's default chain. */
   awsCredentials?: AwsClientOptions['credentials'];
+  /** Retries of Slack Web API calls (tests keep this low). */
+  slackRetries?: number;
 }
 
 /** Builds every dependency once. `main.ts`, the test harness and the sandbox all come through here. */
@@ -21,19 +30,35 @@ export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
   const clock = opts.clock ?? (() => new Date());
   const redis = opts.redis ?? createRedis(config.redis.url, 'client');
   const aws = AwsClients.fromConfig(config, { credentials: opts.awsCredentials, clock });
+  const cache = new RedisCache(redis, config.redis.keyPrefix);
+  const notifier = new SlackNotifier({
+    token: config.slack.botToken,
+    apiUrl: config.slack.apiUrl,
+    logger,
+    clock,
+    retries: opts.slackRetries,
+  });
   return {
     config,
     logger,
     clock,
+    randomBytes: (n) => randomBytes(n),
     redis,
-    cache: new RedisCache(redis, config.redis.keyPrefix),
+    cache,
     aws,
     images: new Ec2Images(aws),
+    changes: new Ec2Changes(aws),
+    requests: new RequestStore(redis, config.redis.keyPrefix),
+    audit: new AuditLog(redis, config.redis.keyPrefix, logger, config.auditRetentionDays, clock),
+    queues: new JobQueues(redis, config.redis.keyPrefix),
+    notifier,
+    userGroups: new UserGroups(notifier.client, cache, logger),
   };
 }
 
 /** Releases connections held by the dependencies. */
 export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.queues.close().catch(() => {});
   deps.aws.destroy();
   deps.redis.disconnect();
 }

@@ -26,7 +26,8 @@ describe('loadConfig', () => {
     expect(cfg.role).toBe('all');
     expect(cfg.port).toBe(3000);
     expect(cfg.defaultRegion).toBe('us-east-1');
-    expect(cfg.accounts).toEqual([{ alias: 'default', regions: [], default: true }]);
+    expect(cfg.accounts).toMatchObject([{ alias: 'default', regions: [], default: true }]);
+    expect(cfg.accounts[0]?.policy.approvers).toEqual([]);
     expect(cfg.trustedOwners).toContain('099720109477');
     expect(cfg.cacheTtlSeconds).toBe(300);
     expect(cfg.snapshotPricePerGbMonth).toBe(0.05);
@@ -80,6 +81,13 @@ cacheTtlSeconds: 60
     ]) {
       expect(text).toContain(name);
     }
+  });
+
+  it('takes approvers and the approval channel from the environment for a single account', () => {
+    const cfg = loadConfig({ env: { ...base, AMIBOT_APPROVERS: 'UAAA1, SGRP1', AMIBOT_APPROVAL_CHANNEL: 'COPS1' } });
+    expect(cfg.accounts[0]?.policy.approvers).toEqual(['UAAA1', 'SGRP1']);
+    expect(cfg.accounts[0]?.policy.approvalChannel).toBe('COPS1');
+    expect(problems({ ...base, AMIBOT_APPROVERS: 'bob' }).join()).toMatch(/approvers/);
   });
 
   it('accepts Socket Mode without a signing secret', () => {

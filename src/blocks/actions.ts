@@ -10,6 +10,14 @@
 export const ACTION_IDS = {
   /** Value: an AMI ref, `<region>/<imageId>` or `<account>/<region>/<imageId>` (see {@link encodeAmiRef}). */
   amiShow: 'ami_show',
+  /** Value: a request id (`req-…`) only; everything else is read back from the store. */
+  requestApprove: 'request_approve',
+  /** Value: a request id only. Opens the reject modal (`reject_request`). */
+  requestReject: 'request_reject',
+  /** Expiry reminder buttons. Value: ids only (defined by the reminder renderer). */
+  reminderExtend: 'reminder_extend',
+  reminderSnooze: 'reminder_snooze',
+  reminderDeregister: 'reminder_deregister',
 } as const;
 
 export type ActionIdBase = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];

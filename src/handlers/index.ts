@@ -1,7 +1,9 @@
 import type { App } from '@slack/bolt';
 import { ACTION_IDS, actionIdPattern } from '../blocks/actions.js';
+import { REJECT_MODAL_CALLBACK_ID } from '../blocks/reject-modal.js';
 import type { Deps } from '../deps.js';
 import { createAmiCommandHandler } from './ami-command.js';
+import { createApproveHandler, createRejectHandler, createRejectSubmitHandler } from './approval-actions.js';
 import { createShowActionHandler } from './show-action.js';
 
 /** Every Slack listener, registered in one place. Each lives in its own file. */
@@ -10,5 +12,11 @@ export function registerHandlers(app: App, deps: Deps): void {
   app.action(
     { type: 'block_actions', action_id: actionIdPattern(ACTION_IDS.amiShow) },
     createShowActionHandler(deps),
+  );
+  app.action({ type: 'block_actions', action_id: ACTION_IDS.requestApprove }, createApproveHandler(deps));
+  app.action({ type: 'block_actions', action_id: ACTION_IDS.requestReject }, createRejectHandler(deps));
+  app.view(
+    { type: 'view_submission', callback_id: REJECT_MODAL_CALLBACK_ID },
+    createRejectSubmitHandler(deps),
   );
 }

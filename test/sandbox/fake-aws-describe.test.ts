@@ -1,6 +1,7 @@
 import {
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
+  type DescribeImagesCommandInput,
   DescribeRegionsCommand,
   DescribeSnapshotsCommand,
   EC2Client,
@@ -20,7 +21,9 @@ let now = T0;
 let fake: FakeAws;
 const clients: { destroy(): void }[] = [];
 
-function ec2(options: { region?: string; accessKeyId?: string; secretAccessKey?: string; sessionToken?: string } = {}) {
+function ec2(
+  options: { region?: string; accessKeyId?: string; secretAccessKey?: string; sessionToken?: string } = {},
+) {
   const client = new EC2Client({
     endpoint: fake.url,
     region: options.region ?? 'us-east-1',
@@ -81,7 +84,10 @@ describe('DescribeImages', () => {
       tags: { Team: 'platform', ExpirationDate: '2027-01-01' },
       bootMode: 'uefi',
       imdsSupport: 'v2.0',
-      blockDevices: [{ volumeSize: 20, encrypted: true }, { volumeSize: 100, volumeType: 'io2', iops: 3000 }],
+      blockDevices: [
+        { volumeSize: 20, encrypted: true },
+        { volumeSize: 100, volumeType: 'io2', iops: 3000 },
+      ],
       lastLaunchedTime: '2026-11-01T00:00:00.000Z',
     });
     const out = await ec2({ region: 'eu-west-1' }).send(new DescribeImagesCommand({ Owners: ['self'] }));
@@ -151,7 +157,9 @@ describe('DescribeImages', () => {
       name: 'theirs-shared',
       launchPermission: { accounts: [ME] },
     });
-    fake.setOrganization(ME, { organizationArn: 'arn:aws:organizations::999999999999:organization/o-abcdefghij' });
+    fake.setOrganization(ME, {
+      organizationArn: 'arn:aws:organizations::999999999999:organization/o-abcdefghij',
+    });
     const sharedWithOrg = fake.addImage({
       region,
       ownerId: OTHER,
@@ -166,7 +174,11 @@ describe('DescribeImages', () => {
     expect(all.Images?.some((i) => i.ImageId === othersPrivate.imageId)).toBe(false);
 
     const byOther = await client.send(new DescribeImagesCommand({ Owners: [OTHER] }));
-    expect(byOther.Images?.map((i) => i.Name).sort()).toEqual(['theirs-org', 'theirs-public', 'theirs-shared']);
+    expect(byOther.Images?.map((i) => i.Name).sort()).toEqual([
+      'theirs-org',
+      'theirs-public',
+      'theirs-shared',
+    ]);
 
     const executableBySelf = await client.send(new DescribeImagesCommand({ ExecutableUsers: ['self'] }));
     expect(executableBySelf.Images?.map((i) => i.Name).sort()).toEqual(['theirs-org', 'theirs-shared']);
@@ -186,7 +198,13 @@ describe('DescribeImages', () => {
 
   it('scopes by owner aliases and account ids', async () => {
     const region = 'ca-central-1';
-    fake.addImage({ region, ownerId: '137112412989', imageOwnerAlias: 'amazon', name: 'al2023-ami', public: true });
+    fake.addImage({
+      region,
+      ownerId: '137112412989',
+      imageOwnerAlias: 'amazon',
+      name: 'al2023-ami',
+      public: true,
+    });
     fake.addImage({
       region,
       ownerId: '679593333241',
@@ -248,14 +266,21 @@ describe('DescribeImages', () => {
         { Name: 'tag:Env', Values: ['dev'] },
       ]),
     ).toEqual([b.imageId]);
-    const error = await failure(client.send(new DescribeImagesCommand({ Filters: [{ Name: 'colour', Values: ['x'] }] })));
+    const error = await failure(
+      client.send(new DescribeImagesCommand({ Filters: [{ Name: 'colour', Values: ['x'] }] })),
+    );
     expect(error.name).toBe('InvalidParameterValue');
     expect(error.$metadata.httpStatusCode).toBe(400);
   });
 
   it('filters on owner-alias', async () => {
     const region = 'eu-north-1';
-    const amazon = fake.addImage({ region, ownerId: '137112412989', imageOwnerAlias: 'amazon', public: true });
+    const amazon = fake.addImage({
+      region,
+      ownerId: '137112412989',
+      imageOwnerAlias: 'amazon',
+      public: true,
+    });
     fake.addImage({ region });
     const out = await ec2({ region }).send(
       new DescribeImagesCommand({ Filters: [{ Name: 'owner-alias', Values: ['amazon'] }] }),
@@ -311,10 +336,14 @@ describe('DescribeImages', () => {
       name: 'later',
       deprecationTime: '2027-01-01T00:00:00.000Z',
     });
-    const myDeprecated = fake.addImage({ region, name: 'my-old', deprecationTime: '2026-01-01T00:00:00.000Z' });
+    const myDeprecated = fake.addImage({
+      region,
+      name: 'my-old',
+      deprecationTime: '2026-01-01T00:00:00.000Z',
+    });
     const disabled = fake.addImage({ region, name: 'disabled', state: 'disabled' });
     const client = ec2({ region });
-    const names = async (input: ConstructorParameters<typeof DescribeImagesCommand>[0]) =>
+    const names = async (input: DescribeImagesCommandInput) =>
       (await client.send(new DescribeImagesCommand(input))).Images?.map((i) => i.Name).sort();
 
     expect(await names({})).toEqual(['later', 'my-old']);
@@ -411,7 +440,10 @@ describe('DescribeSnapshots', () => {
   it('describes snapshots by id and owner, with encryption details', async () => {
     const region = 'us-east-2';
     const key = fake.addKmsKey({ region, alias: 'alias/amibot' });
-    const image = fake.addImage({ region, blockDevices: [{ volumeSize: 30, encrypted: true, kmsKeyId: 'alias/amibot' }] });
+    const image = fake.addImage({
+      region,
+      blockDevices: [{ volumeSize: 30, encrypted: true, kmsKeyId: 'alias/amibot' }],
+    });
     const snapshotId = image.blockDevices[0]?.snapshotId as string;
     const client = ec2({ region });
     const out = await client.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }));
@@ -430,7 +462,9 @@ describe('DescribeSnapshots', () => {
     const own = await client.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }));
     expect(own.Snapshots?.map((s) => s.SnapshotId)).toContain(snapshotId);
 
-    const missing = await failure(client.send(new DescribeSnapshotsCommand({ SnapshotIds: ['snap-0123456789abcdef0'] })));
+    const missing = await failure(
+      client.send(new DescribeSnapshotsCommand({ SnapshotIds: ['snap-0123456789abcdef0'] })),
+    );
     expect(missing.name).toBe('InvalidSnapshot.NotFound');
 
     const encryptedDefault = fake.addImage({ region, blockDevices: [{ encrypted: true }] });
@@ -445,7 +479,9 @@ describe('DescribeRegions', () => {
     const names = out.Regions?.map((r) => r.RegionName);
     expect(names).toContain('us-east-1');
     expect(names).toContain('eu-west-1');
-    expect(out.Regions?.find((r) => r.RegionName === 'eu-west-1')?.Endpoint).toBe('ec2.eu-west-1.amazonaws.com');
+    expect(out.Regions?.find((r) => r.RegionName === 'eu-west-1')?.Endpoint).toBe(
+      'ec2.eu-west-1.amazonaws.com',
+    );
     const one = await ec2().send(new DescribeRegionsCommand({ RegionNames: ['eu-west-2'] }));
     expect(one.Regions?.map((r) => r.RegionName)).toEqual(['eu-west-2']);
   });
@@ -479,7 +515,11 @@ describe('STS', () => {
     expect(who.Account).toBe('222222222222');
     expect(who.Arn).toBe('arn:aws:sts::222222222222:assumed-role/amibot/amibot-test');
 
-    const theirs = fake.addImage({ region: 'eu-south-1', ownerId: '222222222222', name: 'role-account-image' });
+    const theirs = fake.addImage({
+      region: 'eu-south-1',
+      ownerId: '222222222222',
+      name: 'role-account-image',
+    });
     const images = await ec2({
       region: 'eu-south-1',
       accessKeyId: credentials?.AccessKeyId as string,
@@ -490,7 +530,9 @@ describe('STS', () => {
 
     // Credentials expire on the fake's clock.
     now = new Date(T0.getTime() + 3601_000);
-    const expired = await failure(sts(credentials?.AccessKeyId as string, session).send(new GetCallerIdentityCommand({})));
+    const expired = await failure(
+      sts(credentials?.AccessKeyId as string, session).send(new GetCallerIdentityCommand({})),
+    );
     expect(expired.name).toBe('ExpiredToken');
   });
 
@@ -506,13 +548,17 @@ describe('STS', () => {
 
     fake.denyRole('arn:aws:iam::444444444444:role/amibot');
     const denied = await failure(
-      sts().send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::444444444444:role/amibot', RoleSessionName: 's1' })),
+      sts().send(
+        new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::444444444444:role/amibot', RoleSessionName: 's1' }),
+      ),
     );
     expect(denied.name).toBe('AccessDenied');
     expect(denied.$metadata.httpStatusCode).toBe(403);
     expect(denied.message).toContain('not authorized to perform: sts:AssumeRole');
 
-    const invalid = await failure(sts().send(new AssumeRoleCommand({ RoleArn: 'not-an-arn', RoleSessionName: 's1' })));
+    const invalid = await failure(
+      sts().send(new AssumeRoleCommand({ RoleArn: 'not-an-arn', RoleSessionName: 's1' })),
+    );
     expect(invalid.name).toBe('ValidationError');
   });
 });
@@ -523,7 +569,7 @@ describe('faults and wire details', () => {
     const error = await failure(ec2().send(new DescribeImagesCommand({ Owners: ['self'] })));
     expect(error.name).toBe('RequestLimitExceeded');
     expect(error.$metadata.httpStatusCode).toBe(503);
-    expect(isThrottlingError(error)).toBe(true);
+    expect(isThrottlingError(error as unknown as Parameters<typeof isThrottlingError>[0])).toBe(true);
     // STS is not throttled by the EC2 ratio.
     await expect(sts().send(new GetCallerIdentityCommand({}))).resolves.toBeDefined();
   });
@@ -581,12 +627,18 @@ describe('faults and wire details', () => {
     await ec2({ region: 'eu-west-2' }).send(new DescribeImagesCommand({ Owners: ['self'], MaxResults: 5 }));
     await failure(ec2({ region: 'eu-west-2' }).send(new DescribeImagesCommand({ ImageIds: ['bad'] })));
     await sts('AKIAOTHER').send(new GetCallerIdentityCommand({}));
-    expect(fake.calls.map((c) => [c.service, c.action, c.region, c.accountId, c.status, c.errorCode])).toEqual([
+    expect(
+      fake.calls.map((c) => [c.service, c.action, c.region, c.accountId, c.status, c.errorCode]),
+    ).toEqual([
       ['ec2', 'DescribeImages', 'eu-west-2', ME, 200, undefined],
       ['ec2', 'DescribeImages', 'eu-west-2', ME, 400, 'InvalidAMIID.Malformed'],
       ['sts', 'GetCallerIdentity', 'us-east-1', OTHER, 200, undefined],
     ]);
-    expect(fake.calls[0]?.params).toMatchObject({ Action: 'DescribeImages', 'Owner.1': 'self', MaxResults: '5' });
+    expect(fake.calls[0]?.params).toMatchObject({
+      Action: 'DescribeImages',
+      'Owner.1': 'self',
+      MaxResults: '5',
+    });
     expect(fake.calls[0]?.accessKeyId).toBe('AKIAME');
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createSlackApp, type SlackApp } from '../../src/app.js';
 import { type AccountConfig, type Config, loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
+import { type RunningWorkers, startWorkers } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
 import { FakeSlack, type RecordedResponse } from '../../src/sandbox/fake-slack.js';
@@ -28,6 +29,8 @@ export interface TestAppOptions {
   clock?: () => Date;
   /** Patch the parsed config (after validation), for values the environment cannot express. */
   patchConfig?: (config: Config) => void;
+  /** Also run the BullMQ workers in this process (on their own blocking connection). */
+  workers?: boolean;
 }
 
 export interface SlashResult {
@@ -43,6 +46,7 @@ export interface TestApp {
   fakeAws: FakeAws;
   fakeSlack: FakeSlack;
   prefix: string;
+  workers?: RunningWorkers;
   /** Posts a signed `/ami <text>`; returns the ack and the id of its response_url. */
   slash(
     text: string,
@@ -84,7 +88,14 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     clock: opts.clock,
     redis,
     awsCredentials: { accessKeyId: 'AKIAAMIBOTTEST000001', secretAccessKey: 'test-secret-key' },
+    slackRetries: 0,
   });
+  let workers: RunningWorkers | undefined;
+  let workerConnection: ReturnType<typeof createRedis> | undefined;
+  if (opts.workers) {
+    workerConnection = createRedis(config.redis.url, 'worker');
+    workers = startWorkers(deps, { connection: workerConnection, concurrency: 5 });
+  }
   const slack = createSlackApp(deps);
   const port = await slack.start(0);
   const url = `http://127.0.0.1:${port}`;
@@ -111,6 +122,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     fakeAws,
     fakeSlack,
     prefix,
+    workers,
     slash,
     async ask(text, o = {}) {
       const { ack, responseId } = await slash(text, o);
@@ -125,6 +137,9 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     },
     async close() {
       await slack.stop().catch(() => {});
+      await workers?.close(5_000);
+      workerConnection?.disconnect();
+      await deps.queues.close().catch(() => {});
       deps.aws.destroy();
       await deleteKeys(redis, prefix).catch(() => {});
       redis.disconnect();

@@ -5,6 +5,8 @@ import { AppError } from '../../errors.js';
 import { findCommand } from './find.js';
 import { helpCommand } from './help.js';
 import { listCommand } from './list.js';
+import { auditCommand, cancelCommand, requestsCommand } from './request-admin.js';
+import { quickRequestCommand } from './request-commands.js';
 import { showCommand } from './show.js';
 import type { CommandContext, CommandReply } from './types.js';
 
@@ -19,6 +21,21 @@ export async function runCommand(cmd: Command, ctx: CommandContext): Promise<Com
       return showCommand(cmd, ctx);
     case 'list':
       return listCommand(cmd, ctx);
+    case 'share':
+    case 'unshare':
+    case 'deprecate':
+    case 'undeprecate':
+    case 'disable':
+    case 'enable':
+    case 'expire':
+    case 'deregister':
+      return quickRequestCommand(cmd, ctx);
+    case 'requests':
+      return requestsCommand(cmd, ctx);
+    case 'cancel':
+      return cancelCommand(cmd, ctx);
+    case 'audit':
+      return auditCommand(cmd, ctx);
     default:
       throw new AppError(
         'bad_input',

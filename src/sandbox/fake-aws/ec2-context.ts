@@ -1,4 +1,4 @@
-import { AwsError } from './errors.js';
+import { AwsError, notAuthorized } from './errors.js';
 import { isWellFormedId } from './ids.js';
 import type { QueryParams } from './query.js';
 import type { FakeAwsState, FakeImage, FakeSnapshot, Principal, RegionStore } from './state.js';
@@ -46,7 +46,7 @@ export function ownedImage(ctx: Ec2Context, imageId: string): FakeImage {
   }
   const visible = visibleImage(ctx, imageId);
   if (visible.ownerId !== ctx.account) {
-    throw new AwsError('AuthFailure', `Not authorized for image:${imageId}`, 401);
+    throw notAuthorized('image', imageId);
   }
   return visible;
 }

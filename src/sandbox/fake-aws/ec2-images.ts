@@ -8,7 +8,7 @@ import {
   visibleImage,
 } from './ec2-context.js';
 import { blockDeviceMapping, imageItem, launchPermissionItems } from './ec2-render.js';
-import { AwsError } from './errors.js';
+import { AwsError, notAuthorized } from './errors.js';
 import { compileFilters, type FilterSpec } from './filters.js';
 import { type PageSource, paginate } from './paginate.js';
 import {
@@ -206,8 +206,7 @@ const describeImageAttribute: Ec2Handler = (ctx, params) => {
   const image = visibleImage(ctx, imageId);
   switch (attribute) {
     case 'launchPermission':
-      if (image.ownerId !== ctx.account)
-        throw new AwsError('AuthFailure', `Not authorized for image:${imageId}`, 401);
+      if (image.ownerId !== ctx.account) throw notAuthorized('image', imageId);
       return { imageId, launchPermission: launchPermissionItems(image) };
     case 'productCodes':
       return {

@@ -6,7 +6,7 @@ import {
   visibleSnapshot,
 } from './ec2-context.js';
 import { snapshotItem } from './ec2-render.js';
-import { AwsError } from './errors.js';
+import { AwsError, notAuthorized } from './errors.js';
 import { compileFilters, type FilterSpec } from './filters.js';
 import { type PageSource, paginate } from './paginate.js';
 import { queryFilters, queryInt, queryList, requireParam } from './query.js';
@@ -85,7 +85,7 @@ const describeSnapshotAttribute: Ec2Handler = (ctx, params) => {
   const snapshot = visibleSnapshot(ctx, requireParam(params, 'SnapshotId'));
   const attribute = requireParam(params, 'Attribute');
   if (snapshot.ownerId !== ctx.account) {
-    throw new AwsError('AuthFailure', `Not authorized for snapshot:${snapshot.snapshotId}`, 401);
+    throw notAuthorized('snapshot', snapshot.snapshotId);
   }
   if (attribute === 'createVolumePermission') {
     const items = [
@@ -101,7 +101,7 @@ const describeSnapshotAttribute: Ec2Handler = (ctx, params) => {
 const deleteSnapshot: Ec2Handler = (ctx, params) => {
   const snapshot = visibleSnapshot(ctx, requireParam(params, 'SnapshotId'));
   if (snapshot.ownerId !== ctx.account) {
-    throw new AwsError('AuthFailure', `Not authorized for snapshot:${snapshot.snapshotId}`, 401);
+    throw notAuthorized('snapshot', snapshot.snapshotId);
   }
   const users = ctx.store.imagesUsingSnapshot(snapshot.snapshotId);
   if (users.length > 0) {

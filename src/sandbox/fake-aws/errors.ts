@@ -18,14 +18,6 @@ export class AwsError extends Error {
   }
 }
 
-export function missingParameter(name: string): AwsError {
-  return new AwsError('MissingParameter', `The request must contain the parameter ${name}`);
-}
-
-export function invalidParameterValue(message: string): AwsError {
-  return new AwsError('InvalidParameterValue', message);
-}
-
 /** EC2's answer when a caller acts on an image or snapshot that it can see but does not own. */
 export function notAuthorized(resourceKind: string, id: string): AwsError {
   return new AwsError('AuthFailure', `Not authorized for ${resourceKind}:${id}`, 401);

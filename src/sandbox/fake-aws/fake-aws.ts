@@ -131,7 +131,10 @@ export class FakeAws {
     return this.state.addImage(input);
   }
 
-  /** Creates `count` images from a template (or a function of the index), quickly. */
+  /**
+   * Creates `count` images quickly: from a template (names get `-<index>` appended) or from a
+   * function of the index.
+   */
   addImages(count: number, template: AddImageInput | ((index: number) => AddImageInput) = {}): FakeImage[] {
     const images: FakeImage[] = new Array(count);
     for (let i = 0; i < count; i++) {

@@ -1,3 +1,15 @@
+/**
+ * A fake AWS for tests and the local sandbox: EC2 (AMIs, snapshots, tags, copies, instances,
+ * launch templates), STS, Step Functions and KMS, answering the real wire protocols on one HTTP
+ * endpoint. Start it, point the real SDK v3 clients at it and seed it with the builders:
+ *
+ *   const fake = await FakeAws.start({ clock: () => now });
+ *   const ec2 = new EC2Client({ endpoint: fake.url, region: 'us-east-1', credentials });
+ *   fake.addImage({ name: 'golden-base', tags: { Team: 'platform' } });
+ *
+ * The caller's account comes from the SigV4 access key (`registerAccessKey`, unknown keys belong to
+ * 111111111111, AssumeRole credentials to the role's account); the region from the credential scope.
+ */
 export { AwsError } from './errors.js';
 export { FakeAws, type FakeAwsOptions } from './fake-aws.js';
 export type { ErrorSpec, Faults } from './faults.js';

@@ -3,8 +3,8 @@ import { AwsError } from './errors.js';
 /**
  * Stable pagination over lists that only ever grow (items are appended, never removed or
  * reordered), so a position is a valid bookmark forever: the token is the position of the next
- * matching item. Several lists can be scanned one after the other; `seenBefore` lets a later list
- * skip items an earlier list already yielded.
+ * matching item. Several lists can be scanned one after the other; an earlier list's `contains`
+ * lets a later list skip the items it already yielded.
  */
 export interface PageSource<T> {
   items: readonly T[];
@@ -38,12 +38,12 @@ export function paginate<T>(
   const items: T[] = [];
   for (; sourceIndex < sources.length; sourceIndex++, position = 0) {
     const source = sources[sourceIndex] as PageSource<T>;
+    const earlier = sources.slice(0, sourceIndex).filter((s) => s.contains !== undefined);
     const list = source.items;
     for (; position < list.length; position++) {
       const item = list[position] as T;
       if (!matches(item)) continue;
-      if (sourceIndex > 0 && sources.slice(0, sourceIndex).some((earlier) => earlier.contains?.(item)))
-        continue;
+      if (earlier.length > 0 && earlier.some((s) => s.contains?.(item))) continue;
       if (items.length >= limit) return { items, nextToken: encodeToken(sourceIndex, position) };
       items.push(item);
     }

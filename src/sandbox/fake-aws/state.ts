@@ -93,9 +93,9 @@ export interface FakeImage {
   tags: Record<string, string>;
   /**
    * Tags that other accounts put on a shared or public image: as in EC2, each account sees only
-   * the tags it set itself.
+   * the tags it set itself. Created on first use.
    */
-  accountTags: Record<string, Record<string, string>>;
+  accountTags?: Record<string, Record<string, string>>;
   /** ISO 8601; in the past means deprecated. */
   deprecationTime?: string;
   /** `windows` for Windows images. */
@@ -143,7 +143,8 @@ export interface FakeSnapshot {
   startTime: string;
   description?: string;
   tags: Record<string, string>;
-  accountTags: Record<string, Record<string, string>>;
+  /** Tags other accounts set (see FakeImage.accountTags). */
+  accountTags?: Record<string, Record<string, string>>;
   createVolumePermission: { public: boolean; accounts: string[] };
 }
 
@@ -283,7 +284,7 @@ export class RegionStore {
   readonly snapshots = new Map<string, FakeSnapshot>();
   readonly snapshotOrder: FakeSnapshot[] = [];
   /** Snapshot id → ids of the registered images that use it. */
-  readonly snapshotUsers = new Map<string, Set<string>>();
+  readonly snapshotUsers = new Map<string, string[]>();
   readonly instances: FakeInstance[] = [];
   readonly launchTemplates: FakeLaunchTemplate[] = [];
   /** `account|clientToken` → the CopyImage call it identified. */
@@ -298,19 +299,19 @@ export class RegionStore {
     if (image.imageOwnerAlias) pushTo(this.imagesByAlias, image.imageOwnerAlias, image);
     for (const device of image.blockDevices) {
       if (!device.snapshotId) continue;
-      let users = this.snapshotUsers.get(device.snapshotId);
-      if (!users) {
-        users = new Set();
-        this.snapshotUsers.set(device.snapshotId, users);
-      }
-      users.add(image.imageId);
+      const users = this.snapshotUsers.get(device.snapshotId);
+      if (!users) this.snapshotUsers.set(device.snapshotId, [image.imageId]);
+      else if (!users.includes(image.imageId)) users.push(image.imageId);
     }
   }
 
   /** Forgets that a (deregistered) image uses its snapshots. */
   releaseSnapshots(image: FakeImage): void {
     for (const device of image.blockDevices) {
-      if (device.snapshotId) this.snapshotUsers.get(device.snapshotId)?.delete(image.imageId);
+      if (!device.snapshotId) continue;
+      const users = this.snapshotUsers.get(device.snapshotId);
+      const at = users?.indexOf(image.imageId) ?? -1;
+      if (users && at !== -1) users.splice(at, 1);
     }
   }
 
@@ -438,12 +439,13 @@ export class FakeAwsState {
   /** The tags `viewer` sees on an image or snapshot (its own, as EC2 does for shared resources). */
   tagsFor(resource: FakeImage | FakeSnapshot, viewer: string): Record<string, string> {
     if (resource.ownerId === viewer) return resource.tags;
-    return resource.accountTags[viewer] ?? EMPTY_TAGS;
+    return resource.accountTags?.[viewer] ?? EMPTY_TAGS;
   }
 
   /** The tag map `viewer` may change on a resource, created on first use. */
   writableTagsFor(resource: FakeImage | FakeSnapshot, viewer: string): Record<string, string> {
     if (resource.ownerId === viewer) return resource.tags;
+    resource.accountTags ??= {};
     let tags = resource.accountTags[viewer];
     if (!tags) {
       tags = {};
@@ -458,30 +460,29 @@ export class FakeAwsState {
     const region = input.region ?? DEFAULT_REGION;
     const ownerId = input.ownerId ?? DEFAULT_ACCOUNT_ID;
     const encrypted = input.encrypted ?? false;
-    let kmsKeyId = input.kmsKeyId;
-    if (encrypted) kmsKeyId = this.kmsKeyArn(kmsKeyId, region, ownerId);
     const state = input.state ?? 'completed';
+    // One fixed object shape (optional fields present, possibly undefined) keeps bulk creation fast.
     const snapshot: FakeSnapshot = {
       snapshotId: input.snapshotId ?? this.ids.ec2('snap'),
       region,
       ownerId,
+      ownerAlias: input.ownerAlias,
       volumeId: input.volumeId ?? this.ids.ec2('vol'),
       volumeSize: input.volumeSize ?? 8,
       encrypted,
+      kmsKeyId: encrypted ? this.kmsKeyArn(input.kmsKeyId, region, ownerId) : input.kmsKeyId,
       state,
+      stateMessage: input.stateMessage,
       progress: input.progress ?? (state === 'completed' ? '100%' : '0%'),
       startTime: input.startTime ?? this.now().toISOString(),
-      tags: { ...input.tags },
-      accountTags: {},
+      description: input.description,
+      tags: input.tags ? { ...input.tags } : {},
+      accountTags: undefined,
       createVolumePermission: {
         public: input.createVolumePermission?.public ?? false,
-        accounts: [...(input.createVolumePermission?.accounts ?? [])],
+        accounts: input.createVolumePermission?.accounts ? [...input.createVolumePermission.accounts] : [],
       },
     };
-    if (kmsKeyId !== undefined) snapshot.kmsKeyId = kmsKeyId;
-    if (input.ownerAlias !== undefined) snapshot.ownerAlias = input.ownerAlias;
-    if (input.description !== undefined) snapshot.description = input.description;
-    if (input.stateMessage !== undefined) snapshot.stateMessage = input.stateMessage;
     const store = this.region(region);
     if (store.snapshots.has(snapshot.snapshotId))
       throw new Error(`Snapshot ${snapshot.snapshotId} already exists`);
@@ -506,86 +507,81 @@ export class FakeAwsState {
     const store = this.region(region);
     if (store.images.has(imageId)) throw new Error(`Image ${imageId} already exists in ${region}`);
 
-    const devices = input.blockDevices ?? [{}];
+    const devices = input.blockDevices ?? DEFAULT_DEVICES;
     const blockDevices: FakeBlockDevice[] = devices.map((device, index) => {
       const deviceName =
         device.deviceName ?? (index === 0 ? rootDeviceName : `/dev/sd${String.fromCharCode(97 + index)}`);
       if (device.virtualName) return { deviceName, virtualName: device.virtualName };
-      let snapshot = device.snapshotId ? store.snapshot(device.snapshotId) : undefined;
-      if (!snapshot) {
-        const snapshotInput: AddSnapshotInput = {
+      const snapshot =
+        (device.snapshotId ? store.snapshot(device.snapshotId) : undefined) ??
+        this.addSnapshot({
+          snapshotId: device.snapshotId,
           region,
           ownerId,
+          ownerAlias: input.imageOwnerAlias,
           volumeSize: device.volumeSize ?? 8,
           encrypted: device.encrypted ?? false,
+          kmsKeyId: device.kmsKeyId,
           startTime: creationDate,
           description: `Created by CreateImage for ${imageId}`,
           state: device.snapshotState ?? 'completed',
-          createVolumePermission: { public: device.snapshotPublic ?? false },
-        };
-        if (device.snapshotId !== undefined) snapshotInput.snapshotId = device.snapshotId;
-        if (device.kmsKeyId !== undefined) snapshotInput.kmsKeyId = device.kmsKeyId;
-        if (input.imageOwnerAlias !== undefined) snapshotInput.ownerAlias = input.imageOwnerAlias;
-        snapshot = this.addSnapshot(snapshotInput);
-      }
-      const block: FakeBlockDevice = {
+          createVolumePermission: device.snapshotPublic ? { public: true } : undefined,
+        });
+      return {
         deviceName,
         snapshotId: snapshot.snapshotId,
         volumeSize: device.volumeSize ?? snapshot.volumeSize,
         volumeType: device.volumeType ?? 'gp3',
         encrypted: snapshot.encrypted,
         deleteOnTermination: device.deleteOnTermination ?? true,
+        iops: device.iops,
+        throughput: device.throughput,
       };
-      if (device.iops !== undefined) block.iops = device.iops;
-      if (device.throughput !== undefined) block.throughput = device.throughput;
-      return block;
     });
 
+    const permission = input.launchPermission;
+    // One fixed object shape (optional fields present, possibly undefined) keeps bulk creation fast.
     const image: FakeImage = {
       imageId,
       region,
       ownerId,
+      imageOwnerAlias: input.imageOwnerAlias,
       name,
+      description: input.description,
       architecture: input.architecture ?? 'x86_64',
       state: input.state ?? 'available',
+      stateReason: input.stateReason,
       creationDate,
       public: input.public ?? false,
       launchPermission: {
-        accounts: [...(input.launchPermission?.accounts ?? [])],
-        organizations: [...(input.launchPermission?.organizations ?? [])],
-        organizationalUnits: [...(input.launchPermission?.organizationalUnits ?? [])],
+        accounts: permission?.accounts ? [...permission.accounts] : [],
+        organizations: permission?.organizations ? [...permission.organizations] : [],
+        organizationalUnits: permission?.organizationalUnits ? [...permission.organizationalUnits] : [],
       },
-      tags: { ...input.tags },
-      accountTags: {},
+      tags: input.tags ? { ...input.tags } : {},
+      accountTags: undefined,
+      deprecationTime: input.deprecationTime,
+      platform: input.platform,
       platformDetails: input.platformDetails ?? (windows ? 'Windows' : 'Linux/UNIX'),
       usageOperation: input.usageOperation ?? (windows ? 'RunInstances:0002' : 'RunInstances'),
       virtualizationType: input.virtualizationType ?? 'hvm',
       hypervisor: input.hypervisor ?? 'xen',
+      bootMode: input.bootMode,
       enaSupport: input.enaSupport ?? true,
+      sriovNetSupport: input.sriovNetSupport,
+      imdsSupport: input.imdsSupport,
+      tpmSupport: input.tpmSupport,
       rootDeviceType: input.rootDeviceType ?? 'ebs',
       rootDeviceName,
       imageType: input.imageType ?? 'machine',
       imageLocation: input.imageLocation ?? `${input.imageOwnerAlias ?? ownerId}/${name}`,
       blockDevices,
-      productCodes: [...(input.productCodes ?? [])],
+      productCodes: input.productCodes ? [...input.productCodes] : [],
+      lastLaunchedTime: input.lastLaunchedTime,
+      sourceImageId: input.sourceImageId,
+      sourceImageRegion: input.sourceImageRegion,
+      deregistrationProtection: input.deregistrationProtection,
     };
-    const optional = [
-      'imageOwnerAlias',
-      'description',
-      'stateReason',
-      'deprecationTime',
-      'platform',
-      'bootMode',
-      'sriovNetSupport',
-      'imdsSupport',
-      'tpmSupport',
-      'lastLaunchedTime',
-      'sourceImageId',
-      'sourceImageRegion',
-      'deregistrationProtection',
-    ] as const;
-    const target = image as unknown as Record<string, unknown>;
-    for (const key of optional) if (input[key] !== undefined) target[key] = input[key];
     store.indexImage(image);
     return image;
   }
@@ -682,5 +678,7 @@ export class FakeAwsState {
     }
   }
 }
+
+const DEFAULT_DEVICES: readonly BlockDeviceInput[] = [{}];
 
 const EMPTY_TAGS: Record<string, string> = Object.freeze({}) as Record<string, string>;

@@ -1,0 +1,62 @@
+import { DescribeKeyCommand, type KeyMetadata } from '@aws-sdk/client-kms';
+import type { AccountConfig } from '../config.js';
+import { AppError } from '../errors.js';
+import type { AwsClients } from './clients.js';
+import { mapAwsError } from './errors.js';
+import { awsErrorCode } from './snapshots.js';
+
+export interface KmsKeyInfo {
+  keyId: string;
+  arn: string;
+  /** True only when the key can be used now (`KeyState` Enabled). */
+  enabled: boolean;
+  /** Enabled | Disabled | PendingDeletion | PendingImport | Unavailable | … */
+  state: string;
+  /** The alias the key was named by, when it was named by one (`alias/name`). */
+  alias?: string;
+  /** AWS (managed, e.g. `alias/aws/ebs`) or CUSTOMER. */
+  manager?: string;
+}
+
+const ALIAS_IN_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(alias\/.+)$/;
+
+function aliasOf(keyRef: string): string | undefined {
+  if (keyRef.startsWith('alias/')) return keyRef;
+  return ALIAS_IN_ARN.exec(keyRef)?.[1];
+}
+
+/** KMS keys, checked before a copy is asked to encrypt with them. */
+export class KmsKeys {
+  constructor(private readonly clients: AwsClients) {}
+
+  /** Resolves a key id, key ARN, `alias/name` or alias ARN in the account and region. */
+  async describeKey(account: AccountConfig, region: string, keyRef: string): Promise<KmsKeyInfo> {
+    let meta: KeyMetadata | undefined;
+    try {
+      const out = await this.clients.kms(account, region).send(new DescribeKeyCommand({ KeyId: keyRef }));
+      meta = out.KeyMetadata;
+    } catch (err) {
+      if (awsErrorCode(err) === 'NotFoundException') {
+        throw new AppError(
+          'not_found',
+          `KMS key \`${keyRef}\` was not found in account *${account.alias}*, region *${region}*. KMS keys are regional: the key must be in the destination region.`,
+          { cause: err, context: { awsCode: 'NotFoundException', action: 'kms:DescribeKey', region } },
+        );
+      }
+      throw mapAwsError(err, { action: 'kms:DescribeKey', region, account: account.alias });
+    }
+    if (!meta?.KeyId || !meta.Arn) {
+      throw new AppError('aws_error', `KMS did not describe key \`${keyRef}\` in region *${region}*.`);
+    }
+    const state = meta.KeyState ?? (meta.Enabled ? 'Enabled' : 'Disabled');
+    const alias = aliasOf(keyRef);
+    return {
+      keyId: meta.KeyId,
+      arn: meta.Arn,
+      enabled: state === 'Enabled' && meta.Enabled !== false,
+      state,
+      ...(alias ? { alias } : {}),
+      ...(meta.KeyManager ? { manager: meta.KeyManager } : {}),
+    };
+  }
+}

@@ -1,0 +1,175 @@
+import type { ShareTarget } from './grammar.js';
+
+/**
+ * A request: a change to an AMI that people decide on in Slack before a worker carries it out.
+ * Pure types and the state machine; storage is `store/requests.ts`.
+ */
+
+export const OPERATION_KINDS = [
+  'share',
+  'unshare',
+  'deprecate',
+  'undeprecate',
+  'disable',
+  'enable',
+  'expire',
+  'deregister',
+  'copy',
+  'encrypt',
+] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+/** Operations that finish in one or two EC2 calls. */
+export const QUICK_OPERATIONS: readonly OperationKind[] = [
+  'share',
+  'unshare',
+  'deprecate',
+  'undeprecate',
+  'disable',
+  'enable',
+  'expire',
+  'deregister',
+];
+/** Operations that run for minutes to hours (image copies). */
+export const LONG_OPERATIONS: readonly OperationKind[] = ['copy', 'encrypt'];
+
+export type OperationParams =
+  | { kind: 'share'; targets: ShareTarget[] }
+  | { kind: 'unshare'; targets: ShareTarget[] | 'all' }
+  | { kind: 'deprecate'; deprecateAt: string }
+  | { kind: 'undeprecate' }
+  | { kind: 'disable' }
+  | { kind: 'enable' }
+  | { kind: 'expire'; expiresAt: string; tagKey: string }
+  | { kind: 'deregister'; keepSnapshots: boolean; force: boolean }
+  | {
+      kind: 'copy';
+      toRegions: string[];
+      newName?: string;
+      encrypt: boolean;
+      kmsKeyId?: string;
+      withPermissions: boolean;
+    }
+  | { kind: 'encrypt'; kmsKeyId?: string; replace: boolean };
+
+export type ParamsOf<K extends OperationKind> = Extract<OperationParams, { kind: K }>;
+
+export const REQUEST_STATES = [
+  'pending',
+  'approved',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'rejected',
+  'expired',
+  'cancelled',
+] as const;
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+export const FINAL_STATES: readonly RequestState[] = [
+  'succeeded',
+  'failed',
+  'rejected',
+  'expired',
+  'cancelled',
+];
+
+/** Allowed transitions; anything else is refused by the store. */
+export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
+  pending: ['approved', 'rejected', 'expired', 'cancelled'],
+  approved: ['queued', 'running', 'failed', 'cancelled'],
+  queued: ['running', 'cancelled', 'failed', 'succeeded'],
+  running: ['succeeded', 'failed', 'cancelled'],
+  succeeded: [],
+  failed: [],
+  rejected: [],
+  expired: [],
+  cancelled: [],
+};
+
+export function canTransition(from: RequestState, to: RequestState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function isFinal(state: RequestState): boolean {
+  return FINAL_STATES.includes(state);
+}
+
+export interface Decision {
+  userId: string;
+  /** ISO 8601. */
+  at: string;
+}
+
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** Progress of a long job, per destination region. */
+export interface RegionProgress {
+  state: 'queued' | 'copying' | 'available' | 'failed' | 'cancelled';
+  imageId?: string;
+  percent?: number;
+  reason?: string;
+}
+
+export interface RequestResult {
+  ok: boolean;
+  /** One line, shown in the message and the thread reply. */
+  summary: string;
+  details?: string[];
+}
+
+export interface AmiRequest {
+  /** `req-` + 10 base-36 characters. */
+  id: string;
+  kind: OperationKind;
+  params: OperationParams;
+  imageId: string;
+  /** Snapshot of the image at request time, for the message (never used to act). */
+  image: {
+    name: string;
+    sizeGiB: number;
+    monthlyCostUsd: number;
+    encrypted: boolean;
+    public: boolean;
+    /** The image's snapshots when the request was made (lets a retried deregister clean up). */
+    snapshotIds?: string[];
+  };
+  requester: string;
+  /** Account alias. */
+  account: string;
+  accountId: string;
+  region: string;
+  state: RequestState;
+  createdAt: string;
+  updatedAt: string;
+  /** When a pending request expires. */
+  expiresAt: string;
+  approvalsNeeded: number;
+  approvals: Decision[];
+  rejection?: Decision & { reason?: string };
+  cancellation?: Decision;
+  /** Things the approvers should know (KMS keys to share, images in use, public sharing…). */
+  warnings: string[];
+  /** The approval message in the account's approval channel. */
+  message?: MessageRef;
+  /** Where the requester asked from, for confirmations. */
+  originChannel?: string;
+  progress?: Record<string, RegionProgress>;
+  result?: RequestResult;
+}
+
+const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** A new request id from a source of random bytes (injectable for tests). */
+export function newRequestId(randomBytes: (n: number) => Uint8Array): string {
+  const bytes = randomBytes(10);
+  let id = 'req-';
+  for (const b of bytes) id += ID_ALPHABET[b % 36];
+  return id;
+}
+
+export const REQUEST_ID_RE = /^req-[0-9a-z]{6,32}$/;

@@ -1,0 +1,260 @@
+import { renderApprovalMessage } from '../../blocks/approval.js';
+import { renderRequestConfirmation } from '../../blocks/request-confirmation.js';
+import type { AccountConfig } from '../../config.js';
+import { monthlyStorageCost } from '../../domain/cost.js';
+import { resolveWhen } from '../../domain/duration.js';
+import type {
+  DeprecateCommand,
+  DeregisterCommand,
+  DisableCommand,
+  EnableCommand,
+  ExpireCommand,
+  ShareCommand,
+  UndeprecateCommand,
+  UnshareCommand,
+} from '../../domain/grammar.js';
+import { type AmiImage, imageSizeGiB } from '../../domain/image.js';
+import { checkRequest, needsApproval, referencedGroups } from '../../domain/policy.js';
+import { type AmiRequest, newRequestId, type OperationParams } from '../../domain/request.js';
+import { AppError } from '../../errors.js';
+import { resolveTarget } from '../target.js';
+import { enqueueApproved } from './execution.js';
+import type { CommandContext, CommandReply } from './types.js';
+
+export type QuickRequestCommand =
+  | ShareCommand
+  | UnshareCommand
+  | DeprecateCommand
+  | UndeprecateCommand
+  | DisableCommand
+  | EnableCommand
+  | ExpireCommand
+  | DeregisterCommand;
+
+/** What validation of one command found: the operation's parameters and what approvers should know. */
+export interface Prepared {
+  params: OperationParams;
+  warnings: string[];
+}
+
+function bad(message: string): never {
+  throw new AppError('bad_input', message);
+}
+
+function future(iso: string, now: Date, what: string): string {
+  if (Date.parse(iso) <= now.getTime())
+    bad(`${what} must be in the future (it is ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC now).`);
+  return iso;
+}
+
+/** Checks one quick command against the image and works out exactly what will change. */
+async function prepare(
+  cmd: QuickRequestCommand,
+  image: AmiImage,
+  ctx: CommandContext,
+  account: AccountConfig,
+  region: string,
+): Promise<Prepared> {
+  const now = ctx.deps.clock();
+  const warnings: string[] = [];
+  const encrypted = image.blockDevices.some((d) => d.encrypted);
+  switch (cmd.name) {
+    case 'share': {
+      const ownId = await ctx.deps.aws.accountId(account, region);
+      if (cmd.targets.some((t) => t.kind === 'account' && t.accountId === ownId)) {
+        bad(`\`${image.imageId}\` already belongs to account \`${ownId}\`; share it with other accounts.`);
+      }
+      if (cmd.targets.some((t) => t.kind === 'public')) {
+        warnings.push(
+          'This makes the image *public*: every AWS account can launch it and see its snapshots’ contents.',
+        );
+      }
+      if (encrypted) {
+        warnings.push(
+          'The image has encrypted snapshots: the accounts it is shared with also need access to the KMS key (a customer-managed key; images encrypted with the AWS-managed key cannot be shared).',
+        );
+      }
+      return { params: { kind: 'share', targets: cmd.targets }, warnings };
+    }
+    case 'unshare':
+      return { params: { kind: 'unshare', targets: cmd.targets }, warnings };
+    case 'deprecate': {
+      const at = future(resolveWhen(cmd.when, now).toISOString(), now, 'The deprecation time');
+      return { params: { kind: 'deprecate', deprecateAt: at }, warnings };
+    }
+    case 'undeprecate':
+      if (!image.deprecationTime) bad(`\`${image.imageId}\` has no deprecation time to remove.`);
+      return { params: { kind: 'undeprecate' }, warnings };
+    case 'disable':
+      if (image.state === 'disabled') bad(`\`${image.imageId}\` is already disabled.`);
+      if (image.state !== 'available')
+        bad(`\`${image.imageId}\` is ${image.state}; only an available image can be disabled.`);
+      if (image.public) warnings.push('Disabling removes the image’s public and shared launch permissions.');
+      return { params: { kind: 'disable' }, warnings };
+    case 'enable':
+      if (image.state !== 'disabled')
+        bad(`\`${image.imageId}\` is ${image.state}, not disabled; there is nothing to enable.`);
+      return { params: { kind: 'enable' }, warnings };
+    case 'expire': {
+      const at = future(resolveWhen(cmd.when, now).toISOString(), now, 'The expiry date');
+      return { params: { kind: 'expire', expiresAt: at, tagKey: ctx.deps.config.expiryTagKey }, warnings };
+    }
+    case 'deregister': {
+      const usage = await ctx.deps.changes.findImageUsage(account, region, image.imageId);
+      const users = [
+        ...usage.instances.map((i) => `instance \`${i.instanceId}\` (${i.state})`),
+        ...usage.launchTemplates.map((t) => `launch template *${t.name}* version ${t.version}`),
+      ];
+      if (users.length > 0) {
+        const list =
+          users.slice(0, 10).join(', ') + (users.length > 10 ? ` and ${users.length - 10} more` : '');
+        if (!cmd.force) {
+          bad(
+            `\`${image.imageId}\` is still in use by ${list}. Deregistering it would break them; add \`--force\` if you are sure.`,
+          );
+        }
+        warnings.push(`Still in use by ${list} (requested with \`--force\`).`);
+      }
+      if (image.public) warnings.push('The image is public: anyone launching it by id will fail after this.');
+      const snaps = image.blockDevices.filter((d) => d.snapshotId).length;
+      if (!cmd.keepSnapshots && snaps > 0) {
+        warnings.push(
+          `Its ${snaps} snapshot${snaps === 1 ? '' : 's'} will be deleted too (unless another image uses them).`,
+        );
+      }
+      return { params: { kind: 'deregister', keepSnapshots: cmd.keepSnapshots, force: cmd.force }, warnings };
+    }
+  }
+}
+
+/**
+ * Files a request for a quick operation: validates against the image and the policy, stores it,
+ * posts the approval message, and confirms to the requester. Nothing is stored if any step
+ * before the message fails; a request whose message cannot be posted is discarded again.
+ */
+export async function quickRequestCommand(
+  cmd: QuickRequestCommand,
+  ctx: CommandContext,
+): Promise<CommandReply> {
+  const { deps } = ctx;
+  const { account, region } = resolveTarget(deps.config, cmd.account, cmd.region);
+  const policy = account.policy;
+  const groups = await deps.userGroups.members(referencedGroups(policy));
+  const publicShare = cmd.name === 'share' && cmd.targets.some((t) => t.kind === 'public');
+  const allowed = checkRequest({
+    policy,
+    accountAlias: account.alias,
+    userId: ctx.userId,
+    kind: cmd.name,
+    groups,
+    publicShare,
+  });
+  if (!allowed.ok) {
+    await deps.audit.record({
+      actor: ctx.userId,
+      action: 'request.refused',
+      target: cmd.imageId,
+      imageId: cmd.imageId,
+      account: account.alias,
+      region,
+      result: 'refused',
+      detail: `${cmd.name}: ${allowed.code}`,
+    });
+    throw new AppError('forbidden', allowed.message);
+  }
+
+  const image = await deps.images.getImage(account, region, cmd.imageId);
+  const accountId = await deps.aws.accountId(account, region);
+  if (image.ownerId !== accountId) {
+    bad(
+      `\`${cmd.name}\` needs an image that account *${account.alias}* owns; \`${image.imageId}\` belongs to \`${image.ownerId}\`.`,
+    );
+  }
+  const prepared = await prepare(cmd, image, ctx, account, region);
+  const request = buildRequest(ctx, { account, accountId, region, image, prepared, kind: cmd.name });
+  return fileRequest(ctx, request);
+}
+
+export function buildRequest(
+  ctx: CommandContext,
+  p: {
+    account: AccountConfig;
+    accountId: string;
+    region: string;
+    image: AmiImage;
+    prepared: Prepared;
+    kind: AmiRequest['kind'];
+  },
+): AmiRequest {
+  const now = ctx.deps.clock();
+  const policy = p.account.policy;
+  const auto = !needsApproval(policy, p.kind);
+  return {
+    id: newRequestId(ctx.deps.randomBytes),
+    kind: p.kind,
+    params: p.prepared.params,
+    imageId: p.image.imageId,
+    image: {
+      name: p.image.name,
+      sizeGiB: imageSizeGiB(p.image),
+      monthlyCostUsd: monthlyStorageCost(p.image, ctx.deps.config.snapshotPricePerGbMonth),
+      encrypted: p.image.blockDevices.some((d) => d.encrypted),
+      public: p.image.public,
+      snapshotIds: p.image.blockDevices.flatMap((d) => (d.snapshotId ? [d.snapshotId] : [])),
+    },
+    requester: ctx.userId,
+    account: p.account.alias,
+    accountId: p.accountId,
+    region: p.region,
+    state: auto ? 'approved' : 'pending',
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + policy.requestTtlHours * 3600_000).toISOString(),
+    approvalsNeeded: auto ? 0 : policy.approvalsRequired,
+    approvals: [],
+    warnings: p.prepared.warnings,
+    originChannel: ctx.channelId,
+  };
+}
+
+/** Stores a request, posts its message, and (when no approval is needed) queues it. */
+export async function fileRequest(ctx: CommandContext, request: AmiRequest): Promise<CommandReply> {
+  const { deps } = ctx;
+  const policy = deps.config.accounts.find((a) => a.alias === request.account)?.policy;
+  const channel = policy?.approvalChannel ?? ctx.channelId;
+  await deps.requests.create(request);
+  let posted: AmiRequest;
+  try {
+    const ref = await deps.notifier.post(channel, renderApprovalMessage({ request, now: deps.clock() }));
+    const res = await deps.requests.update<never>(request.id, (r) => ({
+      ok: true,
+      request: { ...r, message: ref },
+    }));
+    if (!res.ok) throw new Error('request vanished while posting its message');
+    posted = res.request;
+  } catch (err) {
+    await deps.requests.discard(request.id);
+    deps.logger.error('could not post the approval message; request discarded', {
+      requestId: request.id,
+      error: err,
+    });
+    throw new AppError(
+      'internal',
+      `Could not post the approval request in <#${channel}> (is amibot invited there?). Nothing was requested; please try again.`,
+      { retry: true, cause: err },
+    );
+  }
+  await deps.audit.record({
+    actor: request.requester,
+    action: request.state === 'approved' ? 'request.auto_approved' : 'request.created',
+    target: request.id,
+    requestId: request.id,
+    imageId: request.imageId,
+    account: request.account,
+    region: request.region,
+    result: 'ok',
+    detail: request.kind,
+  });
+  if (posted.state === 'approved') await enqueueApproved(deps, posted);
+  return { message: renderRequestConfirmation({ request: posted, channel }) };
+}

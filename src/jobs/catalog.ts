@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/**
+ * The job catalog: every job the workers run, its queue, payload schema, retries and timeout.
+ * Producers parse payloads before enqueueing and processors parse them again when a job is taken,
+ * so a malformed or old-format job fails loudly instead of doing something half-right.
+ * Payloads carry ids only (request id, region); never credentials or Slack tokens.
+ */
+
+const requestId = z.string().regex(/^req-[0-9a-z]{6,32}$/);
+const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/);
+
+export const QUEUES = {
+  ops: 'amibot-ops',
+  copies: 'amibot-copies',
+  scans: 'amibot-scans',
+  maintenance: 'amibot-maintenance',
+} as const;
+export type QueueKey = keyof typeof QUEUES;
+
+interface JobSpec<S extends z.ZodType> {
+  queue: QueueKey;
+  schema: S;
+  attempts: number;
+  backoff: { type: 'exponential' | 'fixed'; delay: number };
+  /** The processor gives up (unrecoverably) after this long. */
+  timeoutMs: number;
+  /** Deterministic job id: the same logical work always gets the same id (no ':' allowed). */
+  jobId: (payload: z.infer<S>) => string;
+}
+
+function spec<S extends z.ZodType>(s: JobSpec<S>): JobSpec<S> {
+  return s;
+}
+
+export const JOB_CATALOG = {
+  /** A quick operation (share, deprecate, deregister, …) of an approved request. */
+  'request-execute': spec({
+    queue: 'ops',
+    schema: z.object({ requestId }).strict(),
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 2_000 },
+    timeoutMs: 5 * 60_000,
+    jobId: (p) => `exec-${p.requestId}`,
+  }),
+  /** One destination region of an approved copy or encrypt request. */
+  'copy-region': spec({
+    queue: 'copies',
+    schema: z.object({ requestId, region }).strict(),
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 5_000 },
+    timeoutMs: 6 * 3600_000,
+    jobId: (p) => `copy-${p.requestId}-${p.region}`,
+  }),
+  /** Expires pending requests whose time is up (recurring). */
+  'requests-expire': spec({
+    queue: 'maintenance',
+    schema: z.object({}).strict(),
+    attempts: 1,
+    backoff: { type: 'fixed', delay: 1_000 },
+    timeoutMs: 5 * 60_000,
+    jobId: () => 'requests-expire',
+  }),
+} as const;
+
+export type JobName = keyof typeof JOB_CATALOG;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOB_CATALOG)[N]['schema']>;
+
+export function jobsOfQueue(queue: QueueKey): JobName[] {
+  return (Object.keys(JOB_CATALOG) as JobName[]).filter((n) => JOB_CATALOG[n].queue === queue);
+}
+
+/** Validates a payload against the catalog; throws a readable error when it does not fit. */
+export function parsePayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {
+  const res = JOB_CATALOG[name].schema.safeParse(data);
+  if (!res.success) {
+    throw new Error(
+      `invalid payload for job ${name}: ${res.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
+  }
+  return res.data as JobPayload<N>;
+}
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOB_CATALOG, name);
+}

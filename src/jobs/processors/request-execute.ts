@@ -1,0 +1,191 @@
+import { UnrecoverableError } from 'bullmq';
+import { resolveAccount } from '../../config.js';
+import type { Deps } from '../../deps.js';
+import { describeTargets } from '../../domain/describe-request.js';
+import type { AmiRequest, RequestResult } from '../../domain/request.js';
+import { AppError, toAppError } from '../../errors.js';
+
+export interface JobAttempt {
+  /** Attempts already made before this one. */
+  attemptsMade: number;
+  /** Attempts allowed in all. */
+  attempts: number;
+}
+
+/**
+ * Carries out an approved quick operation. Safe to run more than once: a finished request is left
+ * alone, a request found `running` (the previous worker died) is resumed, and every EC2 change
+ * it makes is idempotent (adding a permission twice, re-tagging, deregistering a gone image).
+ */
+export async function executeRequest(deps: Deps, requestId: string, attempt: JobAttempt): Promise<void> {
+  const now = () => deps.clock();
+  const current = await deps.requests.get(requestId);
+  if (!current) throw new UnrecoverableError(`request ${requestId} does not exist`);
+  if (!['approved', 'queued', 'running'].includes(current.state)) {
+    deps.logger.info('request needs no execution', { requestId, state: current.state });
+    return;
+  }
+  let request = current;
+  if (current.state !== 'running') {
+    const started = await deps.requests.transition(
+      requestId,
+      ['approved', 'queued'],
+      'running',
+      () => ({}),
+      now(),
+    );
+    if (!started.ok) {
+      deps.logger.info('request changed before it could start', { requestId });
+      return;
+    }
+    request = started.request;
+    await deps.notifier.refreshRequest(request);
+    await deps.audit.record({
+      actor: 'amibot',
+      action: 'job.started',
+      target: requestId,
+      requestId,
+      imageId: request.imageId,
+      result: 'ok',
+    });
+  }
+
+  let result: RequestResult;
+  try {
+    result = await perform(deps, request);
+  } catch (err) {
+    const appErr = toAppError(err);
+    const last = attempt.attemptsMade + 1 >= attempt.attempts;
+    if (appErr.retry && !last) {
+      deps.logger.warn('request execution failed; will retry', {
+        requestId,
+        code: appErr.code,
+        attempt: attempt.attemptsMade + 1,
+      });
+      throw err;
+    }
+    await finish(deps, request, { ok: false, summary: appErr.userMessage });
+    throw new UnrecoverableError(appErr.userMessage);
+  }
+  await finish(deps, request, result);
+}
+
+async function finish(deps: Deps, request: AmiRequest, result: RequestResult): Promise<void> {
+  const res = await deps.requests.transition(
+    request.id,
+    ['running'],
+    result.ok ? 'succeeded' : 'failed',
+    () => ({ result }),
+    deps.clock(),
+  );
+  const final = res.ok ? res.request : request;
+  await deps.notifier.refreshRequest(final);
+  await deps.notifier.replyToRequest(
+    final,
+    `${result.ok ? '✅' : '❌'} \`${request.id}\`: ${result.summary}`,
+  );
+  await deps.audit.record({
+    actor: 'amibot',
+    action: result.ok ? 'job.succeeded' : 'job.failed',
+    target: request.id,
+    requestId: request.id,
+    imageId: request.imageId,
+    account: request.account,
+    region: request.region,
+    result: result.ok ? 'ok' : 'failed',
+    detail: result.summary.slice(0, 300),
+  });
+}
+
+async function perform(deps: Deps, request: AmiRequest): Promise<RequestResult> {
+  const account = resolveAccount(deps.config, request.account);
+  if (!account) throw new AppError('bad_input', `Account ${request.account} is no longer configured.`);
+  const { region, imageId } = request;
+  const p = request.params;
+  const img = `\`${imageId}\``;
+  switch (p.kind) {
+    case 'share': {
+      const after = await deps.changes.addLaunchPermissions(account, region, imageId, p.targets);
+      const n = after.accounts.length + after.organizations.length + after.organizationalUnits.length;
+      return {
+        ok: true,
+        summary: `${img} is now shared with ${describeTargets(p.targets)}${after.public ? ' (public)' : ''}; ${n} launch permission${n === 1 ? '' : 's'} in all.`,
+      };
+    }
+    case 'unshare': {
+      const after = await deps.changes.removeLaunchPermissions(account, region, imageId, p.targets);
+      const n =
+        after.accounts.length +
+        after.organizations.length +
+        after.organizationalUnits.length +
+        (after.public ? 1 : 0);
+      return {
+        ok: true,
+        summary: `${img} ${p.targets === 'all' ? 'is no longer shared with anyone' : `is no longer shared with ${describeTargets(p.targets)}`}; ${n} launch permission${n === 1 ? '' : 's'} left.`,
+      };
+    }
+    case 'deprecate':
+      await deps.changes.enableDeprecation(account, region, imageId, new Date(p.deprecateAt));
+      return {
+        ok: true,
+        summary: `${img} is deprecated from ${p.deprecateAt.slice(0, 16).replace('T', ' ')} UTC.`,
+      };
+    case 'undeprecate':
+      await deps.changes.disableDeprecation(account, region, imageId);
+      return { ok: true, summary: `${img} is no longer deprecated.` };
+    case 'disable': {
+      const image = await deps.images.getImage(account, region, imageId);
+      if (image.state !== 'disabled') await deps.changes.disableImage(account, region, imageId);
+      return {
+        ok: true,
+        summary: `${img} is disabled: it can no longer be launched, and its sharing was removed.`,
+      };
+    }
+    case 'enable': {
+      const image = await deps.images.getImage(account, region, imageId);
+      if (image.state === 'disabled') await deps.changes.enableImage(account, region, imageId);
+      return { ok: true, summary: `${img} is enabled again.` };
+    }
+    case 'expire': {
+      // A whole day is written as a plain date, the form people type in the console.
+      const value = p.expiresAt.endsWith('T00:00:00.000Z') ? p.expiresAt.slice(0, 10) : p.expiresAt;
+      await deps.changes.setTags(account, region, [imageId], { [p.tagKey]: value });
+      return { ok: true, summary: `${img} expires on ${value} (tag \`${p.tagKey}\`).` };
+    }
+    case 'deregister': {
+      if (!p.force) {
+        const usage = await deps.changes.findImageUsage(account, region, imageId).catch((err: unknown) => {
+          // The image may already be gone on a retry; the deregister call below says so.
+          if (err instanceof AppError && err.code === 'not_found')
+            return { instances: [], launchTemplates: [] };
+          throw err;
+        });
+        const users = usage.instances.length + usage.launchTemplates.length;
+        if (users > 0) {
+          return {
+            ok: false,
+            summary: `Not deregistered: ${img} came into use since the request (${usage.instances.length} instance(s), ${usage.launchTemplates.length} launch template(s)). File it again with \`--force\` if you are sure.`,
+          };
+        }
+      }
+      const out = await deps.changes.deregister(account, region, imageId, {
+        deleteSnapshots: !p.keepSnapshots,
+        knownSnapshotIds: request.image.snapshotIds,
+      });
+      const details = [
+        ...out.deletedSnapshots.map((s) => `deleted snapshot \`${s}\``),
+        ...out.keptSnapshots.map((k) => `kept snapshot \`${k.snapshotId}\`: ${k.reason}`),
+      ];
+      const snaps = p.keepSnapshots
+        ? 'its snapshots were kept'
+        : `${out.deletedSnapshots.length} snapshot${out.deletedSnapshots.length === 1 ? '' : 's'} deleted${out.keptSnapshots.length ? `, ${out.keptSnapshots.length} kept` : ''}`;
+      return {
+        ok: true,
+        summary: `${img} ${out.alreadyGone ? 'was already deregistered' : 'is deregistered'}; ${snaps}.`,
+        details,
+      };
+    }
+    default:
+      throw new UnrecoverableError(`request-execute cannot run a ${p.kind} request`);
+  }
+}

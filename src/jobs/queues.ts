@@ -1,0 +1,98 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  JOB_CATALOG,
+  type JobName,
+  type JobPayload,
+  parsePayload,
+  QUEUES,
+  type QueueKey,
+} from './catalog.js';
+
+/** BullMQ keys live under `<prefix>:bull:<queue>:…`, beside the bot's own keys. */
+export function bullPrefix(keyPrefix: string): string {
+  return `${keyPrefix}:bull`;
+}
+
+/**
+ * Producers for every queue. The connection is a fail-fast one (no offline queue): when Redis is
+ * down, enqueueing fails at once and the user is told, instead of hanging.
+ */
+export class JobQueues {
+  private readonly queues = new Map<QueueKey, Queue>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly keyPrefix: string,
+  ) {}
+
+  queue(key: QueueKey): Queue {
+    let q = this.queues.get(key);
+    if (!q) {
+      q = new Queue(QUEUES[key], { connection: this.connection, prefix: bullPrefix(this.keyPrefix) });
+      this.queues.set(key, q);
+    }
+    return q;
+  }
+
+  /** Adds a job; the same logical work (same deterministic id) is only ever queued once. */
+  async enqueue<N extends JobName>(
+    name: N,
+    payload: JobPayload<N>,
+    opts: { delayMs?: number } = {},
+  ): Promise<string> {
+    const spec = JOB_CATALOG[name];
+    const data = parsePayload(name, payload);
+    const jobId = (spec.jobId as (p: JobPayload<N>) => string)(data);
+    await this.queue(spec.queue).add(name, data, {
+      jobId,
+      attempts: spec.attempts,
+      backoff: spec.backoff,
+      delay: opts.delayMs,
+      removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
+      removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
+    });
+    return jobId;
+  }
+
+  /** Removes a job that has not started yet; true when it was removed. */
+  async removeWaiting<N extends JobName>(name: N, payload: JobPayload<N>): Promise<boolean> {
+    const spec = JOB_CATALOG[name];
+    const jobId = (spec.jobId as (p: JobPayload<N>) => string)(parsePayload(name, payload));
+    const job = await this.queue(spec.queue).getJob(jobId);
+    if (!job) return false;
+    const state = await job.getState();
+    if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
+      await job.remove();
+      return true;
+    }
+    return false;
+  }
+
+  /** Registers a recurring job once for all processes (BullMQ job schedulers are idempotent by id). */
+  async schedule<N extends JobName>(
+    name: N,
+    payload: JobPayload<N>,
+    repeat: { every?: number; pattern?: string },
+  ): Promise<void> {
+    const spec = JOB_CATALOG[name];
+    await this.queue(spec.queue).upsertJobScheduler(`sched-${name}`, repeat, {
+      name,
+      data: parsePayload(name, payload),
+      opts: { attempts: spec.attempts, backoff: spec.backoff, removeOnComplete: 100, removeOnFail: 500 },
+    });
+  }
+
+  async counts(): Promise<Record<string, Record<string, number>>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const key of Object.keys(QUEUES) as QueueKey[]) {
+      out[key] = await this.queue(key).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

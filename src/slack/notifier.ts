@@ -1,0 +1,102 @@
+import { WebClient } from '@slack/web-api';
+import { renderApprovalMessage } from '../blocks/approval.js';
+import type { SlackMessage } from '../blocks/message.js';
+import type { AmiRequest, MessageRef } from '../domain/request.js';
+import type { Logger } from '../logger.js';
+
+export interface NotifierOptions {
+  token: string;
+  apiUrl?: string;
+  logger: Logger;
+  clock?: () => Date;
+  /** Retries for failed Web API calls (429 answers always wait for Retry-After first). */
+  retries?: number;
+}
+
+/**
+ * Everything the bot posts outside a `response_url`: approval messages, their updates, thread
+ * replies and reminders. Used by the web process (posting requests) and by workers (progress and
+ * results), so it talks to the Web API directly rather than through a Bolt app.
+ */
+export class SlackNotifier {
+  readonly client: WebClient;
+  private readonly logger: Logger;
+  private readonly clock: () => Date;
+
+  constructor(opts: NotifierOptions) {
+    this.logger = opts.logger;
+    this.clock = opts.clock ?? (() => new Date());
+    this.client = new WebClient(opts.token, {
+      slackApiUrl: opts.apiUrl,
+      retryConfig: { retries: opts.retries ?? 5, factor: 2, minTimeout: 500, maxTimeout: 10_000 },
+      logger: {
+        debug: () => {},
+        info: () => {},
+        warn: (...a: unknown[]) => this.logger.warn(a.map(String).join(' '), { source: 'slack-web-api' }),
+        error: (...a: unknown[]) => this.logger.error(a.map(String).join(' '), { source: 'slack-web-api' }),
+        setLevel: () => {},
+        getLevel: () => 'warn' as never,
+        setName: () => {},
+      },
+    });
+  }
+
+  async post(channel: string, message: SlackMessage, threadTs?: string): Promise<MessageRef> {
+    const res = await this.client.chat.postMessage({
+      channel,
+      text: message.text,
+      blocks: message.blocks,
+      thread_ts: threadTs,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    if (!res.ok || !res.ts || !res.channel)
+      throw new Error(`chat.postMessage failed: ${res.error ?? 'no ts'}`);
+    return { channel: res.channel, ts: res.ts };
+  }
+
+  async update(ref: MessageRef, message: SlackMessage): Promise<void> {
+    await this.client.chat.update({
+      channel: ref.channel,
+      ts: ref.ts,
+      text: message.text,
+      blocks: message.blocks,
+    });
+  }
+
+  async postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
+    await this.client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks });
+  }
+
+  /** Re-renders a request's approval message from its current state (no-op without a message). */
+  async refreshRequest(request: AmiRequest): Promise<void> {
+    if (!request.message) return;
+    try {
+      await this.update(request.message, renderApprovalMessage({ request, now: this.clock() }));
+    } catch (err) {
+      this.logger.error('could not update the request message', { requestId: request.id, error: err });
+    }
+  }
+
+  /** A thread reply under the request's message that mentions the requester. */
+  async replyToRequest(request: AmiRequest, text: string): Promise<void> {
+    if (!request.message) return;
+    try {
+      await this.post(
+        request.message.channel,
+        {
+          text: `<@${request.requester}> ${text}`,
+          blocks: [
+            {
+              type: 'section',
+              text: { type: 'mrkdwn', text: `<@${request.requester}> ${text}`.slice(0, 3000) },
+            },
+          ],
+        },
+        request.message.ts,
+      );
+    } catch (err) {
+      this.logger.error('could not reply in the request thread', { requestId: request.id, error: err });
+    }
+  }
+}

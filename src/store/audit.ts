@@ -1,0 +1,56 @@
+import type { Redis } from 'ioredis';
+import { type AuditEntry, fromStreamFields, toStreamFields } from '../domain/audit.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * The audit trail: a Redis stream `<prefix>:audit`, one entry per request, decision, refusal and
+ * outcome, trimmed by age (`MINID`) to the configured retention. Every entry is also logged as a
+ * structured line, so the trail survives in the log pipeline too.
+ */
+export class AuditLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+    private readonly retentionDays: number,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  private get key(): string {
+    return `${this.prefix}:audit`;
+  }
+
+  async record(entry: Omit<AuditEntry, 'at' | 'id'> & { at?: string }): Promise<void> {
+    const now = this.clock();
+    const full: AuditEntry = { ...entry, at: entry.at ?? now.toISOString() };
+    this.logger.info('audit', { audit: full });
+    const minId = `${now.getTime() - this.retentionDays * 86_400_000}-0`;
+    try {
+      await this.redis.xadd(this.key, 'MINID', '~', minId, '*', ...toStreamFields(full));
+    } catch (err) {
+      // The log line above still carries the entry; never fail the user's action over it.
+      this.logger.error('could not append to the audit stream', { error: err });
+    }
+  }
+
+  /** Newest first; with a target, only entries about that image or request (scans at most `scan` entries). */
+  async recent(opts: { target?: string; limit?: number; scan?: number } = {}): Promise<AuditEntry[]> {
+    const limit = opts.limit ?? 20;
+    const scan = opts.target ? (opts.scan ?? 5000) : limit;
+    const raw = (await this.redis.xrevrange(this.key, '+', '-', 'COUNT', scan)) as Array<[string, string[]]>;
+    const out: AuditEntry[] = [];
+    for (const [id, fields] of raw) {
+      const entry = fromStreamFields(id, fields);
+      if (
+        !opts.target ||
+        entry.target === opts.target ||
+        entry.requestId === opts.target ||
+        entry.imageId === opts.target
+      ) {
+        out.push(entry);
+        if (out.length >= limit) break;
+      }
+    }
+    return out;
+  }
+}
