@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { expiryFileSchema, expirySettingsSchema, mergeExpirySettings } from './domain/expiry-settings.js';
 import { accountPolicySchema } from './domain/policy.js';
+import { scanConfigSchema } from './domain/scan.js';
 
 /**
  * All configuration in one zod schema, parsed once at boot from environment variables plus an
@@ -14,21 +16,23 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
 const region = z.string().regex(REGION, 'must be an AWS region such as us-east-1');
 
-export const accountSchema = z.object({
-  alias: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, 'must be letters, digits, "-" or "_" (it is typed in Slack)'),
-  accountId: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id').optional(),
-  roleArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
-    .optional(),
-  externalId: z.string().min(2).max(1224).optional(),
-  regions: z.array(region).default([]),
-  default: z.boolean().default(false),
-  /** Who may request and approve what in this account (see domain/policy.ts). */
-  policy: accountPolicySchema.default(() => accountPolicySchema.parse({})),
-});
+export const accountSchema = z
+  .object({
+    alias: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, 'must be letters, digits, "-" or "_" (it is typed in Slack)'),
+    accountId: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id').optional(),
+    roleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
+      .optional(),
+    externalId: z.string().min(2).max(1224).optional(),
+    regions: z.array(region).default([]),
+    default: z.boolean().default(false),
+    /** Who may request and approve what in this account (see domain/policy.ts). */
+    policy: accountPolicySchema.default(() => accountPolicySchema.parse({})),
+  })
+  .strict();
 
 const fileSchema = z
   .object({
@@ -38,9 +42,11 @@ const fileSchema = z
     cacheTtlSeconds: z.number().int().min(0).max(86_400).optional(),
     snapshotPricePerGbMonth: z.number().min(0).max(10).optional(),
     expiryTagKey: z.string().min(1).max(128).optional(),
+    expiry: expiryFileSchema.optional(),
     auditRetentionDays: z.number().int().min(1).max(3650).optional(),
     workerConcurrency: z.number().int().min(1).max(100).optional(),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+    scan: scanConfigSchema.optional(),
   })
   .strict();
 
@@ -77,6 +83,19 @@ export const configSchema = z
       endpoint: z.url().optional(),
       maxAttempts: z.number().int().min(1).max(20),
       retryMode: z.enum(['standard', 'adaptive']),
+      /** CopyImage calls per second per (account, region), shared by all workers. */
+      copyImageRate: z.number().min(0.05).max(100),
+      /** Other mutating EC2 calls per second per (account, region). */
+      mutateRate: z.number().min(0.05).max(1000),
+    }),
+    jobs: z.object({
+      /** First wait between copy status polls; grows to `maxPollMs`. */
+      pollMs: z.number().int().min(10).max(600_000),
+      maxPollMs: z.number().int().min(10).max(3_600_000),
+      /** At most one progress update of a Slack message per this many ms. */
+      progressIntervalMs: z.number().int().min(0).max(600_000),
+      /** BullMQ lock: a job whose worker died is picked up again after about this long. */
+      lockMs: z.number().int().min(500).max(600_000),
     }),
     defaultRegion: region,
     accounts: z.array(accountSchema).min(1),
@@ -84,9 +103,13 @@ export const configSchema = z
     cacheTtlSeconds: z.number().int().min(0).max(86_400),
     snapshotPricePerGbMonth: z.number().min(0).max(10),
     expiryTagKey: z.string().min(1).max(128),
+    /** Expiry sweep, reminders and digest (see domain/expiry-settings.ts, docs/expiry.md). */
+    expiry: expirySettingsSchema,
     auditRetentionDays: z.number().int().min(1).max(3650),
     workerConcurrency: z.number().int().min(1).max(100),
     logLevel,
+    /** `/ami scan`: deep scanner, built-in check policy, acceptance per severity. */
+    scan: scanConfigSchema,
   })
   .superRefine((cfg, ctx) => {
     const aliases = new Set<string>();
@@ -133,13 +156,21 @@ const ENV_NAMES: Record<string, string> = {
   'aws.endpoint': 'AMIBOT_AWS_ENDPOINT',
   'aws.maxAttempts': 'AWS_MAX_ATTEMPTS',
   'aws.retryMode': 'AWS_RETRY_MODE',
+  'aws.copyImageRate': 'AMIBOT_COPY_IMAGE_RATE',
+  'aws.mutateRate': 'AMIBOT_MUTATE_RATE',
+  'jobs.pollMs': 'AMIBOT_COPY_POLL_MS',
+  'jobs.maxPollMs': 'AMIBOT_COPY_MAX_POLL_MS',
+  'jobs.progressIntervalMs': 'AMIBOT_PROGRESS_INTERVAL_MS',
+  'jobs.lockMs': 'AMIBOT_JOB_LOCK_MS',
   defaultRegion: 'AMIBOT_DEFAULT_REGION',
   cacheTtlSeconds: 'AMIBOT_CACHE_TTL_SECONDS',
   snapshotPricePerGbMonth: 'AMIBOT_SNAPSHOT_PRICE',
   expiryTagKey: 'AMIBOT_EXPIRY_TAG',
+  'expiry.sweepCron': 'AMIBOT_SWEEP_CRON',
   auditRetentionDays: 'AMIBOT_AUDIT_RETENTION_DAYS',
   workerConcurrency: 'AMIBOT_WORKER_CONCURRENCY',
   logLevel: 'LOG_LEVEL',
+  'scan.stateMachineArn': 'SCAN_STATE_MACHINE_ARN',
 };
 
 function num(value: string | undefined): number | undefined {
@@ -225,6 +256,14 @@ export function loadConfig({
       endpoint: nonEmpty(env.AMIBOT_AWS_ENDPOINT),
       maxAttempts: num(env.AWS_MAX_ATTEMPTS) ?? 3,
       retryMode: nonEmpty(env.AWS_RETRY_MODE) ?? 'standard',
+      copyImageRate: num(env.AMIBOT_COPY_IMAGE_RATE) ?? 1,
+      mutateRate: num(env.AMIBOT_MUTATE_RATE) ?? 5,
+    },
+    jobs: {
+      pollMs: num(env.AMIBOT_COPY_POLL_MS) ?? 5_000,
+      maxPollMs: num(env.AMIBOT_COPY_MAX_POLL_MS) ?? 60_000,
+      progressIntervalMs: num(env.AMIBOT_PROGRESS_INTERVAL_MS) ?? 3_000,
+      lockMs: num(env.AMIBOT_JOB_LOCK_MS) ?? 30_000,
     },
     defaultRegion,
     accounts,
@@ -232,9 +271,14 @@ export function loadConfig({
     cacheTtlSeconds: num(env.AMIBOT_CACHE_TTL_SECONDS) ?? file.cacheTtlSeconds ?? 300,
     snapshotPricePerGbMonth: num(env.AMIBOT_SNAPSHOT_PRICE) ?? file.snapshotPricePerGbMonth ?? 0.05,
     expiryTagKey: nonEmpty(env.AMIBOT_EXPIRY_TAG) ?? file.expiryTagKey ?? 'ExpirationDate',
+    expiry: mergeExpirySettings(file.expiry, { sweepCron: nonEmpty(env.AMIBOT_SWEEP_CRON) }),
     auditRetentionDays: num(env.AMIBOT_AUDIT_RETENTION_DAYS) ?? file.auditRetentionDays ?? 90,
     workerConcurrency: num(env.AMIBOT_WORKER_CONCURRENCY) ?? file.workerConcurrency ?? 5,
     logLevel: nonEmpty(env.LOG_LEVEL) ?? file.logLevel ?? 'info',
+    scan: {
+      ...file.scan,
+      stateMachineArn: nonEmpty(env.SCAN_STATE_MACHINE_ARN) ?? file.scan?.stateMachineArn,
+    },
   };
 
   const parsed = configSchema.safeParse(candidate);

@@ -2,14 +2,20 @@ import type { Redis } from 'ioredis';
 import type { AwsClients } from './aws/clients.js';
 import type { Ec2Images } from './aws/ec2.js';
 import type { Ec2Changes } from './aws/ec2-changes.js';
+import type { Ec2Copies } from './aws/ec2-copy.js';
+import type { KmsKeys } from './aws/kms.js';
+import type { StepFunctions } from './aws/sfn.js';
 import type { Config } from './config.js';
 import type { JobQueues } from './jobs/queues.js';
 import type { Logger } from './logger.js';
 import type { SlackNotifier } from './slack/notifier.js';
+import type { ProgressReporter } from './slack/progress.js';
 import type { UserGroups } from './slack/usergroups.js';
 import type { AuditLog } from './store/audit.js';
 import type { Cache } from './store/cache.js';
+import type { RateLimiter } from './store/rate-limit.js';
 import type { RequestStore } from './store/requests.js';
+import type { ScanStore } from './store/scans.js';
 
 /** Everything handlers and jobs need, built once in `main.ts` (or a test harness) and handed down. */
 export interface Deps {
@@ -23,7 +29,17 @@ export interface Deps {
   aws: AwsClients;
   images: Ec2Images;
   changes: Ec2Changes;
+  copies: Ec2Copies;
+  kms: KmsKeys;
+  rateLimiter: RateLimiter;
+  progress: ProgressReporter;
+  /** Waits (job polling); injectable so tests and benchmarks control time. */
+  sleep: (ms: number) => Promise<void>;
   requests: RequestStore;
+  /** `/ami scan` records. */
+  scans: ScanStore;
+  /** Step Functions (the deep scan). */
+  sfn: StepFunctions;
   audit: AuditLog;
   queues: JobQueues;
   notifier: SlackNotifier;

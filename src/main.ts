@@ -2,7 +2,8 @@ import { createSlackApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { scheduleMaintenance, startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
-import { createRedis, isRedisReady } from './store/redis.js';
+import { isSandboxMode, runSandbox } from './sandbox/run-sandbox.js';
+import { createRedis, isRedisReady, waitForReady } from './store/redis.js';
 import { buildDeps, closeDeps } from './wiring.js';
 
 /**
@@ -10,6 +11,8 @@ import { buildDeps, closeDeps } from './wiring.js';
  * job workers) or `all` (both, the default).
  */
 async function main(): Promise<void> {
+  // No Slack token (or AMIBOT_SANDBOX=1): the local sandbox, a pretend Slack and AWS at /sandbox.
+  if (isSandboxMode()) return runSandbox();
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
@@ -23,7 +26,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel).child({ role: config.role });
   const deps = buildDeps(config, { logger });
 
-  if (!(await isRedisReady(deps.redis, 3_000))) {
+  // The client connection fails fast (no offline queue), so wait for it to connect first.
+  const connected = await waitForReady(deps.redis, 3_000).then(
+    () => true,
+    () => false,
+  );
+  if (!connected || !(await isRedisReady(deps.redis, 3_000))) {
     logger.error(
       `Redis is not reachable at ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')}. Start one with \`docker compose up -d redis\` or a local \`redis-server\`, or set REDIS_URL.`,
     );

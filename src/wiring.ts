@@ -3,16 +3,23 @@ import type { Redis } from 'ioredis';
 import { type AwsClientOptions, AwsClients } from './aws/clients.js';
 import { Ec2Images } from './aws/ec2.js';
 import { Ec2Changes } from './aws/ec2-changes.js';
+import { Ec2Copies } from './aws/ec2-copy.js';
+import { KmsKeys } from './aws/kms.js';
+import { StepFunctions } from './aws/sfn.js';
+import { approverHint } from './blocks/approval.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { JobQueues } from './jobs/queues.js';
 import { createLogger, type Logger } from './logger.js';
 import { SlackNotifier } from './slack/notifier.js';
+import { ProgressReporter } from './slack/progress.js';
 import { UserGroups } from './slack/usergroups.js';
 import { AuditLog } from './store/audit.js';
 import { RedisCache } from './store/cache.js';
+import { RateLimiter } from './store/rate-limit.js';
 import { createRedis } from './store/redis.js';
 import { RequestStore } from './store/requests.js';
+import { ScanStore } from './store/scans.js';
 
 export interface BuildDepsOptions {
   logger?: Logger;
@@ -22,6 +29,7 @@ export interface BuildDepsOptions {
   awsCredentials?: AwsClientOptions['credentials'];
   /** Retries of Slack Web API calls (tests keep this low). */
   slackRetries?: number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Builds every dependency once. `main.ts`, the test harness and the sandbox all come through here. */
@@ -31,12 +39,15 @@ export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
   const redis = opts.redis ?? createRedis(config.redis.url, 'client');
   const aws = AwsClients.fromConfig(config, { credentials: opts.awsCredentials, clock });
   const cache = new RedisCache(redis, config.redis.keyPrefix);
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const notifier = new SlackNotifier({
     token: config.slack.botToken,
     apiUrl: config.slack.apiUrl,
     logger,
     clock,
     retries: opts.slackRetries,
+    approverHintFor: (r) =>
+      approverHint(config.accounts.find((a) => a.alias === r.account)?.policy.approvers ?? []),
   });
   return {
     config,
@@ -48,7 +59,17 @@ export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
     aws,
     images: new Ec2Images(aws),
     changes: new Ec2Changes(aws),
+    copies: new Ec2Copies(aws),
+    kms: new KmsKeys(aws),
+    rateLimiter: new RateLimiter(redis, config.redis.keyPrefix, sleep),
+    progress: new ProgressReporter(redis, config.redis.keyPrefix, notifier, logger, {
+      minIntervalMs: config.jobs.progressIntervalMs,
+      sleep,
+    }),
+    sleep,
     requests: new RequestStore(redis, config.redis.keyPrefix),
+    scans: new ScanStore(redis, config.redis.keyPrefix),
+    sfn: new StepFunctions(aws),
     audit: new AuditLog(redis, config.redis.keyPrefix, logger, config.auditRetentionDays, clock),
     queues: new JobQueues(redis, config.redis.keyPrefix),
     notifier,

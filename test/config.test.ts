@@ -84,7 +84,9 @@ cacheTtlSeconds: 60
   });
 
   it('takes approvers and the approval channel from the environment for a single account', () => {
-    const cfg = loadConfig({ env: { ...base, AMIBOT_APPROVERS: 'UAAA1, SGRP1', AMIBOT_APPROVAL_CHANNEL: 'COPS1' } });
+    const cfg = loadConfig({
+      env: { ...base, AMIBOT_APPROVERS: 'UAAA1, SGRP1', AMIBOT_APPROVAL_CHANNEL: 'COPS1' },
+    });
     expect(cfg.accounts[0]?.policy.approvers).toEqual(['UAAA1', 'SGRP1']);
     expect(cfg.accounts[0]?.policy.approvalChannel).toBe('COPS1');
     expect(problems({ ...base, AMIBOT_APPROVERS: 'bob' }).join()).toMatch(/approvers/);

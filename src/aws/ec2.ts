@@ -144,12 +144,12 @@ export class Ec2Images {
     return this.clients.ec2(account, region);
   }
 
-  /** Walks DescribeImages pages, calling `onPage` for each; stops early when it returns false. */
+  /** Walks DescribeImages pages, calling `onPage` for each (awaited); stops early when it returns false. */
   async eachPage(
     account: AccountConfig,
     region: string,
     query: ImageQuery,
-    onPage: (images: Image[]) => boolean | undefined,
+    onPage: (images: Image[]) => boolean | undefined | Promise<boolean | undefined>,
   ): Promise<number> {
     const client = this.client(account, region);
     const input = buildInput(query);
@@ -165,7 +165,8 @@ export class Ec2Images {
         throw mapAwsError(err, { action: 'ec2:DescribeImages', region, account: account.alias });
       }
       pages++;
-      if (onPage(out.Images ?? []) === false) break;
+      // An async `onPage` is awaited before the next page is fetched (backpressure: one page in memory).
+      if ((await onPage(out.Images ?? [])) === false) break;
       token = out.NextToken || undefined;
     } while (token);
     return pages;

@@ -375,7 +375,9 @@ export interface CheckCancelInput {
 export function checkCancel(input: CheckCancelInput): PolicyResult<'not_cancellable' | 'not_allowed'> {
   const { policy, request, userId, groups } = input;
   const id = `\`${request.id}\``;
-  if (!CANCELLABLE_STATES.includes(request.state)) {
+  // A running copy can still be stopped: its job deregisters the partial image.
+  const longRunning = request.state === 'running' && (request.kind === 'copy' || request.kind === 'encrypt');
+  if (!CANCELLABLE_STATES.includes(request.state) && !longRunning) {
     return refuse(
       'not_cancellable',
       request.state === 'running'

@@ -4,6 +4,7 @@ import { REJECT_MODAL_CALLBACK_ID } from '../blocks/reject-modal.js';
 import type { Deps } from '../deps.js';
 import { createAmiCommandHandler } from './ami-command.js';
 import { createApproveHandler, createRejectHandler, createRejectSubmitHandler } from './approval-actions.js';
+import { registerReminderActions } from './reminder-actions.js';
 import { createShowActionHandler } from './show-action.js';
 
 /** Every Slack listener, registered in one place. Each lives in its own file. */
@@ -19,4 +20,5 @@ export function registerHandlers(app: App, deps: Deps): void {
     { type: 'view_submission', callback_id: REJECT_MODAL_CALLBACK_ID },
     createRejectSubmitHandler(deps),
   );
+  registerReminderActions(app, deps);
 }

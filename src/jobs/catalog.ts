@@ -46,11 +46,32 @@ export const JOB_CATALOG = {
   /** One destination region of an approved copy or encrypt request. */
   'copy-region': spec({
     queue: 'copies',
-    schema: z.object({ requestId, region }).strict(),
+    // `step` and `imageId` are the job's checkpoint (job.updateData), so a retried job resumes.
+    schema: z
+      .object({
+        requestId,
+        region,
+        step: z.enum(['copying', 'permissions', 'done']).optional(),
+        imageId: z
+          .string()
+          .regex(/^ami-[0-9a-f]{8,17}$/)
+          .optional(),
+      })
+      .strict(),
     attempts: 8,
     backoff: { type: 'exponential', delay: 5_000 },
     timeoutMs: 6 * 3600_000,
     jobId: (p) => `copy-${p.requestId}-${p.region}`,
+  }),
+  /** `/ami scan`: built-in checks and, when configured, the deep scan (no approval needed). */
+  'scan-image': spec({
+    queue: 'scans',
+    schema: z.object({ scanId: z.string().regex(/^scan-[0-9a-z]{6,32}$/) }).strict(),
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 5_000 },
+    // Above the longest deep scan timeout (scan.timeoutMinutes ≤ 24 h); the scan stops itself first.
+    timeoutMs: 25 * 3600_000,
+    jobId: (p) => `scan-${p.scanId}`,
   }),
   /** Expires pending requests whose time is up (recurring). */
   'requests-expire': spec({
@@ -60,6 +81,25 @@ export const JOB_CATALOG = {
     backoff: { type: 'fixed', delay: 1_000 },
     timeoutMs: 5 * 60_000,
     jobId: () => 'requests-expire',
+  }),
+  /** The expiry sweep: reminders, malformed-tag notices, expired-image policies (recurring, `expiry.sweepCron`). */
+  'expiry-sweep': spec({
+    queue: 'maintenance',
+    schema: z.object({}).strict(),
+    attempts: 1,
+    backoff: { type: 'fixed', delay: 1_000 },
+    // Slack allows about one message a second per channel: a first sweep over a big estate takes a while.
+    timeoutMs: 60 * 60_000,
+    jobId: () => 'expiry-sweep',
+  }),
+  /** The daily expiry digest per channel (recurring, `expiry.digest.cron`, when enabled). */
+  'expiry-digest': spec({
+    queue: 'maintenance',
+    schema: z.object({}).strict(),
+    attempts: 1,
+    backoff: { type: 'fixed', delay: 1_000 },
+    timeoutMs: 30 * 60_000,
+    jobId: () => 'expiry-digest',
   }),
 } as const;
 

@@ -2,8 +2,11 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Deps } from '../deps.js';
 import { isJobName, JOB_CATALOG, parsePayload, QUEUES, type QueueKey } from './catalog.js';
+import { copyRegion } from './processors/copy-region.js';
+import { processExpiryDigest, processExpirySweep, scheduleExpiryJobs } from './processors/expiry-sweep.js';
 import { executeRequest } from './processors/request-execute.js';
 import { expirePendingRequests } from './processors/requests-expire.js';
+import { runScan } from './processors/scan.js';
 import { bullPrefix } from './queues.js';
 
 export interface WorkerOptions {
@@ -38,11 +41,27 @@ export async function processJob(deps: Deps, job: Job): Promise<unknown> {
         const p = parsePayload('request-execute', job.data);
         return executeRequest(deps, p.requestId, attempt);
       }
+      case 'scan-image': {
+        const p = parsePayload('scan-image', job.data);
+        return runScan(deps, p.scanId, attempt);
+      }
       case 'requests-expire':
         parsePayload('requests-expire', job.data);
         return expirePendingRequests(deps);
-      case 'copy-region':
-        throw new UnrecoverableError('copy-region is handled by the copy processor');
+      case 'expiry-sweep':
+        parsePayload('expiry-sweep', job.data);
+        return processExpirySweep(deps);
+      case 'expiry-digest':
+        parsePayload('expiry-digest', job.data);
+        return processExpiryDigest(deps);
+      case 'copy-region': {
+        const p = parsePayload('copy-region', job.data);
+        return copyRegion(deps, p.requestId, p.region, {
+          attempt,
+          checkpoint: { step: p.step, imageId: p.imageId },
+          saveCheckpoint: (c) => job.updateData({ ...p, ...c }),
+        });
+      }
       default:
         throw new UnrecoverableError(`no processor for ${job.name}`);
     }
@@ -66,6 +85,9 @@ export function startWorkers(deps: Deps, opts: WorkerOptions): RunningWorkers {
       connection: opts.connection,
       prefix: bullPrefix(deps.config.redis.keyPrefix),
       concurrency: opts.concurrency,
+      // A job whose worker died (SIGKILL, lost node) is picked up again after about one lock period.
+      lockDuration: deps.config.jobs.lockMs,
+      stalledInterval: deps.config.jobs.lockMs,
     });
     worker.on('error', (err) => deps.logger.error('worker error', { queue: key, error: err }));
     worker.on('failed', (job, err) =>
@@ -95,4 +117,5 @@ export function startWorkers(deps: Deps, opts: WorkerOptions): RunningWorkers {
 /** Recurring maintenance, registered idempotently by every worker process (it still fires once per tick). */
 export async function scheduleMaintenance(deps: Deps): Promise<void> {
   await deps.queues.schedule('requests-expire', {}, { every: 60_000 });
+  await scheduleExpiryJobs(deps);
 }

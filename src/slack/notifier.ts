@@ -11,6 +11,8 @@ export interface NotifierOptions {
   clock?: () => Date;
   /** Retries for failed Web API calls (429 answers always wait for Retry-After first). */
   retries?: number;
+  /** Who may approve a request, as mrkdwn for its message (from the account's policy). */
+  approverHintFor?: (request: AmiRequest) => string | undefined;
 }
 
 /**
@@ -22,10 +24,12 @@ export class SlackNotifier {
   readonly client: WebClient;
   private readonly logger: Logger;
   private readonly clock: () => Date;
+  private readonly approverHintFor: (request: AmiRequest) => string | undefined;
 
   constructor(opts: NotifierOptions) {
     this.logger = opts.logger;
     this.clock = opts.clock ?? (() => new Date());
+    this.approverHintFor = opts.approverHintFor ?? (() => undefined);
     this.client = new WebClient(opts.token, {
       slackApiUrl: opts.apiUrl,
       retryConfig: { retries: opts.retries ?? 5, factor: 2, minTimeout: 500, maxTimeout: 10_000 },
@@ -68,11 +72,16 @@ export class SlackNotifier {
     await this.client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks });
   }
 
+  /** A request's message as it should look now. */
+  renderRequest(request: AmiRequest): SlackMessage {
+    return renderApprovalMessage({ request, now: this.clock(), approverHint: this.approverHintFor(request) });
+  }
+
   /** Re-renders a request's approval message from its current state (no-op without a message). */
   async refreshRequest(request: AmiRequest): Promise<void> {
     if (!request.message) return;
     try {
-      await this.update(request.message, renderApprovalMessage({ request, now: this.clock() }));
+      await this.update(request.message, this.renderRequest(request));
     } catch (err) {
       this.logger.error('could not update the request message', { requestId: request.id, error: err });
     }

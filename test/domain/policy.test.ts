@@ -467,6 +467,23 @@ describe('checkCancel', () => {
     });
   });
 
+  it('lets a running copy be cancelled (its job removes the partial image), but not a running share', () => {
+    const copy = aRequest({
+      state: 'running',
+      kind: 'copy',
+      params: { kind: 'copy', toRegions: ['eu-west-1'], encrypt: false, withPermissions: false },
+    });
+    expect(checkCancel({ policy: p, request: copy, userId: REQ, groups: GROUPS })).toEqual({ ok: true });
+    expect(checkCancel({ policy: p, request: copy, userId: EVE, groups: GROUPS })).toMatchObject({
+      code: 'not_allowed',
+    });
+    expect(
+      checkCancel({ policy: p, request: aRequest({ state: 'running' }), userId: REQ, groups: GROUPS }),
+    ).toMatchObject({
+      code: 'not_cancellable',
+    });
+  });
+
   it('names the requester and the account when refusing a stranger', () => {
     const r = checkCancel({ policy: p, request: aRequest(), userId: EVE, groups: GROUPS });
     expect(!r.ok && r.message).toContain('<@UREQ0001>');

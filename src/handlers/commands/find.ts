@@ -44,7 +44,7 @@ export async function findCommand(cmd: FindCommand, { deps }: CommandContext): P
   return {
     message: renderFindResults({
       query: cmd.words.join(' '),
-      planDescription: plan.description,
+      planDescription: [plan.description, ...plan.notes].join(' · '),
       account: account.alias,
       region,
       results: result.images.map((image) => ({ image, trusted: isTrusted(image) })),

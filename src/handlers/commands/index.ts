@@ -2,11 +2,13 @@ import { renderError } from '../../blocks/error.js';
 import type { Command } from '../../domain/grammar.js';
 import { USAGE } from '../../domain/grammar.js';
 import { AppError } from '../../errors.js';
+import { expiringCommand } from './expiring.js';
 import { findCommand } from './find.js';
 import { helpCommand } from './help.js';
 import { listCommand } from './list.js';
 import { auditCommand, cancelCommand, requestsCommand } from './request-admin.js';
-import { quickRequestCommand } from './request-commands.js';
+import { copyRequestCommand, quickRequestCommand } from './request-commands.js';
+import { scanCommand } from './scan.js';
 import { showCommand } from './show.js';
 import type { CommandContext, CommandReply } from './types.js';
 
@@ -30,12 +32,19 @@ export async function runCommand(cmd: Command, ctx: CommandContext): Promise<Com
     case 'expire':
     case 'deregister':
       return quickRequestCommand(cmd, ctx);
+    case 'copy':
+    case 'encrypt':
+      return copyRequestCommand(cmd, ctx);
+    case 'scan':
+      return scanCommand(cmd, ctx);
     case 'requests':
       return requestsCommand(cmd, ctx);
     case 'cancel':
       return cancelCommand(cmd, ctx);
     case 'audit':
       return auditCommand(cmd, ctx);
+    case 'expiring':
+      return expiringCommand(cmd, ctx);
     default:
       throw new AppError(
         'bad_input',

@@ -1,13 +1,14 @@
-import { renderApprovalMessage } from '../../blocks/approval.js';
 import { renderRequestConfirmation } from '../../blocks/request-confirmation.js';
 import type { AccountConfig } from '../../config.js';
-import { monthlyStorageCost } from '../../domain/cost.js';
+import { formatUsd, monthlyStorageCost } from '../../domain/cost.js';
 import { resolveWhen } from '../../domain/duration.js';
 import type {
+  CopyCommand,
   DeprecateCommand,
   DeregisterCommand,
   DisableCommand,
   EnableCommand,
+  EncryptCommand,
   ExpireCommand,
   ShareCommand,
   UndeprecateCommand,
@@ -225,7 +226,7 @@ export async function fileRequest(ctx: CommandContext, request: AmiRequest): Pro
   await deps.requests.create(request);
   let posted: AmiRequest;
   try {
-    const ref = await deps.notifier.post(channel, renderApprovalMessage({ request, now: deps.clock() }));
+    const ref = await deps.notifier.post(channel, deps.notifier.renderRequest(request));
     const res = await deps.requests.update<never>(request.id, (r) => ({
       ok: true,
       request: { ...r, message: ref },
@@ -257,4 +258,127 @@ export async function fileRequest(ctx: CommandContext, request: AmiRequest): Pro
   });
   if (posted.state === 'approved') await enqueueApproved(deps, posted);
   return { message: renderRequestConfirmation({ request: posted, channel }) };
+}
+
+/**
+ * `/ami copy` and `/ami encrypt`: any image the account can launch (public ones included) may be
+ * copied; the KMS key, when given, must exist and be enabled in every destination region before
+ * the request is filed.
+ */
+export async function copyRequestCommand(
+  cmd: CopyCommand | EncryptCommand,
+  ctx: CommandContext,
+): Promise<CommandReply> {
+  const { deps } = ctx;
+  const { account, region } = resolveTarget(deps.config, cmd.account, cmd.region);
+  const policy = account.policy;
+  const groups = await deps.userGroups.members(referencedGroups(policy));
+  const allowed = checkRequest({
+    policy,
+    accountAlias: account.alias,
+    userId: ctx.userId,
+    kind: cmd.name,
+    groups,
+    publicShare: false,
+  });
+  if (!allowed.ok) {
+    await deps.audit.record({
+      actor: ctx.userId,
+      action: 'request.refused',
+      target: cmd.imageId,
+      imageId: cmd.imageId,
+      account: account.alias,
+      region,
+      result: 'refused',
+      detail: `${cmd.name}: ${allowed.code}`,
+    });
+    throw new AppError('forbidden', allowed.message);
+  }
+
+  const image = await deps.images.getImage(account, region, cmd.imageId);
+  if (image.state !== 'available')
+    bad(`\`${image.imageId}\` is ${image.state}; only an available image can be copied.`);
+  const accountId = await deps.aws.accountId(account, region);
+  const owned = image.ownerId === accountId;
+  const warnings: string[] = [];
+  const price = deps.config.snapshotPricePerGbMonth;
+  const monthly = monthlyStorageCost(image, price);
+  const encryptedNow =
+    image.blockDevices.some((d) => d.snapshotId) &&
+    image.blockDevices.every((d) => !d.snapshotId || d.encrypted);
+
+  let params: OperationParams;
+  let destinations: string[];
+  if (cmd.name === 'copy') {
+    destinations = cmd.toRegions;
+    for (const dest of destinations) {
+      if (account.regions.length > 0 && !account.regions.includes(dest)) {
+        bad(
+          `Account *${account.alias}* is configured for ${account.regions.map((r) => `\`${r}\``).join(', ')} only, not \`${dest}\`.`,
+        );
+      }
+    }
+    if (destinations.includes(region) && !cmd.encrypt) {
+      bad(
+        `\`${image.imageId}\` is already in \`${region}\`. To make an encrypted copy there, use \`/ami encrypt ${image.imageId}\`.`,
+      );
+    }
+    if (cmd.withPermissions && !owned) {
+      bad(
+        '`--with-permissions` copies the image’s launch permissions, which only the owner can read; this image belongs to another account.',
+      );
+    }
+    params = {
+      kind: 'copy',
+      toRegions: destinations,
+      newName: cmd.newName,
+      encrypt: cmd.encrypt,
+      kmsKeyId: cmd.kmsKeyId,
+      withPermissions: cmd.withPermissions,
+    };
+    if (cmd.withPermissions)
+      warnings.push(
+        'The source image’s launch permissions will be applied to each copy (they are not copied by EC2).',
+      );
+  } else {
+    destinations = [region];
+    if (encryptedNow && !cmd.kmsKeyId) {
+      bad(`\`${image.imageId}\` is already encrypted. Give \`--kms-key\` to re-encrypt it with another key.`);
+    }
+    if (cmd.replace && !owned)
+      bad(
+        '`--replace` deregisters the original, which only its owner can do; this image belongs to another account.',
+      );
+    params = { kind: 'encrypt', kmsKeyId: cmd.kmsKeyId, replace: cmd.replace };
+    if (cmd.replace) {
+      warnings.push(
+        `*Replace*: once the encrypted copy is available, the unencrypted original \`${image.imageId}\` is deregistered and its snapshots deleted.`,
+      );
+    }
+  }
+  if (cmd.kmsKeyId) {
+    for (const dest of destinations) {
+      const key = await deps.kms.describeKey(account, dest, cmd.kmsKeyId);
+      if (!key.enabled)
+        bad(
+          `KMS key \`${cmd.kmsKeyId}\` in \`${dest}\` is ${key.state}, not enabled: the copy could not be encrypted with it.`,
+        );
+    }
+  }
+  if (!owned)
+    warnings.push(
+      `The source image belongs to \`${image.ownerAlias ?? image.ownerId}\`; the copy will belong to account *${account.alias}*.`,
+    );
+  warnings.push(
+    `Storage: about ${formatUsd(monthly)} per month for each copy (${destinations.length} ${destinations.length === 1 ? 'copy' : 'copies'}).`,
+  );
+  const request = buildRequest(ctx, {
+    account,
+    accountId,
+    region,
+    image,
+    prepared: { params, warnings },
+    kind: cmd.name,
+  });
+  return fileRequest(ctx, request);
 }

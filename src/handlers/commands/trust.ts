@@ -1,5 +1,6 @@
 import type { AccountConfig } from '../../config.js';
 import type { Deps } from '../../deps.js';
+import { ownerToEc2 } from '../../domain/find-query.js';
 import type { AmiImage } from '../../domain/image.js';
 
 /**
@@ -11,7 +12,8 @@ export async function trustChecker(
   account: AccountConfig,
   region: string,
 ): Promise<(image: AmiImage) => boolean> {
-  const trusted = new Set(deps.config.trustedOwners);
+  // Publisher keywords (`canonical`, `debian`, …) count as their account ids or aliases.
+  const trusted = new Set(deps.config.trustedOwners.flatMap((o) => [o, ownerToEc2(o)]));
   let selfId: string | undefined;
   if (trusted.has('self')) {
     selfId = account.accountId ?? (await deps.aws.accountId(account, region).catch(() => undefined));

@@ -1,0 +1,174 @@
+/** The expiry digest (daily, per channel) and `/ami expiring` (on demand). Pure. */
+import type { KnownBlock } from '@slack/types';
+import { formatDate } from '../domain/age.js';
+import { formatGiB, formatUsd } from '../domain/cost.js';
+import { daysUntil } from '../domain/expiry.js';
+import type { ImageOwner } from '../domain/reminders.js';
+import { imageIdCode } from './format.js';
+import {
+  bold,
+  code,
+  context,
+  esc,
+  header,
+  message,
+  packLines,
+  type SlackMessage,
+  section,
+} from './message.js';
+import { ownerText } from './reminder.js';
+
+export interface InventoryEntry {
+  account: string;
+  region: string;
+  imageId: string;
+  name: string;
+  expiryAt?: string;
+  expirySource?: 'tag' | 'deprecation';
+  invalid?: string;
+  sizeGiB: number;
+  monthlyUsd: number;
+  missing: string[];
+  owner: ImageOwner;
+}
+
+export interface InventoryGroup {
+  count: number;
+  gib: number;
+  monthlyUsd: number;
+  /** The top entries, in the group's order (the rest are counted only). */
+  items: InventoryEntry[];
+}
+
+export interface ChannelInventory {
+  /** Expired already; most recently expired first. */
+  expired: InventoryGroup;
+  /** Expiring within the window; soonest first. */
+  expiring: InventoryGroup;
+  /** No expiry tag and no deprecation time; biggest first. */
+  noExpiry: InventoryGroup;
+  /** Expiry tag present but unreadable. */
+  malformed: InventoryGroup;
+  /** Lacking one or more required tags; biggest first. */
+  missingTags: InventoryGroup;
+  /** Every image counted. */
+  total: { count: number; gib: number; monthlyUsd: number };
+}
+
+export interface ExpiryDigestView {
+  /** `Daily expiry digest`, `Images expiring within 30 days`. */
+  title: string;
+  /** Which accounts/regions (escaped by the caller). */
+  scope: string;
+  inventory: ChannelInventory;
+  withinDays: number;
+  now: Date;
+  expiryTagKey: string;
+  requiredTags: readonly string[];
+  /** Account/region walks that failed. */
+  errors?: readonly string[];
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function totals(g: { count: number; gib: number; monthlyUsd: number }): string {
+  return `${plural(g.count, 'image')} · ${formatGiB(g.gib)} · ~${formatUsd(g.monthlyUsd)}/month`;
+}
+
+function when(e: InventoryEntry, now: Date): string {
+  if (!e.expiryAt) return '';
+  const d = daysUntil(e.expiryAt, now);
+  const rel = d === 0 ? 'today' : d > 0 ? (d === 1 ? 'tomorrow' : `in ${d} days`) : `${-d} days ago`;
+  const src = e.expirySource === 'deprecation' ? ', deprecation time' : '';
+  return `${esc(formatDate(e.expiryAt), 40)} (${rel}${src})`;
+}
+
+function line(e: InventoryEntry, detail: string): string {
+  const where = `${esc(e.account, 40)}/${esc(e.region, 30)}`;
+  return `• ${bold(e.name || e.imageId, 120)} ${imageIdCode(e.imageId)} ${where} · ${detail} · ${formatGiB(e.sizeGiB)} · ${ownerText(e.owner)}`;
+}
+
+function groupBlocks(
+  heading: string,
+  g: InventoryGroup,
+  detail: (e: InventoryEntry) => string,
+  maxSections: number,
+): KnownBlock[] {
+  if (g.count === 0) return [];
+  const lines = g.items.map((e) => line(e, detail(e)));
+  const packed = packLines(lines, {
+    maxSections,
+    heading: `${heading} — ${totals(g)}`,
+    more: (n) => `_+${(n + g.count - g.items.length).toLocaleString('en-US')} more_`,
+  });
+  const blocks: KnownBlock[] = packed.texts.map((t) => section(t));
+  if (packed.omitted === 0 && g.count > g.items.length) {
+    blocks.push(context([`_+${(g.count - g.items.length).toLocaleString('en-US')} more not listed_`]));
+  }
+  return blocks;
+}
+
+export function renderExpiryDigest(v: ExpiryDigestView): SlackMessage {
+  const inv = v.inventory;
+  const blocks: KnownBlock[] = [header(v.title)];
+  const attention = inv.expired.count + inv.expiring.count;
+  blocks.push(
+    section(
+      `${v.scope}\n${bold(plural(inv.expiring.count, 'image'))} expiring within ${v.withinDays} days, ${bold(`${inv.expired.count.toLocaleString('en-US')} expired`)}, ${inv.noExpiry.count.toLocaleString('en-US')} without an expiry` +
+        (v.requiredTags.length > 0
+          ? `, ${inv.missingTags.count.toLocaleString('en-US')} missing required tags`
+          : '') +
+        `.\nAll images: ${totals(inv.total)}.`,
+    ),
+  );
+  if (
+    attention === 0 &&
+    inv.noExpiry.count === 0 &&
+    inv.malformed.count === 0 &&
+    inv.missingTags.count === 0
+  ) {
+    blocks.push(section('✅ Nothing needs attention.'));
+  }
+  blocks.push(
+    ...groupBlocks('🔴 *Expired*', inv.expired, (e) => when(e, v.now), 3),
+    ...groupBlocks(`🟠 *Expiring within ${v.withinDays} days*`, inv.expiring, (e) => when(e, v.now), 4),
+    ...groupBlocks(
+      '⚠️ *Malformed expiry tag*',
+      inv.malformed,
+      (e) => `${code(v.expiryTagKey, 64)} = ${code(e.invalid ?? '', 80)}`,
+      1,
+    ),
+    ...groupBlocks(
+      `❔ *No expiry* (no ${code(v.expiryTagKey, 64)} tag, no deprecation time)`,
+      inv.noExpiry,
+      () => 'no expiry',
+      2,
+    ),
+  );
+  if (v.requiredTags.length > 0) {
+    blocks.push(
+      ...groupBlocks(
+        `🏷️ *Missing required tags* (${v.requiredTags.map((t) => code(t, 64)).join(', ')})`,
+        inv.missingTags,
+        (e) => `missing ${e.missing.map((t) => code(t, 64)).join(', ')}`,
+        2,
+      ),
+    );
+  }
+  const foot = [
+    `Costs are estimates (full snapshot size × price per GB-month; upper bounds). Set an expiry with \`/ami expire <ami-id> --in 90d\`.`,
+  ];
+  if (v.errors && v.errors.length > 0) {
+    foot.push(
+      `⚠️ Could not read: ${v.errors
+        .slice(0, 5)
+        .map((e) => esc(e, 200))
+        .join('; ')}`,
+    );
+  }
+  blocks.push(context(foot));
+  const text = `${v.title}: ${inv.expiring.count} expiring within ${v.withinDays} days, ${inv.expired.count} expired, ${inv.noExpiry.count} without an expiry`;
+  return message(text, blocks);
+}

@@ -1,0 +1,168 @@
+/** Expiry reminders: the reminder with its buttons, the message after a click, the malformed-tag notice. Pure. */
+import type { KnownBlock } from '@slack/types';
+import { formatAge, formatDate } from '../domain/age.js';
+import { formatGiB, formatUsd } from '../domain/cost.js';
+import { daysUntil, isExpired } from '../domain/expiry.js';
+import { type ImageOwner, milestonePhrase } from '../domain/reminders.js';
+import { ACTION_IDS } from './actions.js';
+import { imageIdCode } from './format.js';
+import {
+  actions,
+  bold,
+  button,
+  code,
+  context,
+  esc,
+  fields,
+  message,
+  type SlackMessage,
+  section,
+  truncate,
+} from './message.js';
+
+export type ReminderButton = 'extend' | 'snooze' | 'deregister';
+
+export interface ReminderView {
+  reminderId: string;
+  account: string;
+  region: string;
+  imageId: string;
+  imageName: string;
+  creationDate?: string;
+  sizeGiB: number;
+  monthlyCostUsd: number;
+  expiry: { at: string; source: 'tag' | 'deprecation' };
+  milestone: number;
+  owner: ImageOwner;
+  now: Date;
+  extendDays: number;
+  snoozeHours: number;
+  /** One line under the facts, e.g. what the account's expired-image policy did. */
+  note?: string;
+  /** Default: all three. */
+  buttons?: readonly ReminderButton[];
+}
+
+function relative(expiryAt: string, now: Date): string {
+  const days = daysUntil(expiryAt, now);
+  if (isExpired(expiryAt, now)) {
+    if (days === 0) return 'expired today';
+    return `expired ${-days === 1 ? 'yesterday' : `${-days} days ago`}`;
+  }
+  if (days === 0) return 'later today';
+  if (days === 1) return 'tomorrow';
+  return `in ${days} days`;
+}
+
+/** `<@U123>` for a Slack user id, else the escaped label; team appended. */
+export function ownerText(owner: ImageOwner): string {
+  const who = owner.userId ? `<@${owner.userId}>` : owner.label ? esc(owner.label, 80) : undefined;
+  const team = owner.team ? `team ${esc(owner.team, 60)}` : undefined;
+  return [who, team].filter(Boolean).join(' · ') || '_unknown (no Owner/Team tag)_';
+}
+
+function span(hours: number): string {
+  if (hours % 24 === 0) return `${hours / 24} day${hours === 24 ? '' : 's'}`;
+  return `${hours} hour${hours === 1 ? '' : 's'}`;
+}
+
+function title(v: Pick<ReminderView, 'imageName' | 'imageId' | 'milestone'>): string {
+  const icon = v.milestone <= 0 ? '🔴' : v.milestone <= 1 ? '🟠' : '⏰';
+  return `${icon} ${bold(v.imageName || v.imageId, 200)} ${imageIdCode(v.imageId)} ${milestonePhrase(v.milestone)}`;
+}
+
+function facts(v: Omit<ReminderView, 'reminderId' | 'extendDays' | 'snoozeHours'>): KnownBlock {
+  const src = v.expiry.source === 'deprecation' ? ' (EC2 deprecation time)' : '';
+  return fields([
+    `*Account / region*\n${esc(v.account, 64)} / ${esc(v.region, 40)}`,
+    `*Expiry*\n${esc(formatDate(v.expiry.at), 40)} (${relative(v.expiry.at, v.now)})${src}`,
+    `*Age*\n${v.creationDate ? esc(formatAge(v.creationDate, v.now), 40) : 'unknown'}`,
+    `*Size / cost*\n${formatGiB(v.sizeGiB)} · ~${formatUsd(v.monthlyCostUsd)}/month`,
+    `*Owner*\n${ownerText(v.owner)}`,
+  ]);
+}
+
+export function renderReminder(v: ReminderView): SlackMessage {
+  const wanted = v.buttons ?? ['extend', 'snooze', 'deregister'];
+  const buttons = [];
+  if (wanted.includes('extend'))
+    buttons.push(
+      button({
+        text: `Extend ${v.extendDays} days`,
+        actionId: ACTION_IDS.reminderExtend,
+        value: v.reminderId,
+        style: 'primary',
+      }),
+    );
+  if (wanted.includes('snooze'))
+    buttons.push(
+      button({
+        text: `Snooze ${span(v.snoozeHours)}`,
+        actionId: ACTION_IDS.reminderSnooze,
+        value: v.reminderId,
+      }),
+    );
+  if (wanted.includes('deregister'))
+    buttons.push(
+      button({
+        text: 'Deregister…',
+        actionId: ACTION_IDS.reminderDeregister,
+        value: v.reminderId,
+        style: 'danger',
+      }),
+    );
+  const blocks: KnownBlock[] = [section(title(v)), facts(v)];
+  if (v.note) blocks.push(section(v.note));
+  if (buttons.length > 0) blocks.push(actions(buttons, { blockId: `reminder:${v.reminderId}` }));
+  blocks.push(
+    context([
+      `Extend moves the expiry tag ${v.extendDays} days on · Snooze silences this image for ${span(v.snoozeHours)} · Deregister files a request that needs approval. Only the image’s owner or an approver of *${esc(v.account, 64)}* can use these.`,
+    ]),
+  );
+  const text = `${truncate(v.imageName || v.imageId, 200)} (${v.imageId}, ${truncate(v.account, 64)}/${v.region}) ${milestonePhrase(v.milestone)}: ${formatDate(v.expiry.at)}`;
+  return message(text, blocks);
+}
+
+export interface ReminderOutcomeView extends Omit<ReminderView, 'reminderId' | 'buttons' | 'note'> {
+  /** What was done and by whom (mrkdwn, escaped by the caller). */
+  outcome: string;
+}
+
+/** The reminder after someone acted on it: same facts, no buttons, what was done and by whom. */
+export function renderReminderOutcome(v: ReminderOutcomeView): SlackMessage {
+  const blocks: KnownBlock[] = [section(title(v)), facts(v), section(v.outcome)];
+  return message(
+    `${truncate(v.imageName || v.imageId, 200)} (${v.imageId}): ${v.outcome.replace(/[*`_]/g, '')}`,
+    blocks,
+  );
+}
+
+export interface MalformedExpiryView {
+  account: string;
+  region: string;
+  imageId: string;
+  imageName: string;
+  tagKey: string;
+  value: string;
+  owner: ImageOwner;
+}
+
+/** An image whose expiry tag cannot be read: said once per image and value. */
+export function renderMalformedExpiry(v: MalformedExpiryView): SlackMessage {
+  const blocks: KnownBlock[] = [
+    section(
+      `⚠️ ${bold(v.imageName || v.imageId, 200)} ${imageIdCode(v.imageId)} in ${esc(v.account, 64)} / ${esc(v.region, 40)} has a malformed expiry tag: ${code(v.tagKey, 128)} = ${code(v.value, 256)}`,
+    ),
+    section(
+      `amibot cannot tell when it expires, so it sends no reminders for it. Fix the tag with a date such as \`2027-01-31\` (or \`/ami expire ${esc(v.imageId, 64)} --at 2027-01-31\`).`,
+    ),
+    context([`Owner: ${ownerText(v.owner)}`]),
+  ];
+  return message(
+    `Malformed expiry tag on ${v.imageName || v.imageId} (${v.imageId}): ${v.tagKey}=${v.value}`.slice(
+      0,
+      500,
+    ),
+    blocks,
+  );
+}

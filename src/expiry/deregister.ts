@@ -1,0 +1,99 @@
+import type { AccountConfig } from '../config.js';
+import type { Deps } from '../deps.js';
+import { formatDate } from '../domain/age.js';
+import { checkRequest, referencedGroups } from '../domain/policy.js';
+import type { AmiRequest } from '../domain/request.js';
+import { AppError } from '../errors.js';
+import { buildRequest, fileRequest } from '../handlers/commands/request-commands.js';
+import type { CommandReply } from '../handlers/commands/types.js';
+
+export interface ReminderDeregisterInput {
+  account: AccountConfig;
+  region: string;
+  imageId: string;
+  /** Who asks: the person who clicked, or the bot's user id for the `request-deregister` policy. */
+  userId: string;
+  /** Where the reminder is (the approval channel, when the account has none). */
+  channelId: string;
+  expiry: string;
+  /** The bot filing on the account policy's behalf: the requester list does not apply to it. */
+  asBot?: boolean;
+}
+
+/**
+ * Files a deregister request for an image from an expiry reminder, through the normal approval
+ * flow (`buildRequest` / `fileRequest` of `/ami deregister`): the policy check, the ownership
+ * check, the in-use check (an image still in use is refused; `/ami deregister --force` remains for
+ * that), the approval message, the audit entry. Snapshots are deleted with the image unless
+ * another image uses them, as with `/ami deregister`.
+ */
+export async function requestDeregistration(
+  deps: Deps,
+  input: ReminderDeregisterInput,
+): Promise<{ request: AmiRequest; reply: CommandReply }> {
+  const { account, region, imageId, userId } = input;
+  const ctx = { deps, userId, channelId: input.channelId };
+  const policy = account.policy;
+  const groups = await deps.userGroups.members(referencedGroups(policy));
+  const allowed = checkRequest({
+    policy,
+    accountAlias: account.alias,
+    userId,
+    kind: 'deregister',
+    groups,
+    publicShare: false,
+  });
+  if (!allowed.ok && !(input.asBot && allowed.code === 'not_a_requester')) {
+    await deps.audit.record({
+      actor: userId,
+      action: 'request.refused',
+      target: imageId,
+      imageId,
+      account: account.alias,
+      region,
+      result: 'refused',
+      detail: `deregister (from reminder): ${allowed.code}`,
+    });
+    throw new AppError('forbidden', allowed.message);
+  }
+  const image = await deps.images.getImage(account, region, imageId);
+  const accountId = await deps.aws.accountId(account, region);
+  if (image.ownerId !== accountId) {
+    throw new AppError(
+      'bad_input',
+      `\`${imageId}\` belongs to \`${image.ownerId}\`, not to account *${account.alias}*; amibot cannot deregister it.`,
+    );
+  }
+  const usage = await deps.changes.findImageUsage(account, region, imageId);
+  const users = [
+    ...usage.instances.map((i) => `instance \`${i.instanceId}\` (${i.state})`),
+    ...usage.launchTemplates.map((t) => `launch template *${t.name}* version ${t.version}`),
+  ];
+  if (users.length > 0) {
+    const list = users.slice(0, 10).join(', ') + (users.length > 10 ? ` and ${users.length - 10} more` : '');
+    throw new AppError(
+      'bad_input',
+      `\`${imageId}\` is still in use by ${list}, so amibot did not request its deregistration. If you are sure, use \`/ami deregister ${imageId} --force\`.`,
+    );
+  }
+  const warnings = [
+    `Requested from an expiry reminder (expiry ${formatDate(input.expiry)})${input.asBot ? ' by amibot, per the account’s `request-deregister` policy' : ''}.`,
+  ];
+  if (image.public) warnings.push('The image is public: anyone launching it by id will fail after this.');
+  const snaps = image.blockDevices.filter((d) => d.snapshotId).length;
+  if (snaps > 0) {
+    warnings.push(
+      `Its ${snaps} snapshot${snaps === 1 ? '' : 's'} will be deleted too (unless another image uses them).`,
+    );
+  }
+  const request = buildRequest(ctx, {
+    account,
+    accountId,
+    region,
+    image,
+    prepared: { params: { kind: 'deregister', keepSnapshots: false, force: false }, warnings },
+    kind: 'deregister',
+  });
+  const reply = await fileRequest(ctx, request);
+  return { request: (await deps.requests.get(request.id)) ?? request, reply };
+}

@@ -1,0 +1,70 @@
+import { renderExpiryDigest } from '../blocks/expiry-digest.js';
+import type { Deps } from '../deps.js';
+import { DAY_MS } from '../domain/reminders.js';
+import { reminderStore } from '../store/reminders.js';
+import { collectInventory } from './inventory.js';
+import { forEachLimit, sweepTargets } from './targets.js';
+
+export interface DigestStats {
+  channels: number;
+  posted: number;
+  /** Channels that already had today's digest (another worker, or a re-run). */
+  skipped: number;
+  images: number;
+  pages: number;
+  unrouted: number;
+  errors: string[];
+}
+
+/**
+ * The daily digest: one message per reminder channel with the images routed there that expired or
+ * expire within `expiry.digest.withinDays`, those without an expiry, with a malformed one, and
+ * those missing required tags. Posted at most once per channel and UTC day.
+ */
+export async function runExpiryDigest(deps: Deps): Promise<DigestStats> {
+  const settings = deps.config.expiry;
+  const now = deps.clock();
+  const store = reminderStore(deps.redis, deps.config.redis.keyPrefix);
+  const inv = await collectInventory(deps, {
+    targets: sweepTargets(deps.config),
+    withinMs: settings.digest.withinDays * DAY_MS,
+    byChannel: true,
+  });
+  const stats: DigestStats = {
+    channels: inv.channels.size,
+    posted: 0,
+    skipped: 0,
+    images: inv.images,
+    pages: inv.pages,
+    unrouted: inv.unrouted,
+    errors: [...inv.errors],
+  };
+  await forEachLimit([...inv.channels], 4, async ([channel, inventory]) => {
+    if (!(await store.claimDigest(channel, now))) {
+      stats.skipped++;
+      return;
+    }
+    try {
+      await deps.notifier.post(
+        channel,
+        renderExpiryDigest({
+          title: `Expiry digest — ${now.toISOString().slice(0, 10)}`,
+          scope: 'Own images whose reminders come to this channel.',
+          inventory,
+          withinDays: settings.digest.withinDays,
+          now,
+          expiryTagKey: deps.config.expiryTagKey,
+          requiredTags: settings.requiredTags,
+          errors: inv.errors,
+        }),
+      );
+      stats.posted++;
+    } catch (err) {
+      await store.releaseDigest(channel, now);
+      stats.errors.push(`post to ${channel} failed`);
+      deps.logger.error('could not post the expiry digest', { channel, error: err });
+    }
+  });
+  deps.logger.info('expiry digest done', { ...stats, errors: stats.errors.length });
+  return stats;
+}

@@ -1,0 +1,395 @@
+import { UnrecoverableError } from 'bullmq';
+import { renderApprovalMessage } from '../../blocks/approval.js';
+import { type AccountConfig, resolveAccount } from '../../config.js';
+import type { Deps } from '../../deps.js';
+import type { AmiRequest, RegionProgress, RequestResult } from '../../domain/request.js';
+import { AppError, toAppError } from '../../errors.js';
+import { copyBucket, mutateBucket } from '../../store/rate-limit.js';
+import type { JobAttempt } from './request-execute.js';
+
+/** What a copy job remembers between attempts (BullMQ `job.updateData`), so a retry resumes. */
+export interface CopyCheckpoint {
+  step?: 'copying' | 'permissions' | 'done';
+  imageId?: string;
+}
+
+export interface CopyJobContext {
+  attempt: JobAttempt;
+  checkpoint: CopyCheckpoint;
+  saveCheckpoint: (c: CopyCheckpoint) => Promise<void>;
+}
+
+/** The idempotency token for one region of one request: a retried job never makes a second image. */
+export function copyClientToken(requestId: string, region: string, nameAttempt = 0): string {
+  return `${requestId}-${region}${nameAttempt ? `-n${nameAttempt}` : ''}`.slice(0, 64);
+}
+
+function dateStamp(d: Date): string {
+  return d.toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+/** The copy's name: the requested one, else the source name with the region (or "encrypted") and date. */
+export function copyName(request: AmiRequest, region: string, now: Date, attempt = 0): string {
+  const p = request.params;
+  const base =
+    p.kind === 'copy' && p.newName
+      ? p.newName
+      : `${request.image.name || request.imageId}-${p.kind === 'encrypt' ? 'encrypted' : region}-${dateStamp(now)}`;
+  const suffix = attempt ? `-${attempt + 1}` : '';
+  return `${base.slice(0, 128 - suffix.length)}${suffix}`;
+}
+
+function regionsOf(request: AmiRequest): string[] {
+  return request.params.kind === 'copy' ? request.params.toRegions : [request.region];
+}
+
+async function setProgress(
+  deps: Deps,
+  requestId: string,
+  region: string,
+  progress: RegionProgress,
+): Promise<AmiRequest | undefined> {
+  const res = await deps.requests.update<never>(requestId, (r) => ({
+    ok: true,
+    request: {
+      ...r,
+      progress: { ...(r.progress ?? {}), [region]: { ...(r.progress?.[region] ?? {}), ...progress } },
+    },
+  }));
+  return res.ok ? res.request : undefined;
+}
+
+/**
+ * One destination region of an approved copy (or the single region of an encrypt): CopyImage in
+ * the destination region with a token derived from the request, then poll until the image is
+ * available or failed, updating the request's message. Crash-safe: the new image id is saved
+ * (job data and the request) as soon as EC2 returns it, and the token makes a repeated call
+ * return the same image, so a restarted job resumes polling instead of copying again.
+ */
+export async function copyRegion(
+  deps: Deps,
+  requestId: string,
+  region: string,
+  ctx: CopyJobContext,
+): Promise<void> {
+  const request = await deps.requests.get(requestId);
+  if (!request) throw new UnrecoverableError(`request ${requestId} does not exist`);
+  if (request.params.kind !== 'copy' && request.params.kind !== 'encrypt') {
+    throw new UnrecoverableError(`request ${requestId} is not a copy`);
+  }
+  const account = resolveAccount(deps.config, request.account);
+  if (!account) throw new UnrecoverableError(`account ${request.account} is no longer configured`);
+  if (request.state === 'cancelled') {
+    await cleanUpCancelled(
+      deps,
+      account,
+      request,
+      region,
+      ctx.checkpoint.imageId ?? request.progress?.[region]?.imageId,
+    );
+    return;
+  }
+  if (!['approved', 'queued', 'running'].includes(request.state)) return;
+  if (request.state !== 'running') {
+    const started = await deps.requests.transition(
+      requestId,
+      ['approved', 'queued'],
+      'running',
+      () => ({}),
+      deps.clock(),
+    );
+    if (started.ok) {
+      await deps.audit.record({
+        actor: 'amibot',
+        action: 'job.started',
+        target: requestId,
+        requestId,
+        imageId: request.imageId,
+        result: 'ok',
+      });
+    }
+  }
+
+  try {
+    let imageId = ctx.checkpoint.imageId ?? request.progress?.[region]?.imageId;
+    if (!imageId) {
+      imageId = await startCopy(deps, account, request, region);
+      await ctx.saveCheckpoint({ step: 'copying', imageId });
+    }
+    const latest = await setProgress(deps, requestId, region, { state: 'copying', imageId, percent: 0 });
+    if (latest) await showProgress(deps, latest);
+
+    const outcome = await pollCopy(deps, account, requestId, region, imageId);
+    if (outcome === 'cancelled') return;
+    if (outcome.state === 'failed') {
+      await finishRegion(deps, requestId, region, {
+        state: 'failed',
+        imageId,
+        reason: outcome.reason ?? 'EC2 reported the copy as failed',
+      });
+      return;
+    }
+    if (request.params.kind === 'copy' && request.params.withPermissions) {
+      await ctx.saveCheckpoint({ step: 'permissions', imageId });
+      await copyPermissions(deps, account, request, region, imageId);
+    }
+    await ctx.saveCheckpoint({ step: 'done', imageId });
+    await finishRegion(deps, requestId, region, { state: 'available', imageId, percent: 100 });
+  } catch (err) {
+    const appErr = toAppError(err);
+    const last = ctx.attempt.attemptsMade + 1 >= ctx.attempt.attempts;
+    if (appErr.retry && !last) throw err;
+    await finishRegion(deps, requestId, region, {
+      state: 'failed',
+      imageId: ctx.checkpoint.imageId,
+      reason: appErr.userMessage,
+    });
+    throw new UnrecoverableError(appErr.userMessage);
+  }
+}
+
+async function startCopy(
+  deps: Deps,
+  account: AccountConfig,
+  request: AmiRequest,
+  region: string,
+): Promise<string> {
+  const p = request.params;
+  const encrypt = p.kind === 'encrypt' || (p.kind === 'copy' && p.encrypt);
+  const kmsKeyId = p.kind === 'encrypt' || p.kind === 'copy' ? p.kmsKeyId : undefined;
+  const now = deps.clock();
+  // A name taken by another image of the account: try the next suffix (with its own token).
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await deps.rateLimiter.acquire(copyBucket(account.alias, region), {
+      rate: deps.config.aws.copyImageRate,
+      burst: 1,
+    });
+    try {
+      const out = await deps.copies.copyImage(account, region, {
+        sourceRegion: request.region,
+        sourceImageId: request.imageId,
+        name: copyName(request, region, now, attempt),
+        description: `Copy of ${request.imageId} (${request.region}) by amibot for ${request.id}`.slice(
+          0,
+          255,
+        ),
+        encrypted: encrypt || undefined,
+        kmsKeyId,
+        copyImageTags: true,
+        tags: {
+          'amibot:source-image': request.imageId,
+          'amibot:source-region': request.region,
+          'amibot:request-id': request.id,
+        },
+        clientToken: copyClientToken(request.id, region, attempt),
+      });
+      return out.imageId;
+    } catch (err) {
+      if (
+        err instanceof AppError &&
+        err.code === 'conflict' &&
+        /Duplicate/i.test(String(err.context.awsCode))
+      )
+        continue;
+      throw err;
+    }
+  }
+  throw new AppError('conflict', `Could not find a free name for the copy in ${region}; pass \`--name\`.`);
+}
+
+type PollOutcome = { state: 'available' } | { state: 'failed'; reason?: string } | 'cancelled';
+
+async function pollCopy(
+  deps: Deps,
+  account: AccountConfig,
+  requestId: string,
+  region: string,
+  imageId: string,
+): Promise<PollOutcome> {
+  let wait = deps.config.jobs.pollMs;
+  let justCreated = true;
+  for (;;) {
+    const current = await deps.requests.get(requestId);
+    if (!current || current.state === 'cancelled') {
+      if (current) await cleanUpCancelled(deps, account, current, region, imageId);
+      return 'cancelled';
+    }
+    const status = await deps.copies.describeCopy(account, region, imageId, { justCreated });
+    justCreated = false;
+    if (status.state === 'available') return { state: 'available' };
+    if (
+      status.state === 'failed' ||
+      status.state === 'invalid' ||
+      status.state === 'error' ||
+      status.state === 'deregistered'
+    ) {
+      return { state: 'failed', reason: status.reason };
+    }
+    const latest = await setProgress(deps, requestId, region, {
+      state: 'copying',
+      imageId,
+      percent: status.percent,
+    });
+    if (latest) await showProgress(deps, latest);
+    await deps.sleep(wait);
+    wait = Math.min(deps.config.jobs.maxPollMs, Math.ceil(wait * 1.5));
+  }
+}
+
+async function copyPermissions(
+  deps: Deps,
+  account: AccountConfig,
+  request: AmiRequest,
+  region: string,
+  imageId: string,
+): Promise<void> {
+  const perms = await deps.images.getLaunchPermissions(account, request.region, request.imageId);
+  const targets = [
+    ...perms.accounts.map((accountId) => ({ kind: 'account' as const, accountId })),
+    ...perms.organizations.map((arn) => ({ kind: 'organization' as const, arn })),
+    ...perms.organizationalUnits.map((arn) => ({ kind: 'ou' as const, arn })),
+    ...(perms.public ? [{ kind: 'public' as const }] : []),
+  ];
+  if (targets.length === 0) return;
+  await deps.rateLimiter.acquire(mutateBucket(account.alias, region), {
+    rate: deps.config.aws.mutateRate,
+    burst: 5,
+  });
+  await deps.changes.addLaunchPermissions(account, region, imageId, targets);
+}
+
+/** A cancelled copy: deregister the partial image (and its snapshots) so nothing half-made is left. */
+async function cleanUpCancelled(
+  deps: Deps,
+  account: AccountConfig,
+  request: AmiRequest,
+  region: string,
+  imageId?: string,
+): Promise<void> {
+  if (imageId) {
+    try {
+      await deps.changes.deregister(account, region, imageId, { deleteSnapshots: true });
+    } catch (err) {
+      deps.logger.error('could not remove the partial copy of a cancelled request', {
+        requestId: request.id,
+        imageId,
+        error: err,
+      });
+    }
+  }
+  const latest = await setProgress(deps, request.id, region, {
+    state: 'cancelled',
+    reason: imageId ? `partial image ${imageId} deregistered` : 'not started',
+  });
+  if (latest?.message)
+    await deps.progress.final(latest.message, renderApprovalMessage({ request: latest, now: deps.clock() }));
+}
+
+async function showProgress(deps: Deps, request: AmiRequest): Promise<void> {
+  if (!request.message) return;
+  await deps.progress.update(request.message, renderApprovalMessage({ request, now: deps.clock() }));
+}
+
+/**
+ * Records a region's end. The job that records the last region also finishes the request (the
+ * compare-and-set in the store makes sure exactly one does), writes the final message, replies in
+ * the thread and, for `encrypt --replace`, retires the unencrypted original.
+ */
+async function finishRegion(
+  deps: Deps,
+  requestId: string,
+  region: string,
+  progress: RegionProgress,
+): Promise<void> {
+  const now = deps.clock();
+  let finishedNow = false;
+  const res = await deps.requests.update<never>(requestId, (r) => {
+    const all = { ...(r.progress ?? {}), [region]: { ...(r.progress?.[region] ?? {}), ...progress } };
+    const regions = regionsOf(r);
+    const done = regions.every((reg) => ['available', 'failed', 'cancelled'].includes(all[reg]?.state ?? ''));
+    if (!done || r.state !== 'running') {
+      finishedNow = false;
+      return { ok: true, request: { ...r, progress: all } };
+    }
+    finishedNow = true;
+    const failed = regions.filter((reg) => all[reg]?.state === 'failed');
+    const result: RequestResult = failed.length
+      ? {
+          ok: false,
+          summary: `Copy failed in ${failed.join(', ')}${failed.length < regions.length ? ` (succeeded in ${regions.filter((x) => !failed.includes(x)).join(', ')})` : ''}.`,
+          details: regions.map(
+            (reg) =>
+              `${reg}: ${all[reg]?.state}${all[reg]?.imageId ? ` \`${all[reg]?.imageId}\`` : ''}${all[reg]?.reason ? ` — ${all[reg]?.reason}` : ''}`,
+          ),
+        }
+      : {
+          ok: true,
+          summary: `${r.kind === 'encrypt' ? 'Encrypted copy' : 'Copies'} ready: ${regions.map((reg) => `\`${all[reg]?.imageId}\` in ${reg}`).join(', ')}.`,
+        };
+    return {
+      ok: true,
+      request: {
+        ...r,
+        progress: all,
+        state: failed.length ? 'failed' : 'succeeded',
+        result,
+        updatedAt: now.toISOString(),
+      },
+    };
+  });
+  if (!res.ok) return;
+  let request = res.request;
+  if (!finishedNow) {
+    await showProgress(deps, request);
+    return;
+  }
+  if (request.state === 'succeeded' && request.params.kind === 'encrypt' && request.params.replace) {
+    request = await replaceOriginal(deps, request);
+  }
+  if (request.message)
+    await deps.progress.final(request.message, renderApprovalMessage({ request, now: deps.clock() }));
+  const ok = request.state === 'succeeded';
+  await deps.notifier.replyToRequest(
+    request,
+    `${ok ? '✅' : '❌'} \`${request.id}\`: ${request.result?.summary ?? ''}`,
+  );
+  await deps.audit.record({
+    actor: 'amibot',
+    action: ok ? 'job.succeeded' : 'job.failed',
+    target: request.id,
+    requestId: request.id,
+    imageId: request.imageId,
+    account: request.account,
+    region: request.region,
+    result: ok ? 'ok' : 'failed',
+    detail: request.result?.summary.slice(0, 300),
+  });
+}
+
+/** `encrypt --replace`: the encrypted copy exists, so the unencrypted original is deregistered. */
+async function replaceOriginal(deps: Deps, request: AmiRequest): Promise<AmiRequest> {
+  const account = resolveAccount(deps.config, request.account);
+  let note: string;
+  try {
+    if (!account) throw new AppError('bad_input', 'account no longer configured');
+    await deps.rateLimiter.acquire(mutateBucket(account.alias, request.region), {
+      rate: deps.config.aws.mutateRate,
+      burst: 5,
+    });
+    const out = await deps.changes.deregister(account, request.region, request.imageId, {
+      deleteSnapshots: true,
+      knownSnapshotIds: request.image.snapshotIds,
+    });
+    note = `The unencrypted original \`${request.imageId}\` ${out.alreadyGone ? 'was already gone' : 'is deregistered'} (${out.deletedSnapshots.length} snapshot(s) deleted).`;
+  } catch (err) {
+    note = `The encrypted copy is ready, but the original \`${request.imageId}\` could not be deregistered: ${toAppError(err).userMessage}`;
+  }
+  const res = await deps.requests.update<never>(request.id, (r) => ({
+    ok: true,
+    request: {
+      ...r,
+      result: { ok: true, summary: `${r.result?.summary ?? ''} ${note}`.trim(), details: r.result?.details },
+    },
+  }));
+  return res.ok ? res.request : request;
+}

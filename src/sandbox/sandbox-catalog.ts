@@ -1,0 +1,306 @@
+/**
+ * The pretend AWS world of the local sandbox: public images as the real publishers name them
+ * (Canonical, Debian, Amazon, Red Hat, Windows) in three regions with several dated versions each,
+ * and a team's own images in two accounts with tags, shares, an expiry or two and an instance.
+ * Dates are relative to `now`, so the catalogue always looks current.
+ */
+import type { FakeAws, FakeImage } from './fake-aws/index.js';
+
+export const SANDBOX_REGIONS = ['us-east-1', 'eu-west-1', 'eu-central-1'] as const;
+export const SANDBOX_ACCOUNT_ID = '111111111111';
+export const SANDBOX_PROD_ACCOUNT_ID = '222222222222';
+export const SANDBOX_PROD_ROLE_ARN = `arn:aws:iam::${SANDBOX_PROD_ACCOUNT_ID}:role/amibot-sandbox`;
+
+const CANONICAL = '099720109477';
+const DEBIAN = '136693071363';
+const AMAZON = '137112412989';
+const AMAZON_WINDOWS = '801119661308';
+const REDHAT = '309956199498';
+
+const DAY = 86_400_000;
+
+/** What the seeding created that a page or a test wants to point at. */
+export interface SandboxCatalog {
+  /** The team's newest base image in us-east-1, account `sandbox` (a good `/ami copy` source). */
+  ownImage: FakeImage;
+  /** Every image of the team (both accounts). */
+  ownImages: FakeImage[];
+  publicImageCount: number;
+}
+
+function ymd(date: Date): string {
+  return date.toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+function dotted(date: Date): string {
+  return date.toISOString().slice(0, 10).replace(/-/g, '.');
+}
+
+function dashed(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+function daysAgo(now: Date, days: number, hour = 3): Date {
+  const d = new Date(now.getTime() - days * DAY);
+  d.setUTCHours(hour, 17, 42, 0);
+  return d;
+}
+
+/** Release dates of the versions of each public family: newest first. */
+const VERSION_AGES = [6, 27, 55, 96];
+
+interface PublicFamily {
+  ownerId: string;
+  alias?: string;
+  arches: Array<'x86_64' | 'arm64'>;
+  name: (arch: 'x86_64' | 'arm64', date: Date, index: number) => string;
+  description: (arch: 'x86_64' | 'arm64', date: Date, index: number) => string;
+  windows?: boolean;
+  rootSize?: number;
+  /** Canonical and Amazon deprecate images about two years after release; old ones show it. */
+  deprecateAfterDays?: number;
+}
+
+const deb = (arch: string) => (arch === 'x86_64' ? 'amd64' : 'arm64');
+
+function ubuntu(version: string, codename: string, prefix: string): PublicFamily {
+  return {
+    ownerId: CANONICAL,
+    arches: ['x86_64', 'arm64'],
+    name: (arch, date) =>
+      `ubuntu/images/${prefix}/ubuntu-${codename}-${version}-${deb(arch)}-server-${ymd(date)}`,
+    description: (arch) => `Canonical, Ubuntu, ${version} LTS, ${deb(arch)} ${codename} image`,
+    deprecateAfterDays: 730,
+  };
+}
+
+const FAMILIES: PublicFamily[] = [
+  ubuntu('24.04', 'noble', 'hvm-ssd-gp3'),
+  ubuntu('22.04', 'jammy', 'hvm-ssd'),
+  ubuntu('20.04', 'focal', 'hvm-ssd'),
+  {
+    ownerId: DEBIAN,
+    arches: ['x86_64', 'arm64'],
+    name: (arch, date, i) => `debian-12-${deb(arch)}-${ymd(date)}-${1903 - i * 41}`,
+    description: (_arch, date, i) => `Debian 12 (${ymd(date)}-${1903 - i * 41})`,
+  },
+  {
+    ownerId: AMAZON,
+    alias: 'amazon',
+    arches: ['x86_64', 'arm64'],
+    name: (arch, date) => `al2023-ami-2023.6.${ymd(date)}.0-kernel-6.1-${arch}`,
+    description: () => 'Amazon Linux 2023 AMI 2023.6 kernel-6.1',
+    deprecateAfterDays: 90,
+  },
+  {
+    ownerId: AMAZON,
+    alias: 'amazon',
+    arches: ['x86_64', 'arm64'],
+    name: (arch, date) => `amzn2-ami-kernel-5.10-hvm-2.0.${ymd(date)}.0-${arch}-gp2`,
+    description: () => 'Amazon Linux 2 Kernel 5.10 AMI 2.0 x86_64 HVM gp2',
+    deprecateAfterDays: 90,
+  },
+  {
+    ownerId: REDHAT,
+    arches: ['x86_64', 'arm64'],
+    name: (arch, date, i) => `RHEL-9.${5 - Math.min(i, 1)}.0_HVM-${ymd(date)}-${arch}-0-Hourly2-GP3`,
+    description: () => 'Provided by Red Hat, Inc.',
+    rootSize: 10,
+  },
+  {
+    ownerId: AMAZON_WINDOWS,
+    alias: 'amazon',
+    arches: ['x86_64'],
+    name: (_arch, date) => `Windows_Server-2022-English-Full-Base-${dotted(date)}`,
+    description: () => 'Microsoft Windows Server 2022 Full Locale English AMI provided by Amazon',
+    windows: true,
+    rootSize: 30,
+    deprecateAfterDays: 60,
+  },
+];
+
+function seedPublic(fake: FakeAws, now: Date): number {
+  let count = 0;
+  for (const region of SANDBOX_REGIONS) {
+    for (const family of FAMILIES) {
+      for (const arch of family.arches) {
+        VERSION_AGES.forEach((age, index) => {
+          const created = daysAgo(now, age, 2 + index);
+          const deprecation =
+            family.deprecateAfterDays !== undefined
+              ? new Date(created.getTime() + family.deprecateAfterDays * DAY).toISOString()
+              : undefined;
+          fake.addImage({
+            region,
+            ownerId: family.ownerId,
+            imageOwnerAlias: family.alias,
+            name: family.name(arch, created, index),
+            description: family.description(arch, created, index),
+            architecture: arch,
+            creationDate: created.toISOString(),
+            public: true,
+            platform: family.windows ? 'windows' : undefined,
+            bootMode: arch === 'arm64' ? 'uefi' : 'uefi-preferred',
+            enaSupport: true,
+            imdsSupport: family.ownerId === AMAZON ? 'v2.0' : undefined,
+            rootDeviceName: family.ownerId === CANONICAL ? '/dev/sda1' : '/dev/xvda',
+            deprecationTime: deprecation,
+            blockDevices: [{ volumeSize: family.rootSize ?? 8 }],
+          });
+          count += 1;
+        });
+      }
+    }
+  }
+  return count;
+}
+
+interface OwnSpec {
+  ownerId: string;
+  region: string;
+  name: string;
+  description: string;
+  ageDays: number;
+  arch?: 'x86_64' | 'arm64';
+  tags: Record<string, string>;
+  shareWith?: string[];
+  encrypted?: boolean;
+  sizes?: number[];
+  deprecatedDaysAgo?: number;
+}
+
+function seedOwn(fake: FakeAws, now: Date): FakeImage[] {
+  const inDays = (d: number) => dashed(new Date(now.getTime() + d * DAY));
+  const specs: OwnSpec[] = [
+    {
+      ownerId: SANDBOX_ACCOUNT_ID,
+      region: 'us-east-1',
+      name: `platform-base-al2023-${dashed(daysAgo(now, 2))}`,
+      description: 'Platform golden image: AL2023, CIS level 1, SSM and CloudWatch agents',
+      ageDays: 2,
+      tags: { Team: 'platform', Service: 'base', ExpirationDate: inDays(88), Owner: 'riley' },
+    },
+    {
+      ownerId: SANDBOX_ACCOUNT_ID,
+      region: 'us-east-1',
+      name: `payments-api-${dashed(daysAgo(now, 9))}`,
+      description: 'payments-api on platform-base, build 1842',
+      ageDays: 9,
+      tags: { Team: 'payments', Service: 'payments-api', ExpirationDate: inDays(5) },
+      shareWith: [SANDBOX_PROD_ACCOUNT_ID],
+      sizes: [16],
+    },
+    {
+      ownerId: SANDBOX_ACCOUNT_ID,
+      region: 'us-east-1',
+      name: `payments-api-${dashed(daysAgo(now, 64))}`,
+      description: 'payments-api on platform-base, build 1701',
+      ageDays: 64,
+      tags: { Team: 'payments', Service: 'payments-api', ExpirationDate: inDays(-12) },
+      sizes: [16],
+    },
+    {
+      ownerId: SANDBOX_ACCOUNT_ID,
+      region: 'us-east-1',
+      name: `web-frontend-golden-${dashed(daysAgo(now, 15))}`,
+      description: 'web-frontend: nginx + node 22',
+      ageDays: 15,
+      tags: { Team: 'web', Service: 'web-frontend', ExpirationDate: inDays(1) },
+    },
+    {
+      ownerId: SANDBOX_ACCOUNT_ID,
+      region: 'us-east-1',
+      name: `batch-worker-arm64-${dashed(daysAgo(now, 40))}`,
+      description: 'Graviton batch worker',
+      ageDays: 40,
+      arch: 'arm64',
+      tags: { Team: 'data', Service: 'batch-worker', ExpirationDate: 'next-tuesday' },
+      sizes: [20, 100],
+    },
+    {
+      ownerId: SANDBOX_ACCOUNT_ID,
+      region: 'us-east-1',
+      name: `secure-base-encrypted-${dashed(daysAgo(now, 21))}`,
+      description: 'KMS-encrypted base for PCI workloads',
+      ageDays: 21,
+      tags: { Team: 'security', Service: 'base', ExpirationDate: inDays(30) },
+      encrypted: true,
+    },
+    {
+      ownerId: SANDBOX_ACCOUNT_ID,
+      region: 'us-east-1',
+      name: 'legacy-build-agent-2025-03-01',
+      description: 'Jenkins build agent (nobody remembers)',
+      ageDays: 270,
+      tags: { Team: 'ci' },
+      sizes: [50],
+      deprecatedDaysAgo: 30,
+    },
+    {
+      ownerId: SANDBOX_ACCOUNT_ID,
+      region: 'eu-west-1',
+      name: `platform-base-al2023-${dashed(daysAgo(now, 30))}`,
+      description: 'Platform golden image: AL2023 (copied from us-east-1)',
+      ageDays: 30,
+      tags: { Team: 'platform', Service: 'base', ExpirationDate: inDays(60) },
+    },
+    {
+      ownerId: SANDBOX_PROD_ACCOUNT_ID,
+      region: 'us-east-1',
+      name: `payments-api-prod-${dashed(daysAgo(now, 8))}`,
+      description: 'payments-api release 2026.11 (prod)',
+      ageDays: 8,
+      tags: { Team: 'payments', Service: 'payments-api', Environment: 'prod', ExpirationDate: inDays(120) },
+      encrypted: true,
+      sizes: [16],
+    },
+    {
+      ownerId: SANDBOX_PROD_ACCOUNT_ID,
+      region: 'eu-west-1',
+      name: `web-frontend-prod-${dashed(daysAgo(now, 19))}`,
+      description: 'web-frontend release 2026.11 (prod)',
+      ageDays: 19,
+      tags: { Team: 'web', Service: 'web-frontend', Environment: 'prod', ExpirationDate: inDays(3) },
+    },
+  ];
+  return specs.map((spec) =>
+    fake.addImage({
+      region: spec.region,
+      ownerId: spec.ownerId,
+      name: spec.name,
+      description: spec.description,
+      architecture: spec.arch ?? 'x86_64',
+      creationDate: daysAgo(now, spec.ageDays, 14).toISOString(),
+      tags: spec.tags,
+      imdsSupport: 'v2.0',
+      bootMode: spec.arch === 'arm64' ? 'uefi' : 'uefi-preferred',
+      enaSupport: true,
+      launchPermission: spec.shareWith ? { accounts: spec.shareWith } : undefined,
+      deprecationTime:
+        spec.deprecatedDaysAgo !== undefined
+          ? new Date(now.getTime() - spec.deprecatedDaysAgo * DAY).toISOString()
+          : undefined,
+      blockDevices: (spec.sizes ?? [8]).map((volumeSize) => ({ volumeSize, encrypted: spec.encrypted })),
+    }),
+  );
+}
+
+/** Fills a fresh FakeAws with the sandbox world. */
+export function seedSandboxCatalog(fake: FakeAws, now: Date = new Date()): SandboxCatalog {
+  const publicImageCount = seedPublic(fake, now);
+  const ownImages = seedOwn(fake, now);
+  const byName = (prefix: string) => ownImages.find((i) => i.name.startsWith(prefix));
+  const ownImage = byName('platform-base-al2023') as FakeImage;
+  const web = byName('web-frontend-golden');
+  if (web) {
+    fake.addInstance({
+      imageId: web.imageId,
+      region: web.region,
+      accountId: SANDBOX_ACCOUNT_ID,
+      instanceType: 'm7g.large',
+      launchTime: daysAgo(now, 3, 9).toISOString(),
+      tags: { Name: 'web-frontend-1' },
+    });
+  }
+  return { ownImage, ownImages, publicImageCount };
+}

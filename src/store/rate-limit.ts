@@ -1,0 +1,81 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * A token bucket in Redis, shared by every worker process, for mutating EC2 calls per
+ * (account, region). EC2 throttles per account and region (CopyImage refills about one token
+ * per second), so bursts from many workers must be smoothed here, not discovered as
+ * `RequestLimitExceeded`.
+ *
+ * The script refills `rate` tokens per second up to `burst`, takes one if it can and returns 0,
+ * else returns how many milliseconds until a token will be there.
+ */
+const TAKE_SCRIPT = `
+local now = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil then tokens = burst; at = now end
+if now > at then
+  tokens = math.min(burst, tokens + (now - at) * rate / 1000)
+  at = now
+end
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = math.ceil((1 - tokens) * 1000 / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 60000)
+return wait
+`;
+
+export interface RateSpec {
+  /** Tokens per second. */
+  rate: number;
+  /** Bucket size: how many calls may go at once after a quiet spell. */
+  burst: number;
+}
+
+export class RateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly now: () => number = () => Date.now(),
+  ) {
+    redis.defineCommand('amibotTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+  }
+
+  /** Takes one token, or says how long to wait (ms) before one is there. */
+  async tryTake(bucket: string, spec: RateSpec): Promise<number> {
+    const key = `${this.prefix}:ratelimit:${bucket}`;
+    const r = this.redis as unknown as { amibotTakeToken(...a: (string | number)[]): Promise<number> };
+    return r.amibotTakeToken(key, this.now(), spec.rate, spec.burst);
+  }
+
+  /** Waits until a token is free, then takes it. Returns the time waited in ms. */
+  async acquire(bucket: string, spec: RateSpec): Promise<number> {
+    let waited = 0;
+    for (;;) {
+      const wait = await this.tryTake(bucket, spec);
+      if (wait === 0) return waited;
+      // A little jitter so many workers waiting on one bucket do not all wake at once.
+      const ms = wait + Math.floor(Math.random() * 50);
+      await this.sleep(ms);
+      waited += ms;
+    }
+  }
+}
+
+/** The bucket of CopyImage calls of one account in one region. */
+export function copyBucket(account: string, region: string): string {
+  return `ec2-copyimage-${account}-${region}`;
+}
+
+/** The bucket of other mutating EC2 calls of one account in one region. */
+export function mutateBucket(account: string, region: string): string {
+  return `ec2-mutate-${account}-${region}`;
+}

@@ -1,0 +1,222 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * What the expiry sweep remembers, in Redis, so that any number of sweeps and workers (and
+ * restarts) post each reminder once:
+ *
+ *   `<p>:reminder:<account>:<region>:<imageId>:<expiryISO>:<milestone>`  SET NX + TTL: milestone done
+ *   `<p>:reminder-snooze:<account>:<region>:<imageId>`                   TTL: reminders silenced
+ *   `<p>:reminder-malformed:<account>:<region>:<imageId>:<valueHash>`    SET NX + TTL: notice sent
+ *   `<p>:rem:<id>`                                                       JSON context of a posted reminder
+ *   `<p>:rem:<id>:done`                                                  who acted on it first (SET NX)
+ *   `<p>:digest:<channel>:<YYYY-MM-DD>`                                  SET NX: digest posted that day
+ *
+ * A changed expiry date gives different mark keys, so a new series starts by itself.
+ */
+
+/** Marks live this long after the expiry (or after now, for an expiry in the past). */
+export const MARK_RETENTION_DAYS = 400;
+/** Reminder contexts (what a button click reads back) live this long. */
+export const CONTEXT_TTL_SECONDS = 90 * 86_400;
+
+export const REMINDER_ID_RE = /^rem-[0-9a-z]{16}$/;
+const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+export function newReminderId(randomBytes: (n: number) => Uint8Array): string {
+  let id = 'rem-';
+  for (const b of randomBytes(16)) id += ID_ALPHABET[b % 36];
+  return id;
+}
+
+export interface ImageKey {
+  account: string;
+  region: string;
+  imageId: string;
+}
+
+/** Everything a button click needs, read back by id (the button value carries only the id). */
+export interface ReminderContext extends ImageKey {
+  id: string;
+  imageName: string;
+  /** ISO instant of the expiry the reminder was about. */
+  expiry: string;
+  expirySource: 'tag' | 'deprecation';
+  milestone: number;
+  channel: string;
+  /** Set once the message is posted. */
+  ts?: string;
+  sizeGiB: number;
+  monthlyCostUsd: number;
+  createdAt: string;
+}
+
+export interface Claim {
+  action: string;
+  userId: string;
+  at: string;
+  detail?: string;
+}
+
+function ttlAfter(expiryIso: string, now: Date, days: number): number {
+  const t = Date.parse(expiryIso);
+  const ahead = Number.isNaN(t) ? 0 : Math.max(0, t - now.getTime());
+  return Math.ceil(ahead / 1000) + days * 86_400;
+}
+
+export class ReminderStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  markKey(image: ImageKey, expiryIso: string, milestone: number): string {
+    return `${this.prefix}:reminder:${image.account}:${image.region}:${image.imageId}:${expiryIso}:${milestone}`;
+  }
+
+  snoozeKey(image: ImageKey): string {
+    return `${this.prefix}:reminder-snooze:${image.account}:${image.region}:${image.imageId}`;
+  }
+
+  private malformedKey(image: ImageKey, value: string): string {
+    const hash = createHash('sha256').update(value).digest('hex').slice(0, 16);
+    return `${this.prefix}:reminder-malformed:${image.account}:${image.region}:${image.imageId}:${hash}`;
+  }
+
+  private contextKey(id: string): string {
+    return `${this.prefix}:rem:${id}`;
+  }
+
+  /**
+   * Claims milestone marks for many images in one round trip. For each entry, the first milestone
+   * is the one to post: its result says whether this caller won it. The others are only marked.
+   */
+  async claimMilestones(
+    entries: ReadonlyArray<{ image: ImageKey; expiry: string; milestones: readonly number[] }>,
+    now: Date,
+  ): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    const firstIndex: number[] = [];
+    let i = 0;
+    for (const e of entries) {
+      const ttl = ttlAfter(e.expiry, now, MARK_RETENTION_DAYS);
+      firstIndex.push(i);
+      for (const m of e.milestones) {
+        pipe.set(this.markKey(e.image, e.expiry, m), now.toISOString(), 'EX', ttl, 'NX');
+        i++;
+      }
+    }
+    const res = (await pipe.exec()) ?? [];
+    return firstIndex.map((idx) => {
+      const [err, v] = res[idx] ?? [];
+      if (err) throw err;
+      return v === 'OK';
+    });
+  }
+
+  /** Undoes a claim whose reminder could not be posted, so the next sweep tries again. */
+  async releaseMilestone(image: ImageKey, expiry: string, milestone: number): Promise<void> {
+    await this.redis.del(this.markKey(image, expiry, milestone));
+  }
+
+  /**
+   * Which of these images are snoozed at `now`. The key holds the end of the snooze, compared with
+   * the injected clock (its TTL only cleans up), so tests move time instead of waiting.
+   */
+  async snoozed(images: readonly ImageKey[], now: Date): Promise<boolean[]> {
+    if (images.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const img of images) pipe.get(this.snoozeKey(img));
+    const res = (await pipe.exec()) ?? [];
+    return res.map(([err, v]) => {
+      if (err) throw err;
+      return typeof v === 'string' && Date.parse(v) > now.getTime();
+    });
+  }
+
+  /**
+   * Silences an image's reminders for `seconds` and re-arms the milestone that was snoozed, so it
+   * comes back when the snooze ends (unless a more urgent milestone is due by then).
+   */
+  async snooze(ctx: ReminderContext, seconds: number, until: Date): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.snoozeKey(ctx), until.toISOString(), 'EX', seconds + 3600)
+      .del(this.markKey(ctx, ctx.expiry, ctx.milestone))
+      .exec();
+  }
+
+  /** True the first time a malformed value is seen on an image (per image and value). */
+  async claimMalformedNotice(image: ImageKey, value: string, now: Date): Promise<boolean> {
+    const res = await this.redis.set(
+      this.malformedKey(image, value),
+      now.toISOString(),
+      'EX',
+      MARK_RETENTION_DAYS * 86_400,
+      'NX',
+    );
+    return res === 'OK';
+  }
+
+  async releaseMalformedNotice(image: ImageKey, value: string): Promise<void> {
+    await this.redis.del(this.malformedKey(image, value));
+  }
+
+  async saveContext(ctx: ReminderContext): Promise<void> {
+    await this.redis.set(this.contextKey(ctx.id), JSON.stringify(ctx), 'EX', CONTEXT_TTL_SECONDS);
+  }
+
+  async getContext(id: string): Promise<ReminderContext | undefined> {
+    if (!REMINDER_ID_RE.test(id)) return undefined;
+    const raw = await this.redis.get(this.contextKey(id));
+    return raw ? (JSON.parse(raw) as ReminderContext) : undefined;
+  }
+
+  /** The first action on a reminder wins; later clicks read who it was. */
+  async claimAction(id: string, claim: Claim): Promise<{ won: true } | { won: false; by?: Claim }> {
+    const key = `${this.contextKey(id)}:done`;
+    const res = await this.redis.set(key, JSON.stringify(claim), 'EX', CONTEXT_TTL_SECONDS, 'NX');
+    if (res === 'OK') return { won: true };
+    const raw = await this.redis.get(key);
+    return { won: false, by: raw ? (JSON.parse(raw) as Claim) : undefined };
+  }
+
+  async releaseAction(id: string): Promise<void> {
+    await this.redis.del(`${this.contextKey(id)}:done`);
+  }
+
+  /** True once per channel and UTC day. */
+  async claimDigest(channel: string, now: Date): Promise<boolean> {
+    const day = now.toISOString().slice(0, 10);
+    const res = await this.redis.set(
+      `${this.prefix}:digest:${channel}:${day}`,
+      now.toISOString(),
+      'EX',
+      2 * 86_400,
+      'NX',
+    );
+    return res === 'OK';
+  }
+
+  async releaseDigest(channel: string, now: Date): Promise<void> {
+    await this.redis.del(`${this.prefix}:digest:${channel}:${now.toISOString().slice(0, 10)}`);
+  }
+}
+
+const stores = new WeakMap<Redis, Map<string, ReminderStore>>();
+
+/** One store per Redis connection and prefix (built on first use; no wiring needed). */
+export function reminderStore(redis: Redis, prefix: string): ReminderStore {
+  let byPrefix = stores.get(redis);
+  if (!byPrefix) {
+    byPrefix = new Map();
+    stores.set(redis, byPrefix);
+  }
+  let store = byPrefix.get(prefix);
+  if (!store) {
+    store = new ReminderStore(redis, prefix);
+    byPrefix.set(prefix, store);
+  }
+  return store;
+}

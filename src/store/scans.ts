@@ -1,0 +1,45 @@
+import type { Redis } from 'ioredis';
+import type { ScanRecord } from '../domain/scan.js';
+
+/** Scans are kept this long, then Redis drops them. */
+const SCAN_TTL_SECONDS = 90 * 24 * 3600;
+
+/**
+ * Scan records in Redis, one JSON string per scan: `<prefix>:scan:<id>`. A scan has one writer at
+ * a time (the command handler until the job is queued, then the job, whose id is unique), so a
+ * read-modify-write needs no compare-and-set.
+ */
+export class ScanStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(id: string): string {
+    return `${this.prefix}:scan:${id}`;
+  }
+
+  /** Stores a new scan; refuses an id that already exists. */
+  async create(scan: ScanRecord): Promise<void> {
+    const res = await this.redis.set(this.key(scan.id), JSON.stringify(scan), 'EX', SCAN_TTL_SECONDS, 'NX');
+    if (res !== 'OK') throw new Error(`scan ${scan.id} already exists`);
+  }
+
+  async get(id: string): Promise<ScanRecord | undefined> {
+    const data = await this.redis.get(this.key(id));
+    return data ? (JSON.parse(data) as ScanRecord) : undefined;
+  }
+
+  /** Applies `change` to the stored scan; undefined when it does not exist (any more). */
+  async update(id: string, change: (current: ScanRecord) => ScanRecord): Promise<ScanRecord | undefined> {
+    const current = await this.get(id);
+    if (!current) return undefined;
+    const next = change(current);
+    const res = await this.redis.set(this.key(id), JSON.stringify(next), 'EX', SCAN_TTL_SECONDS, 'XX');
+    return res === 'OK' ? next : undefined;
+  }
+
+  async discard(id: string): Promise<void> {
+    await this.redis.del(this.key(id));
+  }
+}
