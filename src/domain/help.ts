@@ -74,7 +74,8 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
     ],
   },
   list: {
-    summary: 'List the images an account owns in a region, oldest or filtered by tag.',
+    summary:
+      'List the images an account owns in a region, newest first, with size, cost, expiry and sharing.',
     details: [
       READ_ONLY,
       '`--older-than 90d` keeps only images created more than that long ago (units: h, d, w, mo, y).',
@@ -207,20 +208,22 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
     ],
   },
   requests: {
-    summary: 'List requests waiting for approval: yours, or everyone’s with `--all`.',
+    summary:
+      'List open requests (pending, queued, running) and the most recent finished ones; `--all` for up to 100.',
     details: [READ_ONLY, 'Each request links to its approval message.'],
     examples: ['/ami requests', '/ami requests --all'],
   },
   jobs: {
-    summary: 'Show running and recently finished jobs (copies, encryptions, scans…) with their progress.',
+    summary: 'Show the work queues and the requests being carried out now, with their progress.',
     details: [READ_ONLY],
     examples: ['/ami jobs'],
   },
   cancel: {
-    summary: 'Cancel a request that is still pending, queued or running.',
+    summary:
+      'Cancel a request that is pending, approved or queued, or a copy/encryption that is still running.',
     details: [
       'No approval needed: you can cancel your own requests; approvers can cancel any.',
-      'Work already done in AWS (a finished copy) is not undone.',
+      'A running copy is stopped and its unfinished image deregistered; work already finished in AWS is not undone.',
     ],
     examples: ['/ami cancel req-k3j9x0a2b1'],
   },

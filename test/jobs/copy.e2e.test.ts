@@ -191,6 +191,9 @@ describe('copy', () => {
         return r?.progress?.['eu-north-1']?.imageId ? r : undefined;
       });
       const partial = running.progress!['eu-north-1']!.imageId!;
+      const jobs = allText((await t.ask('jobs', { userId: REQUESTER })).body);
+      expect(jobs).toContain(req.id);
+      expect(jobs).toMatch(/amibot-copies|copies/);
       const reply = await t.ask(`cancel ${req.id}`, { userId: REQUESTER });
       expect(allText(reply.body)).toMatch(/cancelled/);
       await waitFor(

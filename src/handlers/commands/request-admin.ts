@@ -1,7 +1,8 @@
 import { renderAuditEntries } from '../../blocks/audit.js';
+import { renderJobs } from '../../blocks/jobs.js';
 import { section } from '../../blocks/message.js';
 import { renderRequestsList } from '../../blocks/requests-list.js';
-import type { AuditCommand, CancelCommand, RequestsCommand } from '../../domain/grammar.js';
+import type { AuditCommand, CancelCommand, JobsCommand, RequestsCommand } from '../../domain/grammar.js';
 import { checkCancel, referencedGroups } from '../../domain/policy.js';
 import { isFinal } from '../../domain/request.js';
 import { AppError } from '../../errors.js';
@@ -85,4 +86,13 @@ export async function cancelCommand(
   await deps.notifier.refreshRequest(res.request);
   const text = `🛑 Request \`${request.id}\` is cancelled (it was ${res.before.state}).`;
   return { message: { text, blocks: [section(text)] } };
+}
+
+/** `/ami jobs`: queue counts and the requests being carried out. */
+export async function jobsCommand(_cmd: JobsCommand, { deps }: CommandContext): Promise<CommandReply> {
+  const [queues, recent] = await Promise.all([deps.queues.counts(), deps.requests.recent(200)]);
+  const active = recent.filter(
+    (r) => r.state === 'approved' || r.state === 'queued' || r.state === 'running',
+  );
+  return { message: renderJobs({ queues, active, now: deps.clock() }) };
 }
