@@ -3,6 +3,7 @@ import { App, type CustomRoute, type LogLevel } from '@slack/bolt';
 import type { Deps } from './deps.js';
 import { registerHandlers } from './handlers/index.js';
 import { toSlackLogger } from './logger.js';
+import { SocketModeReceiver } from './slack/socket-mode-receiver.js';
 import { isRedisReady } from './store/redis.js';
 
 export interface SlackApp {
@@ -45,19 +46,29 @@ export function createSlackApp(deps: Deps, extraRoutes: CustomRoute[] = []): Sla
   const { config } = deps;
   const socketMode = Boolean(config.slack.appToken);
   const slackLogger = toSlackLogger(deps.logger, config.logLevel);
+  const customRoutes = [...healthRoutes(deps), ...extraRoutes];
+  // Socket Mode: our own receiver (Web API URL honoured, health routes on `start(port)`), see
+  // slack/socket-mode-receiver.ts. Bolt refuses `socketMode: true` together with a custom receiver.
+  const receiver = config.slack.appToken
+    ? new SocketModeReceiver({
+        appToken: config.slack.appToken,
+        slackApiUrl: config.slack.apiUrl,
+        logger: slackLogger,
+        customRoutes,
+        port: config.port,
+      })
+    : undefined;
   const app = new App({
     token: config.slack.botToken,
     signingSecret: socketMode ? undefined : config.slack.signingSecret,
-    appToken: config.slack.appToken,
-    socketMode,
+    receiver,
     botId: config.slack.botUserId ? 'B_AMIBOT' : undefined,
     botUserId: config.slack.botUserId,
     tokenVerificationEnabled: false,
-    customRoutes: [...healthRoutes(deps), ...extraRoutes],
+    customRoutes: receiver ? undefined : customRoutes,
     logger: slackLogger,
     logLevel: config.logLevel as LogLevel,
     clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
-    ...(socketMode ? { installerOptions: { port: config.port } } : {}),
   });
   registerHandlers(app, deps);
   app.error(async (err) => {
@@ -68,10 +79,7 @@ export function createSlackApp(deps: Deps, extraRoutes: CustomRoute[] = []): Sla
   return {
     app,
     async start(port: number) {
-      if (socketMode) {
-        await app.start(port);
-        return port;
-      }
+      if (receiver) return receiver.start(port);
       server = (await app.start(port)) as Server;
       const addr = server.address();
       return typeof addr === 'object' && addr ? addr.port : port;

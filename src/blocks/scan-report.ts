@@ -85,7 +85,7 @@ function footer(scan: ScanRecord, finishedAt?: string): KnownBlock {
 }
 
 /** The channel message of a scan in any state. */
-export function renderScanMessage({ scan }: { scan: ScanRecord; now?: Date }): SlackMessage {
+export function renderScanMessage({ scan }: { scan: ScanRecord }): SlackMessage {
   if (scan.state === 'done' && scan.report) return renderReport(scan, scan.report);
   if (scan.state === 'failed' || scan.state === 'done') {
     const reason = scan.error ?? 'the scan ended without a report';

@@ -341,3 +341,77 @@ describe('bad input for requests', () => {
     expect((await t.deps.requests.recent(500)).length).toBe(before);
   });
 });
+
+describe('every quick operation, carried out', () => {
+  async function run(text: string): Promise<AmiRequest> {
+    const req = await fileRequest(t, text);
+    await click(t, req, 'request_approve', APPROVER);
+    return finalState(t, req.id);
+  }
+
+  it('deprecates (rounded to the minute), undeprecates, disables and enables', async () => {
+    const img = ownImage();
+    expect((await run(`deprecate ${img.imageId} --at 2027-01-15T10:30:45Z`)).state).toBe('succeeded');
+    expect(fakeAws.getImage('us-east-1', img.imageId)?.deprecationTime).toMatch(/^2027-01-15T10:30:00/);
+    expect((await run(`undeprecate ${img.imageId}`)).state).toBe('succeeded');
+    expect(fakeAws.getImage('us-east-1', img.imageId)?.deprecationTime).toBeUndefined();
+    expect((await run(`disable ${img.imageId}`)).state).toBe('succeeded');
+    expect(fakeAws.getImage('us-east-1', img.imageId)?.state).toBe('disabled');
+    expect((await run(`enable ${img.imageId}`)).state).toBe('succeeded');
+    expect(fakeAws.getImage('us-east-1', img.imageId)?.state).toBe('available');
+  });
+
+  it('shares with an organization and an OU, then unshares everything', async () => {
+    const img = ownImage({ launchPermission: { accounts: ['666666666666'] } });
+    const org = 'arn:aws:organizations::111111111111:organization/o-abcdef1234';
+    const ou = 'arn:aws:organizations::111111111111:ou/o-abcdef1234/ou-ab12-cdef3456';
+    expect((await run(`share ${img.imageId} --with ${org},${ou}`)).state).toBe('succeeded');
+    const perms = fakeAws.getImage('us-east-1', img.imageId)?.launchPermission;
+    expect(perms?.organizations).toHaveLength(1);
+    expect(perms?.organizationalUnits).toHaveLength(1);
+    expect(JSON.stringify(perms)).toContain('o-abcdef1234');
+    expect(JSON.stringify(perms)).toContain('ou-ab12-cdef3456');
+    const done = await run(`unshare ${img.imageId} --all`);
+    expect(done.state).toBe('succeeded');
+    const after = fakeAws.getImage('us-east-1', img.imageId)?.launchPermission;
+    expect(JSON.stringify(after)).not.toMatch(/666666666666|o-abcdef1234/);
+  });
+
+  it('reports an AWS refusal in words on the message and in the thread, and fails the request', async () => {
+    const img = ownImage();
+    const req = await fileRequest(t, `share ${img.imageId} --with 777777777777`);
+    fakeAws.faults.setError('ModifyImageAttribute', {
+      code: 'UnauthorizedOperation',
+      message: 'You are not authorized.',
+    });
+    try {
+      await click(t, req, 'request_approve', APPROVER);
+      const done = await finalState(t, req.id);
+      expect(done.state).toBe('failed');
+      expect(done.result?.summary).toContain('ec2:ModifyImageAttribute');
+      await waitFor('the failure in the thread', async () =>
+        fakeSlack.replies(CHANNEL, req.message!.ts).some((m) => m.text.includes('ec2:ModifyImageAttribute')),
+      );
+    } finally {
+      fakeAws.faults.clearErrors();
+    }
+  });
+});
+
+describe('/ami requests and /ami audit', () => {
+  it('lists open requests and shows the audit trail of one', async () => {
+    const req = await fileRequest(t, `disable ${ownImage().imageId}`);
+    const list = allText((await t.ask('requests', { userId: STRANGER })).body);
+    expect(list).toContain(req.id);
+    await click(t, req, 'request_approve', STRANGER); // refused: not an approver
+    await click(t, req, 'request_approve', APPROVER);
+    await finalState(t, req.id);
+    const trail = await waitFor('the whole trail', async () => {
+      const text = allText((await t.ask(`audit ${req.id}`, { userId: STRANGER })).body);
+      return text.includes('job.succeeded') ? text : undefined;
+    });
+    for (const action of ['request.created', 'request.refused', 'request.approved', 'job.succeeded']) {
+      expect(trail).toContain(action);
+    }
+  });
+});

@@ -241,7 +241,7 @@ export async function fileRequest(ctx: CommandContext, request: AmiRequest): Pro
     });
     throw new AppError(
       'internal',
-      `Could not post the approval request in <#${channel}> (is amibot invited there?). Nothing was requested; please try again.`,
+      `Could not post the approval request in channel \`${channel}\` (is amibot invited there?). Nothing was requested; please try again.`,
       { retry: true, cause: err },
     );
   }

@@ -1,0 +1,205 @@
+/**
+ * Socket Mode receiver for Bolt, used when an app-level token (`SLACK_APP_TOKEN`) is configured.
+ *
+ * Why not Bolt's own `SocketModeReceiver`:
+ * - its `SocketModeClient` gets Bolt's *shared* `clientOptions` object and mutates it (it sets
+ *   `retryConfig: { retries: 100 }`), so every WebClient Bolt builds afterwards for listeners
+ *   inherits 100 retries; here the client gets an object of its own with just `slackApiUrl`
+ *   (GovSlack, offline tests);
+ * - its health/custom-route HTTP server listens on a port fixed at construction, is not awaited on
+ *   start or stop, and cannot report the bound port; here `start(port)` resolves with the port
+ *   actually bound (0 picks a free one) and `stop()` waits for both the socket and the server.
+ *
+ * Envelopes are handed to `app.processEvent` exactly as Bolt's receiver does: the listener's `ack`
+ * sends the envelope ack (with its payload, e.g. a view_submission `response_action`), and
+ * processing errors are logged (never thrown) through Bolt's `defaultProcessEventErrorHandler`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type App,
+  type CustomRoute,
+  defaultProcessEventErrorHandler,
+  type Logger,
+  type Receiver,
+  type ReceiverEvent,
+} from '@slack/bolt';
+import { SocketModeClient } from '@slack/socket-mode';
+
+type StringIndexed = Record<string, unknown>;
+
+/** What the `SocketModeClient` emits as `slack_event` (see its `onWebSocketMessage`). */
+interface SlackEventArgs {
+  ack: (response?: StringIndexed) => Promise<void>;
+  envelope_id: string;
+  type: string;
+  body: StringIndexed;
+  retry_num?: number;
+  retry_reason?: string;
+  accepts_response_payload?: boolean;
+}
+
+export interface SocketModeReceiverOptions {
+  /** App-level token (`xapp-…`), used for `apps.connections.open`. */
+  appToken: string;
+  /** Web API base URL (`SLACK_API_URL`); unset: slack.com. */
+  slackApiUrl?: string;
+  logger: Logger;
+  /** Served on the HTTP server (exact paths; e.g. `/healthz`, `/readyz`). */
+  customRoutes?: CustomRoute[];
+  /** Port of the HTTP server when `start()` is given none (default 3000). */
+  port?: number;
+  /** Interface the HTTP server binds to (default: all). */
+  host?: string;
+  /** Passed to `SocketModeClient` (defaults: on, 5000 ms, 30000 ms). */
+  autoReconnectEnabled?: boolean;
+  clientPingTimeout?: number;
+  serverPingTimeout?: number;
+  /** Extra values for the listener `context`, per envelope (Bolt's default: none). */
+  customPropertiesExtractor?: (args: SlackEventArgs) => StringIndexed;
+}
+
+type RouteHandler = CustomRoute['handler'];
+
+/** `path -> METHOD -> handler`, as Bolt's `buildReceiverRoutes` builds it, for exact paths only. */
+function routeTable(routes: CustomRoute[]): Map<string, Map<string, RouteHandler>> {
+  const table = new Map<string, Map<string, RouteHandler>>();
+  for (const route of routes) {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const byMethod = table.get(route.path) ?? new Map<string, RouteHandler>();
+    for (const method of methods) byMethod.set(method.toUpperCase(), route.handler);
+    table.set(route.path, byMethod);
+  }
+  return table;
+}
+
+export class SocketModeReceiver implements Receiver {
+  readonly client: SocketModeClient;
+  private app: App | undefined;
+  private readonly logger: Logger;
+  private readonly routes: Map<string, Map<string, RouteHandler>>;
+  private readonly defaultPort: number;
+  private readonly host: string | undefined;
+  private server: Server | undefined;
+
+  constructor(options: SocketModeReceiverOptions) {
+    this.logger = options.logger;
+    this.routes = routeTable(options.customRoutes ?? []);
+    this.defaultPort = options.port ?? 3000;
+    this.host = options.host;
+    this.client = new SocketModeClient({
+      appToken: options.appToken,
+      logger: options.logger,
+      autoReconnectEnabled: options.autoReconnectEnabled,
+      clientPingTimeout: options.clientPingTimeout,
+      serverPingTimeout: options.serverPingTimeout,
+      // An object of its own: the client adds its retry policy to it.
+      clientOptions: options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {},
+    });
+    const extract = options.customPropertiesExtractor ?? (() => ({}));
+    this.client.on('slack_event', (args: SlackEventArgs) => {
+      void this.dispatch(args, extract);
+    });
+  }
+
+  init(app: App): void {
+    this.app = app;
+  }
+
+  /** Starts the HTTP server, then connects; resolves with the HTTP port actually bound. */
+  async start(port: number = this.defaultPort): Promise<number> {
+    const server = createServer((req, res) => this.serveHttp(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (error) => this.logger.error(`Socket Mode HTTP server error: ${error}`));
+    this.server = server;
+    try {
+      await this.client.start();
+    } catch (error) {
+      await this.closeServer();
+      throw error;
+    }
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** Closes the WebSocket (no reconnect) and the HTTP server. */
+  async stop(): Promise<void> {
+    await Promise.all([this.client.disconnect(), this.closeServer()]);
+  }
+
+  private async dispatch(args: SlackEventArgs, extract: (args: SlackEventArgs) => StringIndexed) {
+    let acked = false;
+    const event: ReceiverEvent = {
+      body: args.body,
+      ack: async (response?: StringIndexed) => {
+        if (acked) {
+          this.logger.warn('ack() has already been called; additional calls are ignored.');
+          return;
+        }
+        acked = true;
+        await args.ack(response);
+      },
+      retryNum: args.retry_num,
+      retryReason: args.retry_reason,
+      customProperties: {},
+    };
+    try {
+      event.customProperties = extract(args);
+      if (!this.app) throw new Error('the receiver was not initialised with an app');
+      await this.app.processEvent(event);
+    } catch (error) {
+      try {
+        const shouldBeAcked = await defaultProcessEventErrorHandler({
+          error: error as Error,
+          logger: this.logger,
+          event,
+        });
+        if (shouldBeAcked) await event.ack();
+      } catch (ackError) {
+        this.logger.error(`Failed to acknowledge a Socket Mode envelope: ${ackError}`);
+      }
+    }
+  }
+
+  private serveHttp(req: IncomingMessage, res: ServerResponse): void {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const byMethod = this.routes.get(path);
+    const handler = byMethod?.get((req.method ?? 'GET').toUpperCase());
+    if (!byMethod || !handler) {
+      if (byMethod) res.setHeader('allow', [...byMethod.keys()].join(', '));
+      res.writeHead(byMethod ? 405 : 404);
+      res.end();
+      return;
+    }
+    const fail = (error: unknown) => {
+      this.logger.error(`Custom route ${req.method} ${path} failed: ${error}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    };
+    try {
+      // Handlers may be async although the type says void.
+      const result: unknown = handler(Object.assign(req, { params: {} }), res);
+      if (result instanceof Promise) result.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  private closeServer(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return Promise.resolve();
+    return new Promise((resolve) => {
+      server.close((error) => {
+        if (error) this.logger.error(`Failed to close the Socket Mode HTTP server: ${error}`);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+  }
+}
