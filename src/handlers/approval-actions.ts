@@ -64,14 +64,9 @@ async function expireIfDue(deps: Deps, request: AmiRequest): Promise<boolean> {
   const res = await deps.requests.transition(request.id, ['pending'], 'expired', () => ({}), now);
   if (res.ok) {
     await deps.notifier.refreshRequest(res.request);
-    await deps.audit.record({
+    await deps.audit.recordForRequest(request, {
       actor: 'amibot',
       action: 'request.expired',
-      target: request.id,
-      requestId: request.id,
-      imageId: request.imageId,
-      account: request.account,
-      region: request.region,
       result: 'ok',
     });
   }
@@ -114,27 +109,17 @@ export function createApproveHandler(deps: Deps) {
     if (!res.ok) {
       if (res.reason === 'not_found')
         return tellUser(respond, deps, `Request \`${request.id}\` no longer exists.`);
-      await deps.audit.record({
+      await deps.audit.recordForRequest(request, {
         actor: userId,
         action: 'request.refused',
-        target: request.id,
-        requestId: request.id,
-        imageId: request.imageId,
-        account: request.account,
-        region: request.region,
         result: 'refused',
         detail: `approve: ${res.error.code}`,
       });
       return tellUser(respond, deps, res.error.message);
     }
-    await deps.audit.record({
+    await deps.audit.recordForRequest(request, {
       actor: userId,
       action: 'request.approved',
-      target: request.id,
-      requestId: request.id,
-      imageId: request.imageId,
-      account: request.account,
-      region: request.region,
       result: 'ok',
       detail: `${res.request.approvals.length} of ${res.request.approvalsNeeded}`,
     });
@@ -227,14 +212,9 @@ export function createRejectSubmitHandler(deps: Deps) {
       return;
     }
     await ack();
-    await deps.audit.record({
+    await deps.audit.recordForRequest(request, {
       actor: userId,
       action: 'request.rejected',
-      target: request.id,
-      requestId: request.id,
-      imageId: request.imageId,
-      account: request.account,
-      region: request.region,
       result: 'ok',
       detail: reason,
     });

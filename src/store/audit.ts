@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { type AuditEntry, fromStreamFields, toStreamFields } from '../domain/audit.js';
+import type { AmiRequest } from '../domain/request.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -31,6 +32,21 @@ export class AuditLog {
       // The log line above still carries the entry; never fail the user's action over it.
       this.logger.error('could not append to the audit stream', { error: err });
     }
+  }
+
+  /** An entry about a request (its image, account and region filled in from it). */
+  async recordForRequest(
+    request: Pick<AmiRequest, 'id' | 'imageId' | 'account' | 'region'>,
+    entry: Pick<AuditEntry, 'actor' | 'action' | 'result' | 'detail'>,
+  ): Promise<void> {
+    await this.record({
+      ...entry,
+      target: request.id,
+      requestId: request.id,
+      imageId: request.imageId,
+      account: request.account,
+      region: request.region,
+    });
   }
 
   /** Newest first; with a target, only entries about that image or request (scans at most `scan` entries). */

@@ -165,9 +165,11 @@ describe('share, approve, execute', () => {
 
     const updated = await settledMessage(req);
     expect(allText(updated)).toContain(APPROVER);
-    await waitFor('thread reply', async () => fakeSlack.replies(CHANNEL, req.message!.ts).length > 0);
-    const thread = fakeSlack.replies(CHANNEL, req.message!.ts);
-    expect(thread.some((m) => m.text.includes(`<@${REQUESTER}>`))).toBe(true);
+    await waitFor('a thread reply that mentions the requester', async () =>
+      fakeSlack
+        .replies(CHANNEL, req.message!.ts)
+        .some((m) => m.ts !== req.message!.ts && m.text.includes(`<@${REQUESTER}>`)),
+    );
 
     const audit = await waitFor('audit of the outcome', async () => {
       const entries = await t.deps.audit.recent({ target: req.id, limit: 20 });

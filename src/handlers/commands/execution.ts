@@ -33,14 +33,9 @@ export async function enqueueApproved(deps: Deps, request: AmiRequest): Promise<
     );
     if (failed.ok) {
       await deps.notifier.refreshRequest(failed.request);
-      await deps.audit.record({
+      await deps.audit.recordForRequest(request, {
         actor: 'amibot',
         action: 'job.failed',
-        target: request.id,
-        requestId: request.id,
-        imageId: request.imageId,
-        account: request.account,
-        region: request.region,
         result: 'failed',
         detail: 'enqueue failed',
       });
@@ -52,14 +47,9 @@ export async function enqueueApproved(deps: Deps, request: AmiRequest): Promise<
   const current = queued.ok ? queued.request : ((await deps.requests.get(request.id)) ?? request);
   if (queued.ok) {
     await deps.notifier.refreshRequest(current);
-    await deps.audit.record({
+    await deps.audit.recordForRequest(request, {
       actor: 'amibot',
       action: 'job.queued',
-      target: request.id,
-      requestId: request.id,
-      imageId: request.imageId,
-      account: request.account,
-      region: request.region,
       result: 'ok',
     });
   }

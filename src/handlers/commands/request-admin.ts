@@ -72,14 +72,9 @@ export async function cancelCommand(
         await deps.queues.removeWaiting('copy-region', { requestId: request.id, region }).catch(() => false);
     }
   }
-  await deps.audit.record({
+  await deps.audit.recordForRequest(request, {
     actor: userId,
     action: 'request.cancelled',
-    target: request.id,
-    requestId: request.id,
-    imageId: request.imageId,
-    account: request.account,
-    region: request.region,
     result: 'ok',
     detail: `was ${res.before.state}`,
   });

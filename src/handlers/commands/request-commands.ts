@@ -129,21 +129,19 @@ async function prepare(
 }
 
 /**
- * Files a request for a quick operation: validates against the image and the policy, stores it,
- * posts the approval message, and confirms to the requester. Nothing is stored if any step
- * before the message fails; a request whose message cannot be posted is discarded again.
+ * Permission first: resolves the account and region and checks the account's policy for this
+ * user and operation. A refusal is audited and answered; nothing is read from AWS before it.
  */
-export async function quickRequestCommand(
-  cmd: QuickRequestCommand,
+async function authoriseRequest(
   ctx: CommandContext,
-): Promise<CommandReply> {
+  cmd: { name: AmiRequest['kind']; imageId: string; account?: string; region?: string },
+  publicShare: boolean,
+): Promise<{ account: AccountConfig; region: string }> {
   const { deps } = ctx;
   const { account, region } = resolveTarget(deps.config, cmd.account, cmd.region);
-  const policy = account.policy;
-  const groups = await deps.userGroups.members(referencedGroups(policy));
-  const publicShare = cmd.name === 'share' && cmd.targets.some((t) => t.kind === 'public');
+  const groups = await deps.userGroups.members(referencedGroups(account.policy));
   const allowed = checkRequest({
-    policy,
+    policy: account.policy,
     accountAlias: account.alias,
     userId: ctx.userId,
     kind: cmd.name,
@@ -163,6 +161,21 @@ export async function quickRequestCommand(
     });
     throw new AppError('forbidden', allowed.message);
   }
+  return { account, region };
+}
+
+/**
+ * Files a request for a quick operation: validates against the image and the policy, stores it,
+ * posts the approval message, and confirms to the requester. Nothing is stored if any step
+ * before the message fails; a request whose message cannot be posted is discarded again.
+ */
+export async function quickRequestCommand(
+  cmd: QuickRequestCommand,
+  ctx: CommandContext,
+): Promise<CommandReply> {
+  const { deps } = ctx;
+  const publicShare = cmd.name === 'share' && cmd.targets.some((t) => t.kind === 'public');
+  const { account, region } = await authoriseRequest(ctx, cmd, publicShare);
 
   const image = await deps.images.getImage(account, region, cmd.imageId);
   const accountId = await deps.aws.accountId(account, region);
@@ -245,14 +258,9 @@ export async function fileRequest(ctx: CommandContext, request: AmiRequest): Pro
       { retry: true, cause: err },
     );
   }
-  await deps.audit.record({
+  await deps.audit.recordForRequest(request, {
     actor: request.requester,
     action: request.state === 'approved' ? 'request.auto_approved' : 'request.created',
-    target: request.id,
-    requestId: request.id,
-    imageId: request.imageId,
-    account: request.account,
-    region: request.region,
     result: 'ok',
     detail: request.kind,
   });
@@ -270,30 +278,7 @@ export async function copyRequestCommand(
   ctx: CommandContext,
 ): Promise<CommandReply> {
   const { deps } = ctx;
-  const { account, region } = resolveTarget(deps.config, cmd.account, cmd.region);
-  const policy = account.policy;
-  const groups = await deps.userGroups.members(referencedGroups(policy));
-  const allowed = checkRequest({
-    policy,
-    accountAlias: account.alias,
-    userId: ctx.userId,
-    kind: cmd.name,
-    groups,
-    publicShare: false,
-  });
-  if (!allowed.ok) {
-    await deps.audit.record({
-      actor: ctx.userId,
-      action: 'request.refused',
-      target: cmd.imageId,
-      imageId: cmd.imageId,
-      account: account.alias,
-      region,
-      result: 'refused',
-      detail: `${cmd.name}: ${allowed.code}`,
-    });
-    throw new AppError('forbidden', allowed.message);
-  }
+  const { account, region } = await authoriseRequest(ctx, cmd, false);
 
   const image = await deps.images.getImage(account, region, cmd.imageId);
   if (image.state !== 'available')

@@ -353,14 +353,9 @@ async function finishRegion(
     request,
     `${ok ? '✅' : '❌'} \`${request.id}\`: ${request.result?.summary ?? ''}`,
   );
-  await deps.audit.record({
+  await deps.audit.recordForRequest(request, {
     actor: 'amibot',
     action: ok ? 'job.succeeded' : 'job.failed',
-    target: request.id,
-    requestId: request.id,
-    imageId: request.imageId,
-    account: request.account,
-    region: request.region,
     result: ok ? 'ok' : 'failed',
     detail: request.result?.summary.slice(0, 300),
   });

@@ -85,14 +85,9 @@ async function finish(deps: Deps, request: AmiRequest, result: RequestResult): P
     final,
     `${result.ok ? '✅' : '❌'} \`${request.id}\`: ${result.summary}`,
   );
-  await deps.audit.record({
+  await deps.audit.recordForRequest(request, {
     actor: 'amibot',
     action: result.ok ? 'job.succeeded' : 'job.failed',
-    target: request.id,
-    requestId: request.id,
-    imageId: request.imageId,
-    account: request.account,
-    region: request.region,
     result: result.ok ? 'ok' : 'failed',
     detail: result.summary.slice(0, 300),
   });
