@@ -96,6 +96,8 @@ export const configSchema = z
       progressIntervalMs: z.number().int().min(0).max(600_000),
       /** BullMQ lock: a job whose worker died is picked up again after about this long. */
       lockMs: z.number().int().min(500).max(600_000),
+      /** Progress updates per Slack channel per minute (Slack allows chat.update about 50/min). */
+      channelUpdatesPerMinute: z.number().min(1).max(6000),
     }),
     defaultRegion: region,
     accounts: z.array(accountSchema).min(1),
@@ -162,6 +164,7 @@ const ENV_NAMES: Record<string, string> = {
   'jobs.maxPollMs': 'AMIBOT_COPY_MAX_POLL_MS',
   'jobs.progressIntervalMs': 'AMIBOT_PROGRESS_INTERVAL_MS',
   'jobs.lockMs': 'AMIBOT_JOB_LOCK_MS',
+  'jobs.channelUpdatesPerMinute': 'AMIBOT_CHANNEL_UPDATES_PER_MINUTE',
   defaultRegion: 'AMIBOT_DEFAULT_REGION',
   cacheTtlSeconds: 'AMIBOT_CACHE_TTL_SECONDS',
   snapshotPricePerGbMonth: 'AMIBOT_SNAPSHOT_PRICE',
@@ -264,6 +267,7 @@ export function loadConfig({
       maxPollMs: num(env.AMIBOT_COPY_MAX_POLL_MS) ?? 60_000,
       progressIntervalMs: num(env.AMIBOT_PROGRESS_INTERVAL_MS) ?? 3_000,
       lockMs: num(env.AMIBOT_JOB_LOCK_MS) ?? 30_000,
+      channelUpdatesPerMinute: num(env.AMIBOT_CHANNEL_UPDATES_PER_MINUTE) ?? 50,
     },
     defaultRegion,
     accounts,

@@ -40,6 +40,7 @@ export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
   const aws = AwsClients.fromConfig(config, { credentials: opts.awsCredentials, clock });
   const cache = new RedisCache(redis, config.redis.keyPrefix);
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const rateLimiter = new RateLimiter(redis, config.redis.keyPrefix, sleep);
   const notifier = new SlackNotifier({
     token: config.slack.botToken,
     apiUrl: config.slack.apiUrl,
@@ -61,10 +62,17 @@ export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
     changes: new Ec2Changes(aws),
     copies: new Ec2Copies(aws),
     kms: new KmsKeys(aws),
-    rateLimiter: new RateLimiter(redis, config.redis.keyPrefix, sleep),
+    rateLimiter,
     progress: new ProgressReporter(redis, config.redis.keyPrefix, notifier, logger, {
       minIntervalMs: config.jobs.progressIntervalMs,
       sleep,
+      channelBudget: {
+        limiter: rateLimiter,
+        spec: {
+          rate: config.jobs.channelUpdatesPerMinute / 60,
+          burst: Math.max(1, Math.ceil(config.jobs.channelUpdatesPerMinute / 10)),
+        },
+      },
     }),
     sleep,
     requests: new RequestStore(redis, config.redis.keyPrefix),

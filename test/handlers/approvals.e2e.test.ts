@@ -13,6 +13,7 @@ import {
   type TestApp,
 } from '../support/app-under-test.js';
 import { buildViewSubmission, postSigned } from '../support/slack-requests.js';
+import { waitFor } from '../support/wait.js';
 
 const CHANNEL = 'CAPPROVALS';
 const REQUESTER = 'UREQ1';
@@ -37,20 +38,6 @@ function account(alias: string, policy: Record<string, unknown>): AccountConfig 
     default: alias === 'default',
     policy: accountPolicySchema.parse({ approvalChannel: CHANNEL, ...policy }),
   };
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 function requestIdFrom(text: string): string {

@@ -4,6 +4,7 @@ import { runScan } from '../../src/jobs/processors/scan.js';
 import { type ExecutionOutcome, FakeAws } from '../../src/sandbox/fake-aws/index.js';
 import { FakeSlack } from '../../src/sandbox/fake-slack.js';
 import { allText, DEFAULT_ACCOUNT_ID, startTestApp, type TestApp } from '../support/app-under-test.js';
+import { waitFor } from '../support/wait.js';
 
 const CHANNEL = 'CSCANS';
 const USER = 'USCAN1';
@@ -22,20 +23,6 @@ let t: TestApp;
 let deep: TestApp;
 /** How each image's deep scan ends, by image id. */
 const outcomes = new Map<string, ExecutionOutcome>();
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function scanIdFrom(text: string): string {
   const id = text.match(/scan-[0-9a-z]{6,32}/)?.[0];

@@ -12,6 +12,7 @@ import {
   startTestApp,
   type TestApp,
 } from '../support/app-under-test.js';
+import { waitFor } from '../support/wait.js';
 
 const CHANNEL = 'CCOPIES';
 const REQUESTER = 'UREQ1';
@@ -38,20 +39,6 @@ function account(): AccountConfig {
   };
 }
 
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function file(app: TestApp, text: string): Promise<AmiRequest> {
   const reply = await app.ask(text, { userId: REQUESTER });
   const body = allText(reply.body);
@@ -70,7 +57,7 @@ async function approve(app: TestApp, req: AmiRequest): Promise<void> {
   expect(ack.status).toBe(200);
 }
 
-async function finished(app: TestApp, id: string, timeoutMs = 20_000): Promise<AmiRequest> {
+async function finished(app: TestApp, id: string, timeoutMs = 45_000): Promise<AmiRequest> {
   return waitFor(
     `request ${id} to finish`,
     async () => {

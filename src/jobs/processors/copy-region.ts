@@ -331,7 +331,12 @@ async function finishRegion(
       request: {
         ...r,
         progress: all,
-        state: failed.length ? 'failed' : 'succeeded',
+        // `encrypt --replace` stays running until the original is retired: "succeeded" means all done.
+        state: failed.length
+          ? 'failed'
+          : r.params.kind === 'encrypt' && r.params.replace
+            ? 'running'
+            : 'succeeded',
         result,
         updatedAt: now.toISOString(),
       },
@@ -343,11 +348,17 @@ async function finishRegion(
     await showProgress(deps, request);
     return;
   }
-  if (request.state === 'succeeded' && request.params.kind === 'encrypt' && request.params.replace) {
+  if (request.state === 'running' && request.params.kind === 'encrypt' && request.params.replace) {
     request = await replaceOriginal(deps, request);
   }
-  if (request.message)
-    await deps.progress.final(request.message, renderApprovalMessage({ request, now: deps.clock() }));
+  if (request.message) {
+    // The outcome is recorded already; a message that cannot be updated must not lose the reply and audit.
+    await deps.progress
+      .final(request.message, renderApprovalMessage({ request, now: deps.clock() }))
+      .catch((err: unknown) =>
+        deps.logger.error('could not write the final copy message', { requestId, error: err }),
+      );
+  }
   const ok = request.state === 'succeeded';
   await deps.notifier.replyToRequest(
     request,
@@ -379,12 +390,14 @@ async function replaceOriginal(deps: Deps, request: AmiRequest): Promise<AmiRequ
   } catch (err) {
     note = `The encrypted copy is ready, but the original \`${request.imageId}\` could not be deregistered: ${toAppError(err).userMessage}`;
   }
-  const res = await deps.requests.update<never>(request.id, (r) => ({
-    ok: true,
-    request: {
-      ...r,
+  const res = await deps.requests.transition(
+    request.id,
+    ['running'],
+    'succeeded',
+    (r) => ({
       result: { ok: true, summary: `${r.result?.summary ?? ''} ${note}`.trim(), details: r.result?.details },
-    },
-  }));
-  return res.ok ? res.request : request;
+    }),
+    deps.clock(),
+  );
+  return res.ok ? res.request : ((await deps.requests.get(request.id)) ?? request);
 }
