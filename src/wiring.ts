@@ -16,7 +16,7 @@ import { ProgressReporter } from './slack/progress.js';
 import { UserGroups } from './slack/usergroups.js';
 import { AuditLog } from './store/audit.js';
 import { RedisCache } from './store/cache.js';
-import { RateLimiter } from './store/rate-limit.js';
+import { mutateBucket, RateLimiter } from './store/rate-limit.js';
 import { createRedis } from './store/redis.js';
 import { RequestStore } from './store/requests.js';
 import { ScanStore } from './store/scans.js';
@@ -59,7 +59,11 @@ export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
     cache,
     aws,
     images: new Ec2Images(aws),
-    changes: new Ec2Changes(aws),
+    changes: new Ec2Changes(aws, (alias, region) =>
+      rateLimiter
+        .acquire(mutateBucket(alias, region), { rate: config.aws.mutateRate, burst: 5 })
+        .then(() => {}),
+    ),
     copies: new Ec2Copies(aws),
     kms: new KmsKeys(aws),
     rateLimiter,

@@ -1,6 +1,5 @@
 import {
   CreateTagsCommand,
-  DeleteTagsCommand,
   DeregisterImageCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
@@ -105,9 +104,16 @@ export class Ec2Changes {
   private readonly images: Ec2Images;
   private readonly snapshots: Snapshots;
 
-  constructor(private readonly clients: AwsClients) {
+  /**
+   * `throttle` is awaited before every changing call, so bursts stay inside EC2's per-account,
+   * per-region request buckets whoever makes them (jobs, sweeps, buttons).
+   */
+  constructor(
+    private readonly clients: AwsClients,
+    private readonly throttle: (accountAlias: string, region: string) => Promise<void> = async () => {},
+  ) {
     this.images = new Ec2Images(clients);
-    this.snapshots = new Snapshots(clients);
+    this.snapshots = new Snapshots(clients, throttle);
   }
 
   private client(account: AccountConfig, region: string): EC2Client {
@@ -116,6 +122,7 @@ export class Ec2Changes {
 
   /** Sends one command, mapping errors; `IncorrectState` becomes a `conflict` the user can read. */
   private async call<T>(ctx: AwsCallContext, send: () => Promise<T>): Promise<T> {
+    await this.throttle(ctx.account ?? '', ctx.region ?? '');
     try {
       return await send();
     } catch (err) {
@@ -224,22 +231,6 @@ export class Ec2Changes {
           Resources: resourceIds,
           Tags: entries.map(([Key, Value]) => ({ Key, Value })),
         }),
-      ),
-    );
-  }
-
-  /** Removes tags by key (whatever their value). */
-  async deleteTags(
-    account: AccountConfig,
-    region: string,
-    resourceIds: string[],
-    keys: string[],
-  ): Promise<void> {
-    if (resourceIds.length === 0 || keys.length === 0) return;
-    const imageId = resourceIds.find((id) => id.startsWith('ami-'));
-    await this.call({ action: 'ec2:DeleteTags', region, account: account.alias, imageId }, () =>
-      this.client(account, region).send(
-        new DeleteTagsCommand({ Resources: resourceIds, Tags: keys.map((Key) => ({ Key })) }),
       ),
     );
   }
@@ -404,6 +395,7 @@ export class Ec2Changes {
     let alreadyGone = !image || image.State === 'deregistered';
     if (!alreadyGone) {
       try {
+        await this.throttle(account.alias, region);
         await client.send(new DeregisterImageCommand({ ImageId: imageId }));
       } catch (err) {
         if (!isImageGone(awsErrorCode(err))) {

@@ -49,7 +49,11 @@ const PAGE_SIZE = 1000;
 
 /** EBS snapshots behind images: progress of copies, and deletion that never breaks another image. */
 export class Snapshots {
-  constructor(private readonly clients: AwsClients) {}
+  constructor(
+    private readonly clients: AwsClients,
+    /** Awaited before each DeleteSnapshot (see Ec2Changes). */
+    private readonly throttle: (accountAlias: string, region: string) => Promise<void> = async () => {},
+  ) {}
 
   /** The named snapshots (missing ones are left out), in the order asked. */
   async describe(
@@ -166,6 +170,7 @@ export class Snapshots {
       };
     }
     try {
+      await this.throttle(account.alias, region);
       await this.clients.ec2(account, region).send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
       return { outcome: 'deleted' };
     } catch (err) {

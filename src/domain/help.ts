@@ -120,7 +120,7 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
     summary: 'Check an image for problems: public sharing, unencrypted snapshots, age, IMDSv2, missing tags.',
     details: [
       'No approval needed; the scan runs as a background job and reports back here.',
-      '`--deep` also launches the image in an isolated scanner (when configured) and reports its findings; that takes a few minutes.',
+      'With a scan state machine configured (`SCAN_STATE_MACHINE_ARN`) every scan also runs the deep scan, which launches the image in an isolated scanner and takes minutes; `--deep` asks for it explicitly and says so when none is configured.',
       WHERE,
     ],
     examples: ['/ami scan ami-0abc1234def567890', '/ami scan ami-0abc1234def567890 --deep --account prod'],
@@ -200,7 +200,7 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
       APPROVAL,
       OWNED,
       'Its EBS snapshots are deleted too, unless `--keep-snapshots`.',
-      '`--force` overrides the safety checks that would otherwise stop it (for example, the image is still shared).',
+      '`--force` deregisters even while instances or launch templates still use the image (the approval message says what uses it).',
     ],
     examples: [
       '/ami deregister ami-0abc1234def567890',

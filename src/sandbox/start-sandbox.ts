@@ -39,7 +39,10 @@ export function isSandboxMode(env: Record<string, string | undefined> = process.
   const flag = env.AMIBOT_SANDBOX?.trim().toLowerCase();
   if (flag === '1' || flag === 'true' || flag === 'yes') return true;
   if (flag === '0' || flag === 'false' || flag === 'no') return false;
-  return !env.SLACK_BOT_TOKEN?.trim();
+  // Without Slack credentials, a developer machine gets the sandbox; a production process
+  // (NODE_ENV=production, as the Docker image sets) fails on its missing config instead of
+  // quietly serving a pretend Slack.
+  return !env.SLACK_BOT_TOKEN?.trim() && env.NODE_ENV !== 'production';
 }
 
 export interface StartSandboxOptions {

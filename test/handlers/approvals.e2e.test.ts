@@ -404,3 +404,29 @@ describe('/ami requests and /ami audit', () => {
     }
   });
 });
+
+describe('operations the policy lets run without approval', () => {
+  it('queues an auto-approved request at once and says so', async () => {
+    const app = await startTestApp({
+      fakeAws,
+      fakeSlack,
+      clock,
+      workers: true,
+      accounts: [account('default', { approvers: [APPROVER], autoApprove: ['expire'] })],
+    });
+    try {
+      const img = ownImage();
+      const reply = await app.ask(`expire ${img.imageId} --in 30d`, { userId: REQUESTER });
+      expect(allText(reply.body)).toMatch(/needs no approval/);
+      const id = requestIdFrom(allText(reply.body));
+      const done = await finalState(app, id);
+      expect(done.state).toBe('succeeded');
+      expect(done.approvals).toHaveLength(0);
+      expect(fakeAws.getImage('us-east-1', img.imageId)?.tags.ExpirationDate).toBe('2026-12-26T12:00:00.000Z');
+      const trail = await app.deps.audit.recent({ target: id });
+      expect(trail.map((e) => e.action)).toContain('request.auto_approved');
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -95,6 +95,11 @@ describe('sandbox mode switch', () => {
     expect(isSandboxMode({ AMIBOT_SANDBOX: '0' })).toBe(false);
   });
 
+  it('is never on by accident in production: a missing token there is a config error', () => {
+    expect(isSandboxMode({ NODE_ENV: 'production' })).toBe(false);
+    expect(isSandboxMode({ NODE_ENV: 'production', AMIBOT_SANDBOX: '1' })).toBe(true);
+  });
+
   it('builds a valid config with two accounts, the second reached through a role', () => {
     const config = sandboxConfig({
       port: 3000,

@@ -1,4 +1,4 @@
-import { renderRequestConfirmation } from '../../blocks/request-confirmation.js';
+import { renderAutoApproved, renderRequestConfirmation } from '../../blocks/request-confirmation.js';
 import type { AccountConfig } from '../../config.js';
 import { formatUsd, monthlyStorageCost } from '../../domain/cost.js';
 import { resolveWhen } from '../../domain/duration.js';
@@ -265,7 +265,12 @@ export async function fileRequest(ctx: CommandContext, request: AmiRequest): Pro
     detail: request.kind,
   });
   if (posted.state === 'approved') await enqueueApproved(deps, posted);
-  return { message: renderRequestConfirmation({ request: posted, channel }) };
+  return {
+    message:
+      posted.approvalsNeeded === 0
+        ? renderAutoApproved({ request: posted, channel })
+        : renderRequestConfirmation({ request: posted, channel }),
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { type AccountConfig, resolveAccount } from '../../config.js';
 import type { Deps } from '../../deps.js';
 import type { AmiRequest, RegionProgress, RequestResult } from '../../domain/request.js';
 import { AppError, toAppError } from '../../errors.js';
-import { copyBucket, mutateBucket } from '../../store/rate-limit.js';
+import { copyBucket } from '../../store/rate-limit.js';
 import type { JobAttempt } from './request-execute.js';
 
 /** What a copy job remembers between attempts (BullMQ `job.updateData`), so a retry resumes. */
@@ -251,10 +251,6 @@ async function copyPermissions(
     ...(perms.public ? [{ kind: 'public' as const }] : []),
   ];
   if (targets.length === 0) return;
-  await deps.rateLimiter.acquire(mutateBucket(account.alias, region), {
-    rate: deps.config.aws.mutateRate,
-    burst: 5,
-  });
   await deps.changes.addLaunchPermissions(account, region, imageId, targets);
 }
 
@@ -378,10 +374,6 @@ async function replaceOriginal(deps: Deps, request: AmiRequest): Promise<AmiRequ
   let note: string;
   try {
     if (!account) throw new AppError('bad_input', 'account no longer configured');
-    await deps.rateLimiter.acquire(mutateBucket(account.alias, request.region), {
-      rate: deps.config.aws.mutateRate,
-      burst: 5,
-    });
     const out = await deps.changes.deregister(account, request.region, request.imageId, {
       deleteSnapshots: true,
       knownSnapshotIds: request.image.snapshotIds,

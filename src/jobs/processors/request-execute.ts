@@ -4,7 +4,6 @@ import type { Deps } from '../../deps.js';
 import { describeTargets } from '../../domain/describe-request.js';
 import type { AmiRequest, RequestResult } from '../../domain/request.js';
 import { AppError, toAppError } from '../../errors.js';
-import { mutateBucket } from '../../store/rate-limit.js';
 
 export interface JobAttempt {
   /** Attempts already made before this one. */
@@ -98,10 +97,6 @@ async function perform(deps: Deps, request: AmiRequest): Promise<RequestResult> 
   if (!account) throw new AppError('bad_input', `Account ${request.account} is no longer configured.`);
   const { region, imageId } = request;
   const p = request.params;
-  await deps.rateLimiter.acquire(mutateBucket(account.alias, region), {
-    rate: deps.config.aws.mutateRate,
-    burst: 5,
-  });
   const img = `\`${imageId}\``;
   switch (p.kind) {
     case 'share': {
