@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Deps } from '../deps.js';
 import { isJobName, JOB_CATALOG, parsePayload, QUEUES, type QueueKey } from './catalog.js';
@@ -24,7 +24,7 @@ export interface RunningWorkers {
 }
 
 /** Runs one job: validates its payload against the catalog again, then hands it to its processor. */
-export async function processJob(deps: Deps, job: Job): Promise<unknown> {
+export async function processJob(deps: Deps, job: Job, token?: string): Promise<unknown> {
   if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
   const spec = JOB_CATALOG[job.name];
   let timer: NodeJS.Timeout | undefined;
@@ -60,6 +60,12 @@ export async function processJob(deps: Deps, job: Job): Promise<unknown> {
           attempt,
           checkpoint: { step: p.step, imageId: p.imageId },
           saveCheckpoint: (c) => job.updateData({ ...p, ...c }),
+          defer: token
+            ? async (ms) => {
+                await job.moveToDelayed(Date.now() + ms, token);
+                throw new DelayedError();
+              }
+            : undefined,
         });
       }
       default:
@@ -81,7 +87,7 @@ export async function processJob(deps: Deps, job: Job): Promise<unknown> {
 export function startWorkers(deps: Deps, opts: WorkerOptions): RunningWorkers {
   const keys = opts.queues ?? (Object.keys(QUEUES) as QueueKey[]);
   const workers = keys.map((key) => {
-    const worker = new Worker(QUEUES[key], (job) => processJob(deps, job), {
+    const worker = new Worker(QUEUES[key], (job, token) => processJob(deps, job, token), {
       connection: opts.connection,
       prefix: bullPrefix(deps.config.redis.keyPrefix),
       concurrency: opts.concurrency,

@@ -422,7 +422,9 @@ describe('operations the policy lets run without approval', () => {
       const done = await finalState(app, id);
       expect(done.state).toBe('succeeded');
       expect(done.approvals).toHaveLength(0);
-      expect(fakeAws.getImage('us-east-1', img.imageId)?.tags.ExpirationDate).toBe('2026-12-26T12:00:00.000Z');
+      expect(fakeAws.getImage('us-east-1', img.imageId)?.tags.ExpirationDate).toBe(
+        '2026-12-26T12:00:00.000Z',
+      );
       const trail = await app.deps.audit.recent({ target: id });
       expect(trail.map((e) => e.action)).toContain('request.auto_approved');
     } finally {

@@ -306,3 +306,39 @@ describe('crash safety', () => {
     }
   }, 90_000);
 });
+
+describe('rate limits', () => {
+  it('spaces CopyImage calls per region, and a copy waiting for its region does not block another region', async () => {
+    const app = await startTestApp({
+      fakeAws,
+      fakeSlack,
+      workers: true,
+      concurrency: 2,
+      accounts: [account()],
+      env: { ...FAST_JOBS, AMIBOT_COPY_IMAGE_RATE: '0.5' },
+    });
+    try {
+      const busy: AmiRequest[] = [];
+      for (let i = 0; i < 4; i++) busy.push(await file(app, `copy ${source().imageId} --to eu-west-3`));
+      const other = await file(app, `copy ${source().imageId} --to eu-south-1`);
+      fakeAws.resetCalls();
+      for (const r of busy) await approve(app, r);
+      await approve(app, other);
+      for (const r of [...busy, other]) expect((await finished(app, r.id)).state).toBe('succeeded');
+
+      const calls = fakeAws.callsOf('CopyImage').filter((c) => c.status === 200);
+      const west = calls
+        .filter((c) => c.region === 'eu-west-3')
+        .map((c) => c.at.getTime())
+        .sort((a, b) => a - b);
+      expect(west).toHaveLength(4);
+      for (let i = 1; i < west.length; i++) expect(west[i]! - west[i - 1]!).toBeGreaterThanOrEqual(1_800);
+      // Two worker slots, four copies queued ahead of it in a throttled region: it still starts at once
+      // (waiting copies give their slot back instead of sleeping in it).
+      const south = calls.find((c) => c.region === 'eu-south-1');
+      expect(south!.at.getTime()).toBeLessThan(west[1]!);
+    } finally {
+      await app.close();
+    }
+  });
+});

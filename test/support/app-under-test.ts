@@ -31,6 +31,8 @@ export interface TestAppOptions {
   patchConfig?: (config: Config) => void;
   /** Also run the BullMQ workers in this process (on their own blocking connection). */
   workers?: boolean;
+  /** Jobs per queue each worker runs at once (default 5). */
+  concurrency?: number;
 }
 
 export interface SlashResult {
@@ -94,7 +96,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   let workerConnection: ReturnType<typeof createRedis> | undefined;
   if (opts.workers) {
     workerConnection = createRedis(config.redis.url, 'worker');
-    workers = startWorkers(deps, { connection: workerConnection, concurrency: 5 });
+    workers = startWorkers(deps, { connection: workerConnection, concurrency: opts.concurrency ?? 5 });
   }
   const slack = createSlackApp(deps);
   const port = await slack.start(0);

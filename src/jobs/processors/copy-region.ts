@@ -1,4 +1,4 @@
-import { UnrecoverableError } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
 import { renderApprovalMessage } from '../../blocks/approval.js';
 import { type AccountConfig, resolveAccount } from '../../config.js';
 import type { Deps } from '../../deps.js';
@@ -17,7 +17,16 @@ export interface CopyJobContext {
   attempt: JobAttempt;
   checkpoint: CopyCheckpoint;
   saveCheckpoint: (c: CopyCheckpoint) => Promise<void>;
+  /**
+   * Puts the job back in the queue for `ms` and ends this run (never returns). Used while the
+   * region's CopyImage bucket is empty, so a waiting copy does not hold a worker slot that a copy
+   * to another region could use. Without it the job waits in place.
+   */
+  defer?: (ms: number) => Promise<never>;
 }
+
+/** Waits shorter than this are slept through; longer ones give the worker slot back. */
+const DEFER_AFTER_MS = 1_000;
 
 /** The idempotency token for one region of one request: a retried job never makes a second image. */
 export function copyClientToken(requestId: string, region: string, nameAttempt = 0): string {
@@ -113,7 +122,7 @@ export async function copyRegion(
   try {
     let imageId = ctx.checkpoint.imageId ?? request.progress?.[region]?.imageId;
     if (!imageId) {
-      imageId = await startCopy(deps, account, request, region);
+      imageId = await startCopy(deps, account, request, region, ctx.defer);
       await ctx.saveCheckpoint({ step: 'copying', imageId });
     }
     const latest = await setProgress(deps, requestId, region, { state: 'copying', imageId, percent: 0 });
@@ -136,6 +145,7 @@ export async function copyRegion(
     await ctx.saveCheckpoint({ step: 'done', imageId });
     await finishRegion(deps, requestId, region, { state: 'available', imageId, percent: 100 });
   } catch (err) {
+    if (err instanceof DelayedError) throw err; // deferred for the rate limit, not a failure
     const appErr = toAppError(err);
     const last = ctx.attempt.attemptsMade + 1 >= ctx.attempt.attempts;
     if (appErr.retry && !last) throw err;
@@ -153,6 +163,7 @@ async function startCopy(
   account: AccountConfig,
   request: AmiRequest,
   region: string,
+  defer?: CopyJobContext['defer'],
 ): Promise<string> {
   const p = request.params;
   const encrypt = p.kind === 'encrypt' || (p.kind === 'copy' && p.encrypt);
@@ -160,10 +171,16 @@ async function startCopy(
   const now = deps.clock();
   // A name taken by another image of the account: try the next suffix (with its own token).
   for (let attempt = 0; attempt < 5; attempt++) {
-    await deps.rateLimiter.acquire(copyBucket(account.alias, region), {
-      rate: deps.config.aws.copyImageRate,
-      burst: 1,
-    });
+    const bucket = copyBucket(account.alias, region);
+    const spec = { rate: deps.config.aws.copyImageRate, burst: 1 };
+    for (
+      let wait = await deps.rateLimiter.tryTake(bucket, spec);
+      wait > 0;
+      wait = await deps.rateLimiter.tryTake(bucket, spec)
+    ) {
+      if (defer && wait > DEFER_AFTER_MS) await defer(wait);
+      await deps.sleep(wait + Math.floor(Math.random() * 50));
+    }
     try {
       const out = await deps.copies.copyImage(account, region, {
         sourceRegion: request.region,
