@@ -16,6 +16,7 @@ import type { Cache } from './store/cache.js';
 import type { RateLimiter } from './store/rate-limit.js';
 import type { RequestStore } from './store/requests.js';
 import type { ScanStore } from './store/scans.js';
+import type { SingleFlight } from './store/single-flight.js';
 
 /** Everything handlers and jobs need, built once in `main.ts` (or a test harness) and handed down. */
 export interface Deps {
@@ -26,6 +27,8 @@ export interface Deps {
   randomBytes: (n: number) => Uint8Array;
   redis: Redis;
   cache: Cache;
+  /** Coalesces identical expensive reads in flight (finds). */
+  singleFlight: SingleFlight;
   aws: AwsClients;
   images: Ec2Images;
   changes: Ec2Changes;

@@ -20,6 +20,7 @@ import { mutateBucket, RateLimiter } from './store/rate-limit.js';
 import { createRedis } from './store/redis.js';
 import { RequestStore } from './store/requests.js';
 import { ScanStore } from './store/scans.js';
+import { SingleFlight } from './store/single-flight.js';
 
 export interface BuildDepsOptions {
   logger?: Logger;
@@ -57,6 +58,7 @@ export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
     randomBytes: (n) => randomBytes(n),
     redis,
     cache,
+    singleFlight: new SingleFlight(),
     aws,
     images: new Ec2Images(aws),
     changes: new Ec2Changes(aws, (alias, region) =>

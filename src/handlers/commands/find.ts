@@ -33,11 +33,16 @@ export async function findCommand(cmd: FindCommand, { deps }: CommandContext): P
   if (result) {
     cached = true;
   } else {
-    const found = await deps.images.findNewest(account, region, query, cmd.limit);
-    result = { images: found.images, scanned: found.scanned };
-    await deps.cache.set('find', cacheKey, result, deps.config.cacheTtlSeconds).catch((err: unknown) => {
-      deps.logger.warn('find cache write failed', { error: err });
+    // Identical finds arriving together share one EC2 walk (and one cache write).
+    const flight = await deps.singleFlight.run(JSON.stringify(cacheKey), async () => {
+      const found = await deps.images.findNewest(account, region, query, cmd.limit);
+      const fresh: CachedFind = { images: found.images, scanned: found.scanned };
+      await deps.cache.set('find', cacheKey, fresh, deps.config.cacheTtlSeconds).catch((err: unknown) => {
+        deps.logger.warn('find cache write failed', { error: err });
+      });
+      return fresh;
     });
+    result = flight.value;
   }
 
   const isTrusted = await trustChecker(deps, account, region);
