@@ -91,7 +91,15 @@ describe('/ami find', () => {
   it('makes one EC2 walk for a burst of identical finds on a cold cache', async () => {
     const asks = Array.from({ length: 20 }, () => t.ask('find ubuntu 24.04 --limit 4 --arch arm64'));
     const replies = await Promise.all(asks);
-    expect(new Set(replies.map((r) => allText(r.body).match(/ami-[0-9a-f]{17}/g)?.join()))).toHaveLength(1);
+    expect(
+      new Set(
+        replies.map((r) =>
+          allText(r.body)
+            .match(/ami-[0-9a-f]{17}/g)
+            ?.join(),
+        ),
+      ),
+    ).toHaveLength(1);
     expect(fakeAws.callsOf('DescribeImages')).toHaveLength(1);
   });
 
