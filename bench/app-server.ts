@@ -92,6 +92,8 @@ if (options.fetch === 'node-http') globalThis.fetch = nodeHttpFetch();
 
 if (mode === 'amibot') {
   const t = await startTestApp({
+    // As production: answers in a worker thread unless AMIBOT_ANSWER_THREADS says otherwise.
+    answerThreads: Number(process.env.AMIBOT_ANSWER_THREADS ?? 1),
     env: {
       ...(options.awsUrl ? { AMIBOT_AWS_ENDPOINT: options.awsUrl } : {}),
       SLACK_API_URL: options.slackApiUrl,

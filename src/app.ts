@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { App, type CustomRoute, type LogLevel } from '@slack/bolt';
+import { type Answerer, InProcessAnswerer } from './answer/answer-pool.js';
 import type { Deps } from './deps.js';
 import { registerHandlers } from './handlers/index.js';
 import { toSlackLogger } from './logger.js';
@@ -42,7 +43,11 @@ export function healthRoutes(deps: Pick<Deps, 'redis'>): CustomRoute[] {
  * app-level token is configured. It never calls Slack at boot: the bot identity comes from
  * configuration, and token verification is off.
  */
-export function createSlackApp(deps: Deps, extraRoutes: CustomRoute[] = []): SlackApp {
+export function createSlackApp(
+  deps: Deps,
+  extraRoutes: CustomRoute[] = [],
+  answerer: Answerer = new InProcessAnswerer(deps),
+): SlackApp {
   const { config } = deps;
   const socketMode = Boolean(config.slack.appToken);
   const slackLogger = toSlackLogger(deps.logger, config.logLevel);
@@ -70,7 +75,7 @@ export function createSlackApp(deps: Deps, extraRoutes: CustomRoute[] = []): Sla
     logLevel: config.logLevel as LogLevel,
     clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
   });
-  registerHandlers(app, deps);
+  registerHandlers(app, deps, answerer);
   app.error(async (err) => {
     deps.logger.error('unhandled error in a Slack listener', { error: err });
   });

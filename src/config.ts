@@ -109,6 +109,8 @@ export const configSchema = z
     expiry: expirySettingsSchema,
     auditRetentionDays: z.number().int().min(1).max(3650),
     workerConcurrency: z.number().int().min(1).max(100),
+    /** Threads that answer commands beside the acking main thread (0: answer on the main thread). */
+    answerThreads: z.number().int().min(0).max(16),
     logLevel,
     /** `/ami scan`: deep scanner, built-in check policy, acceptance per severity. */
     scan: scanConfigSchema,
@@ -172,6 +174,7 @@ const ENV_NAMES: Record<string, string> = {
   'expiry.sweepCron': 'AMIBOT_SWEEP_CRON',
   auditRetentionDays: 'AMIBOT_AUDIT_RETENTION_DAYS',
   workerConcurrency: 'AMIBOT_WORKER_CONCURRENCY',
+  answerThreads: 'AMIBOT_ANSWER_THREADS',
   logLevel: 'LOG_LEVEL',
   'scan.stateMachineArn': 'SCAN_STATE_MACHINE_ARN',
 };
@@ -278,6 +281,7 @@ export function loadConfig({
     expiry: mergeExpirySettings(file.expiry, { sweepCron: nonEmpty(env.AMIBOT_SWEEP_CRON) }),
     auditRetentionDays: num(env.AMIBOT_AUDIT_RETENTION_DAYS) ?? file.auditRetentionDays ?? 90,
     workerConcurrency: num(env.AMIBOT_WORKER_CONCURRENCY) ?? file.workerConcurrency ?? 5,
+    answerThreads: num(env.AMIBOT_ANSWER_THREADS) ?? 1,
     logLevel: nonEmpty(env.LOG_LEVEL) ?? file.logLevel ?? 'info',
     scan: {
       ...file.scan,

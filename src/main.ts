@@ -1,3 +1,4 @@
+import { InProcessAnswerer, ThreadAnswerer } from './answer/answer-pool.js';
 import { createSlackApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { scheduleMaintenance, startWorkers } from './jobs/worker.js';
@@ -41,9 +42,17 @@ async function main(): Promise<void> {
 
   const stops: Array<() => Promise<void>> = [];
   if (config.role === 'web' || config.role === 'all') {
-    const slack = createSlackApp(deps);
+    const inProcess = new InProcessAnswerer(deps);
+    const answerer =
+      config.answerThreads > 0
+        ? new ThreadAnswerer({ config }, config.answerThreads, inProcess, logger)
+        : inProcess;
+    const slack = createSlackApp(deps, [], answerer);
     const port = await slack.start(config.port);
-    stops.push(() => slack.stop());
+    stops.push(async () => {
+      await slack.stop();
+      await answerer.close();
+    });
     logger.info(
       config.slack.appToken
         ? 'amibot connected to Slack over Socket Mode'

@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import type { Answerer } from '../answer/answer-pool.js';
 import { ACTION_IDS, actionIdPattern } from '../blocks/actions.js';
 import { REJECT_MODAL_CALLBACK_ID } from '../blocks/reject-modal.js';
 import type { Deps } from '../deps.js';
@@ -8,11 +9,11 @@ import { registerReminderActions } from './reminder-actions.js';
 import { createShowActionHandler } from './show-action.js';
 
 /** Every Slack listener, registered in one place. Each lives in its own file. */
-export function registerHandlers(app: App, deps: Deps): void {
-  app.command('/ami', createAmiCommandHandler(deps));
+export function registerHandlers(app: App, deps: Deps, answerer: Answerer): void {
+  app.command('/ami', createAmiCommandHandler(answerer));
   app.action(
     { type: 'block_actions', action_id: actionIdPattern(ACTION_IDS.amiShow) },
-    createShowActionHandler(deps),
+    createShowActionHandler(answerer),
   );
   app.action({ type: 'block_actions', action_id: ACTION_IDS.requestApprove }, createApproveHandler(deps));
   app.action({ type: 'block_actions', action_id: ACTION_IDS.requestReject }, createRejectHandler(deps));

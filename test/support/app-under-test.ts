@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { InProcessAnswerer, ThreadAnswerer } from '../../src/answer/answer-pool.js';
 import { createSlackApp, type SlackApp } from '../../src/app.js';
 import { type AccountConfig, type Config, loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
@@ -18,6 +19,11 @@ import {
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Static credentials the app signs AWS requests with (the fake AWS maps unknown keys to one account). */
+export const TEST_AWS_CREDENTIALS = {
+  accessKeyId: 'AKIAAMIBOTTEST000001',
+  secretAccessKey: 'test-secret-key',
+};
 /** Account the fake AWS gives to unknown access keys. */
 export const DEFAULT_ACCOUNT_ID = '111111111111';
 
@@ -33,6 +39,8 @@ export interface TestAppOptions {
   workers?: boolean;
   /** Jobs per queue each worker runs at once (default 5). */
   concurrency?: number;
+  /** Answer commands in this many worker threads, as production does (default 0: in-process). */
+  answerThreads?: number;
 }
 
 export interface SlashResult {
@@ -89,7 +97,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     logger: silentLogger,
     clock: opts.clock,
     redis,
-    awsCredentials: { accessKeyId: 'AKIAAMIBOTTEST000001', secretAccessKey: 'test-secret-key' },
+    awsCredentials: TEST_AWS_CREDENTIALS,
     slackRetries: 0,
   });
   let workers: RunningWorkers | undefined;
@@ -98,7 +106,16 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     workerConnection = createRedis(config.redis.url, 'worker');
     workers = startWorkers(deps, { connection: workerConnection, concurrency: opts.concurrency ?? 5 });
   }
-  const slack = createSlackApp(deps);
+  const inProcess = new InProcessAnswerer(deps);
+  const answerer = opts.answerThreads
+    ? new ThreadAnswerer(
+        { config, awsCredentials: TEST_AWS_CREDENTIALS },
+        opts.answerThreads,
+        inProcess,
+        silentLogger,
+      )
+    : inProcess;
+  const slack = createSlackApp(deps, [], answerer);
   const port = await slack.start(0);
   const url = `http://127.0.0.1:${port}`;
 
@@ -139,6 +156,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     },
     async close() {
       await slack.stop().catch(() => {});
+      await answerer.close();
       await workers?.close(5_000);
       workerConnection?.disconnect();
       await deps.queues.close().catch(() => {});
