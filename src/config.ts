@@ -45,6 +45,7 @@ const fileSchema = z
     expiry: expiryFileSchema.optional(),
     auditRetentionDays: z.number().int().min(1).max(3650).optional(),
     workerConcurrency: z.number().int().min(1).max(100).optional(),
+    answerThreads: z.number().int().min(0).max(16).optional(),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
     scan: scanConfigSchema.optional(),
   })
@@ -281,7 +282,7 @@ export function loadConfig({
     expiry: mergeExpirySettings(file.expiry, { sweepCron: nonEmpty(env.AMIBOT_SWEEP_CRON) }),
     auditRetentionDays: num(env.AMIBOT_AUDIT_RETENTION_DAYS) ?? file.auditRetentionDays ?? 90,
     workerConcurrency: num(env.AMIBOT_WORKER_CONCURRENCY) ?? file.workerConcurrency ?? 5,
-    answerThreads: num(env.AMIBOT_ANSWER_THREADS) ?? 1,
+    answerThreads: num(env.AMIBOT_ANSWER_THREADS) ?? file.answerThreads ?? 1,
     logLevel: nonEmpty(env.LOG_LEVEL) ?? file.logLevel ?? 'info',
     scan: {
       ...file.scan,
