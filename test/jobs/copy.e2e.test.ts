@@ -127,6 +127,24 @@ describe('copy', () => {
     expect(updates).toBeLessThanOrEqual(12);
   });
 
+  it('re-applies launch permissions with --with-permissions, and picks a free name when the default is taken', async () => {
+    const img = source({ launchPermission: { accounts: ['888888888888'] } });
+    // An image with the name the copy would get already exists in the destination.
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    fakeAws.addImage({
+      ownerId: DEFAULT_ACCOUNT_ID,
+      region: 'ca-central-1',
+      name: `${img.name}-ca-central-1-${day}`,
+    });
+    const req = await file(t, `copy ${img.imageId} --to ca-central-1 --with-permissions`);
+    await approve(t, req);
+    const done = await finished(t, req.id);
+    expect(done.state).toBe('succeeded');
+    const [copy] = copiesOf(req.id);
+    expect(copy?.name).toBe(`${img.name}-ca-central-1-${day}-2`);
+    expect(copy?.launchPermission.accounts).toEqual(['888888888888']);
+  });
+
   it('encrypts the copies with the given key, checked before the request is filed', async () => {
     const img = source();
     const missing = await t.ask(`copy ${img.imageId} --to eu-west-1 --kms-key alias/nope`, {
