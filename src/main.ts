@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { scheduleMaintenance, startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
 import { isSandboxMode, runSandbox } from './sandbox/run-sandbox.js';
-import { createRedis, isRedisReady, waitForReady } from './store/redis.js';
+import { createRedis, isRedisReady, throttledRedisErrorLog, waitForReady } from './store/redis.js';
 import { buildDeps, closeDeps } from './wiring.js';
 
 /**
@@ -61,7 +61,12 @@ async function main(): Promise<void> {
   }
 
   if (config.role === 'worker' || config.role === 'all') {
-    const connection = createRedis(config.redis.url, 'worker');
+    const connection = createRedis(
+      config.redis.url,
+      'worker',
+      {},
+      throttledRedisErrorLog((m, f) => logger.warn(m, f)),
+    );
     const workers = startWorkers(deps, { connection, concurrency: config.workerConcurrency });
     await scheduleMaintenance(deps);
     stops.push(async () => {

@@ -17,7 +17,7 @@ import { UserGroups } from './slack/usergroups.js';
 import { AuditLog } from './store/audit.js';
 import { RedisCache } from './store/cache.js';
 import { mutateBucket, RateLimiter } from './store/rate-limit.js';
-import { createRedis } from './store/redis.js';
+import { createRedis, throttledRedisErrorLog } from './store/redis.js';
 import { RequestStore } from './store/requests.js';
 import { ScanStore } from './store/scans.js';
 import { SingleFlight } from './store/single-flight.js';
@@ -37,7 +37,14 @@ export interface BuildDepsOptions {
 export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? (() => new Date());
-  const redis = opts.redis ?? createRedis(config.redis.url, 'client');
+  const redis =
+    opts.redis ??
+    createRedis(
+      config.redis.url,
+      'client',
+      {},
+      throttledRedisErrorLog((m, f) => logger.warn(m, f)),
+    );
   const aws = AwsClients.fromConfig(config, { credentials: opts.awsCredentials, clock });
   const cache = new RedisCache(redis, config.redis.keyPrefix);
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));

@@ -8,12 +8,35 @@ import { Redis, type RedisOptions } from 'ioredis';
  */
 export type ConnectionKind = 'client' | 'worker';
 
-export function createRedis(url: string, kind: ConnectionKind = 'client', extra: RedisOptions = {}): Redis {
+export function createRedis(
+  url: string,
+  kind: ConnectionKind = 'client',
+  extra: RedisOptions = {},
+  onError: (err: Error) => void = () => {},
+): Redis {
   const base: RedisOptions =
     kind === 'worker'
       ? { maxRetriesPerRequest: null, enableReadyCheck: true }
       : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 };
-  return new Redis(url, { lazyConnect: false, ...base, ...extra });
+  const redis = new Redis(url, { lazyConnect: false, ...base, ...extra });
+  // ioredis reconnects by itself; without a listener it prints every failed attempt with a stack.
+  // The caller decides what to say (readiness, a throttled log line).
+  redis.on('error', onError);
+  return redis;
+}
+
+/** An error listener that logs at most once per `everyMs` (Redis retries every few hundred ms). */
+export function throttledRedisErrorLog(
+  log: (msg: string, fields: Record<string, unknown>) => void,
+  everyMs = 60_000,
+) {
+  let last = 0;
+  return (err: Error) => {
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    last = now;
+    log('Redis connection error (retrying)', { error: err.message });
+  };
 }
 
 /** Resolves once the connection is ready, or rejects after `timeoutMs`. */
