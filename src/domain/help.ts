@@ -2,6 +2,7 @@
  * Help text for `/ami help` and `/ami help <subcommand>`. Pure data; `blocks/` renders it.
  */
 import { SUBCOMMANDS, type Subcommand, USAGE } from './grammar.js';
+import { OPERATION_KINDS } from './request.js';
 
 export interface HelpTopic {
   name: Subcommand;
@@ -15,18 +16,7 @@ export interface HelpEntry extends HelpTopic {
 }
 
 /** Subcommands that create a request a colleague must approve before anything changes. */
-export const APPROVAL_SUBCOMMANDS: readonly Subcommand[] = [
-  'copy',
-  'encrypt',
-  'share',
-  'unshare',
-  'deprecate',
-  'undeprecate',
-  'disable',
-  'enable',
-  'expire',
-  'deregister',
-];
+export const APPROVAL_SUBCOMMANDS: readonly Subcommand[] = OPERATION_KINDS;
 
 export function needsApproval(name: Subcommand): boolean {
   return APPROVAL_SUBCOMMANDS.includes(name);

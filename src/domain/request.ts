@@ -19,17 +19,6 @@ export const OPERATION_KINDS = [
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
-/** Operations that finish in one or two EC2 calls. */
-export const QUICK_OPERATIONS: readonly OperationKind[] = [
-  'share',
-  'unshare',
-  'deprecate',
-  'undeprecate',
-  'disable',
-  'enable',
-  'expire',
-  'deregister',
-];
 /** Operations that run for minutes to hours (image copies). */
 export const LONG_OPERATIONS: readonly OperationKind[] = ['copy', 'encrypt'];
 
