@@ -98,6 +98,15 @@ serveRpc(
   {
     describeImagesCalls: () => fakeAws.callsOf('DescribeImages').length,
     resetCalls: () => fakeAws.resetCalls(),
+    postsPerChannel: (): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const c of fakeSlack.calls('chat.postMessage')) {
+        if (c.response.ok !== true) continue;
+        const ch = String(c.response.channel);
+        out[ch] = (out[ch] ?? 0) + 1;
+      }
+      return out;
+    },
     slackCounts: (): SlackCounts => {
       const reminders = new Map<string, number>();
       const malformed = new Map<string, number>();

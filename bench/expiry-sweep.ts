@@ -2,10 +2,15 @@
  * The expiry sweep at scale: 20,000 own images over 2 accounts × 3 regions in the fake AWS (in a
  * child process, with the fake Slack), the sweep in this process against real Redis. Measures:
  *
- * - the first sweep (every due reminder posted) and a second one (nothing left to post), wall time;
+ * - the first sweep (detection + enqueue of every due reminder) and a second one (nothing new), wall time;
  * - DescribeImages calls per sweep (pages of 1,000);
+ * - delivery: BullMQ workers (in this process, running during the sweeps as deployed) post the
+ *   queued reminders at the per-channel rate (`REMINDER_POST_RATE`, env `AMIBOT_BENCH_POST_RATE`
+ *   overrides the rate for a quicker run); time from the start of the first sweep until the fake
+ *   Slack has every expected post;
  * - reminders and malformed-tag notices posted, checked against what the seed makes due: each
- *   exactly once, none twice, and none at all on the second sweep;
+ *   exactly once (chat.postMessage counted per image in the fake Slack), none twice, and none at
+ *   all after the second sweep;
  * - this process's peak RSS (`process.resourceUsage().maxRSS`) and RSS growth over the sweeps.
  *
  * `npx tsx bench/expiry-sweep.ts [--quick]` or `npm run bench -- expiry`.
@@ -13,7 +18,9 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config.js';
 import { accountPolicySchema } from '../src/domain/policy.js';
+import { REMINDER_POST_RATE } from '../src/expiry/delivery.js';
 import { runExpirySweep, type SweepStats } from '../src/expiry/sweep.js';
+import { startWorkers } from '../src/jobs/worker.js';
 import { silentLogger } from '../src/logger.js';
 import { createRedis } from '../src/store/redis.js';
 import { buildDeps, closeDeps } from '../src/wiring.js';
@@ -82,8 +89,20 @@ export async function runExpirySweepBench(
     awsCredentials: { accessKeyId: 'AKIAAMIBOTBENCH00001', secretAccessKey: 'bench-secret-key' },
     slackRetries: 0,
   });
+  const envRate = Number(process.env.AMIBOT_BENCH_POST_RATE);
+  if (envRate > 0) REMINDER_POST_RATE.rate = envRate;
+  const rate = { ...REMINDER_POST_RATE };
+  const workerConnection = createRedis(config.redis.url, 'worker');
+  const workers = startWorkers(deps, {
+    connection: workerConnection,
+    concurrency: 8,
+    queues: ['maintenance'],
+  });
   const rssBefore = process.memoryUsage().rss;
   const runs: SweepRun[] = [];
+  let deliveryMs = Number.NaN;
+  let delivered: SlackCounts | undefined;
+  let perChannel: Record<string, number> = {};
   try {
     for (let i = 0; i < 2; i++) {
       await fakes.call('resetCalls');
@@ -99,8 +118,26 @@ export async function runExpirySweepBench(
         stats,
         slack: await slackFake.call<SlackCounts>('slackCounts'),
       });
+      const expectedPosts = fakes.info.expectedReminders + fakes.info.expectedMalformed;
+      if (i === 0) {
+        // Delivery: until the fake Slack has every expected post (or an hour has passed).
+        const until = Date.now() + 3600_000;
+        for (;;) {
+          delivered = await slackFake.call<SlackCounts>('slackCounts');
+          if (delivered.posts >= expectedPosts || Date.now() > until) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        deliveryMs = performance.now() - started;
+        perChannel = await slackFake.call<Record<string, number>>('postsPerChannel');
+      } else {
+        // Nothing may be queued by the second sweep: give stray jobs time to show up.
+        await new Promise((r) => setTimeout(r, 5_000));
+        runs[1] = { ...(runs[1] as SweepRun), slack: await slackFake.call<SlackCounts>('slackCounts') };
+      }
     }
   } finally {
+    await workers.close(5_000);
+    workerConnection.disconnect();
     await deleteKeys(redis, prefix).catch(() => {});
     await closeDeps(deps);
     await fakes.close();
@@ -109,40 +146,54 @@ export async function runExpirySweepBench(
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const rssAfter = process.memoryUsage().rss;
   const [first, second] = runs as [SweepRun, SweepRun];
+  const d = delivered as SlackCounts;
   const exactlyOnce =
-    first.slack.reminders === fakes.info.expectedReminders &&
-    first.slack.malformed === fakes.info.expectedMalformed &&
-    first.slack.duplicated === 0 &&
-    second.slack.posts === first.slack.posts &&
+    d.reminders === fakes.info.expectedReminders &&
+    d.malformed === fakes.info.expectedMalformed &&
+    d.duplicated === 0 &&
+    first.stats.remindersQueued === fakes.info.expectedReminders &&
+    second.stats.remindersQueued === 0 &&
+    second.slack.posts === d.posts &&
     first.stats.errors.length === 0;
+  const busiest = Math.max(...Object.values(perChannel));
   const markdown = [
     `${o.images.toLocaleString('en-US')} own images, 2 accounts × 3 regions; fake AWS and fake Slack each in a child process of its own; real Redis.`,
     '',
     table(
       [
         'sweep',
-        'time',
-        'sweep CPU',
+        'time (detect + enqueue)',
+        'process CPU',
         'DescribeImages calls',
         'images',
-        'reminders posted',
-        'malformed notices',
+        'reminders queued',
+        'notices queued',
+        'posted by then',
         'errors',
       ],
       runs.map((r, i) => [
-        i === 0 ? 'first (posts everything due)' : 'second (nothing new)',
+        i === 0 ? 'first (queues everything due)' : 'second (nothing new)',
         ms(r.ms),
         ms(r.cpuMs),
         String(r.describeImagesCalls),
         r.stats.images.toLocaleString('en-US'),
-        String(r.stats.remindersPosted),
-        String(r.stats.malformedReported),
+        String(r.stats.remindersQueued),
+        String(r.stats.malformedQueued),
+        String(r.slack.posts),
         String(r.stats.errors.length),
       ]),
     ),
     '',
+    `Delivery at ${rate.rate}/s per channel (burst ${rate.burst}), 8 worker slots: all ${d.posts} posts in ${ms(deliveryMs)} from the start of the first sweep; ` +
+      `per channel: ${Object.entries(perChannel)
+        .sort()
+        .map(([c, n]) => `${c} ${n}`)
+        .join(
+          ', ',
+        )} (the busiest channel bounds it: ${busiest} posts ≥ ${Math.round((busiest - rate.burst) / rate.rate)} s).`,
+    '',
     `Expected from the seed: ${fakes.info.expectedReminders} reminders, ${fakes.info.expectedMalformed} malformed notices. ` +
-      `Fake Slack saw ${first.slack.reminders} reminders for ${first.slack.distinctImages} images and ${first.slack.malformed} notices after the first sweep, ${second.slack.posts - first.slack.posts} more after the second; images posted twice: ${first.slack.duplicated}. ` +
+      `Fake Slack saw ${d.reminders} reminders for ${d.distinctImages} images and ${d.malformed} notices after delivery, ${second.slack.posts - d.posts} more after the second sweep; images posted twice: ${d.duplicated}. ` +
       `Exactly once: ${exactlyOnce ? 'yes' : 'NO'}.`,
     '',
     `Sweep process: peak RSS ${mib(peakRss)} (RSS ${mib(rssBefore)} before the sweeps, ${mib(rssAfter)} after).`,
@@ -157,6 +208,7 @@ export async function runExpirySweepBench(
       stats: r.stats,
       slack: r.slack,
     })),
+    delivery: { ms: deliveryMs, rate, perChannel, slack: d },
     exactlyOnce,
     peakRssBytes: peakRss,
   };

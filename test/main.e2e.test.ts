@@ -57,6 +57,7 @@ describe('the amibot process', () => {
   it('serves web and workers in one process and shuts down cleanly on SIGTERM', async () => {
     const prefix = `amibot-test-${randomUUID().slice(0, 8)}`;
     let healthy = false;
+    let port: string | undefined;
     const { code, out } = await runMain(
       {
         ...SLACK,
@@ -67,8 +68,9 @@ describe('the amibot process', () => {
         LOG_LEVEL: 'info',
       },
       (line, kill) => {
-        const port = line.match(/listening on :(\d+)/)?.[1];
-        if (port) {
+        port = line.match(/listening on :(\d+)/)?.[1] ?? port;
+        // Web first, then the workers: stop once both are up and the health check answered.
+        if (/workers running/.test(line) && port) {
           void fetch(`http://127.0.0.1:${port}/healthz`)
             .then((r) => {
               healthy = r.status === 200;

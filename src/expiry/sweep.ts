@@ -1,21 +1,20 @@
 /**
  * The expiry sweep: walks every configured account × region (own images, page by page), works out
- * each image's expiry, and posts the due reminder of each image once — whatever the number of
+ * each image's expiry and due milestone, and claims each due reminder once — whatever the number of
  * sweeps running at the same time, workers, or restarts (the marks in Redis decide, see
- * store/reminders.ts). On the at-expiry milestone it applies the account's `expiredImageAction`.
+ * store/reminders.ts). It does not post: for each claim it saves the reminder's context in Redis and
+ * queues one `reminder-post` job (expiry/delivery.ts), which paces itself per Slack channel, applies
+ * the account's `expiredImageAction` on the at-expiry milestone and posts.
  */
 
 import { toAmiImage } from '../aws/ec2.js';
-import { type ReminderButton, renderMalformedExpiry, renderReminder } from '../blocks/reminder.js';
 import type { Deps } from '../deps.js';
-import { BOT_ACTOR } from '../domain/audit.js';
 import { monthlyStorageCost } from '../domain/cost.js';
 import { isExpired, readExpiry } from '../domain/expiry.js';
 import { type AmiImage, imageSizeGiB } from '../domain/image.js';
 import { dueMilestones, imageOwner, type Route, routeReminder } from '../domain/reminders.js';
 import { toAppError } from '../errors.js';
 import { type ImageKey, newReminderId, type ReminderContext, reminderStore } from '../store/reminders.js';
-import { requestDeregistration } from './deregister.js';
 import { forEachLimit, InFlight, type SweepTarget, sweepTargets } from './targets.js';
 
 export interface SweepStats {
@@ -27,15 +26,19 @@ export interface SweepStats {
   withExpiry: number;
   /** Images with a due milestone (before snooze and marks). */
   due: number;
-  remindersPosted: number;
-  malformedReported: number;
+  /** Reminders claimed by this sweep and queued for delivery (`reminder-post` jobs). */
+  remindersQueued: number;
+  /** Malformed-expiry-tag notices claimed by this sweep and queued for delivery. */
+  malformedQueued: number;
   /** Images with something to say but no channel to say it in. */
   unrouted: number;
   snoozed: number;
-  deprecated: number;
-  deregisterRequested: number;
-  /** Reminders or notices that could not be posted (retried on the next sweep). */
-  postFailures: number;
+  /** Queued at-expiry reminders whose delivery applies the `deprecate` policy. */
+  deprecateQueued: number;
+  /** Queued at-expiry reminders whose delivery files a deregister request. */
+  deregisterQueued: number;
+  /** Claims that could not be queued (released; retried on the next sweep). */
+  enqueueFailures: number;
   /** Account/region walks that failed (`alias/region: message`). */
   errors: string[];
   durationMs: number;
@@ -44,7 +47,7 @@ export interface SweepStats {
 export interface SweepOptions {
   /** Account × region walks at once (default 4). */
   targetConcurrency?: number;
-  /** Slack posts in flight at once, across the whole sweep (default 16); page walks go on meanwhile. */
+  /** Context saves + enqueues in flight at once, across the whole sweep (default 16); page walks go on meanwhile. */
   postConcurrency?: number;
 }
 
@@ -64,13 +67,13 @@ function emptyStats(): SweepStats {
     images: 0,
     withExpiry: 0,
     due: 0,
-    remindersPosted: 0,
-    malformedReported: 0,
+    remindersQueued: 0,
+    malformedQueued: 0,
     unrouted: 0,
     snoozed: 0,
-    deprecated: 0,
-    deregisterRequested: 0,
-    postFailures: 0,
+    deprecateQueued: 0,
+    deregisterQueued: 0,
+    enqueueFailures: 0,
     errors: [],
     durationMs: 0,
   };
@@ -171,41 +174,41 @@ async function handlePage(
   const live = candidates.filter((_, i) => !snoozed[i]);
   stats.snoozed += candidates.length - live.length;
 
+  // The claim's token is the reminder id: the delivery job's id derives from it, and a failed
+  // delivery releases only its own claim.
+  const ids = live.map(() => newReminderId(deps.randomBytes));
   const won = await store.claimMilestones(
-    live.map((c) => ({ image: c.key, expiry: c.expiry.at, milestones: c.due })),
+    live.map((c, i) => ({ image: c.key, expiry: c.expiry.at, milestones: c.due, token: ids[i] })),
     now,
   );
-  const winners = live.filter((_, i) => won[i]);
-
-  for (const c of winners) {
-    await posts.add(() =>
-      remind(deps, c, stats).catch((err: unknown) =>
-        deps.logger.error('expiry reminder failed', { imageId: c.image.imageId, error: err }),
-      ),
-    );
+  for (let i = 0; i < live.length; i++) {
+    if (!won[i]) continue;
+    const c = live[i] as Candidate;
+    const id = ids[i] as string;
+    await posts.add(() => queueReminder(deps, c, id, stats));
   }
-  for (const m of malformed) await posts.add(() => notifyMalformed(m));
+  for (const m of malformed) await posts.add(() => queueNotice(m));
 
-  async function notifyMalformed(m: (typeof malformed)[number]): Promise<void> {
-    if (!(await store.claimMalformedNotice(m.key, m.value, now))) return;
+  async function queueNotice(m: (typeof malformed)[number]): Promise<void> {
+    const id = newReminderId(deps.randomBytes);
+    if (!(await store.claimMalformedNotice(m.key, m.value, now, id))) return;
     try {
-      await deps.notifier.post(
-        m.route.channel,
-        renderMalformedExpiry({
-          account: m.key.account,
-          region: m.key.region,
-          imageId: m.image.imageId,
-          imageName: m.image.name,
-          tagKey: m.tagKey,
-          value: m.value,
-          owner: imageOwner(m.image.tags, settings),
-        }),
-      );
-      stats.malformedReported++;
+      await store.saveNotice({
+        ...m.key,
+        id,
+        imageName: m.image.name,
+        tagKey: m.tagKey,
+        value: m.value,
+        channel: m.route.channel,
+        owner: imageOwner(m.image.tags, settings),
+        createdAt: now.toISOString(),
+      });
+      await deps.queues.enqueue('reminder-post', { kind: 'notice', id });
+      stats.malformedQueued++;
     } catch (err) {
-      stats.postFailures++;
-      await store.releaseMalformedNotice(m.key, m.value);
-      deps.logger.error('could not post a malformed-expiry notice', {
+      stats.enqueueFailures++;
+      await store.releaseMalformedNotice(m.key, m.value, id).catch(() => {});
+      deps.logger.error('could not queue a malformed-expiry notice', {
         imageId: m.image.imageId,
         channel: m.route.channel,
         error: err,
@@ -214,85 +217,20 @@ async function handlePage(
   }
 }
 
-/** Posts the reminder for the most urgent due milestone (this caller won its mark). */
-async function remind(deps: Deps, c: Candidate, stats: SweepStats): Promise<void> {
+/** Saves the context of the most urgent due milestone (this caller won its mark) and queues its delivery. */
+async function queueReminder(deps: Deps, c: Candidate, id: string, stats: SweepStats): Promise<void> {
   const settings = deps.config.expiry;
   const store = reminderStore(deps.redis, deps.config.redis.keyPrefix);
   const now = deps.clock();
   const milestone = c.due[0] as number;
   const { account, region } = c.target;
-  let note: string | undefined;
-  let buttons: ReminderButton[] | undefined;
-  let acted = false;
-
-  if (milestone === 0 && isExpired(c.expiry.at, now)) {
-    const action = account.policy.expiredImageAction;
-    if (action === 'deprecate') {
-      const already =
-        c.image.deprecationTime && Date.parse(c.image.deprecationTime) <= now.getTime() + 120_000;
-      if (already) {
-        note = '🚫 The image is already deprecated in EC2.';
-      } else {
-        // EC2 wants a future time in whole minutes: the next minute but one.
-        const at = new Date(Math.ceil((now.getTime() + 60_000) / 60_000) * 60_000);
-        try {
-          await deps.changes.enableDeprecation(account, region, c.image.imageId, at);
-          acted = true;
-          stats.deprecated++;
-          note = `🚫 amibot deprecated the image in EC2 (as of ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC), per the account’s \`deprecate\` policy for expired images.`;
-          await deps.audit.record({
-            actor: BOT_ACTOR,
-            action: 'image.deprecated',
-            target: c.image.imageId,
-            imageId: c.image.imageId,
-            account: account.alias,
-            region,
-            result: 'ok',
-            detail: `expired ${c.expiry.at}; policy deprecate`,
-          });
-        } catch (err) {
-          const e = toAppError(err);
-          note = `⚠️ amibot could not deprecate the image: ${e.userMessage}`;
-          await deps.audit.record({
-            actor: BOT_ACTOR,
-            action: 'image.deprecated',
-            target: c.image.imageId,
-            imageId: c.image.imageId,
-            account: account.alias,
-            region,
-            result: 'failed',
-            detail: e.userMessage.slice(0, 300),
-          });
-        }
-      }
-    } else if (action === 'request-deregister') {
-      try {
-        const { request } = await requestDeregistration(deps, {
-          account,
-          region,
-          imageId: c.image.imageId,
-          userId: deps.config.slack.botUserId ?? BOT_ACTOR,
-          channelId: c.route.channel,
-          expiry: c.expiry.at,
-          asBot: true,
-        });
-        acted = true;
-        stats.deregisterRequested++;
-        buttons = ['extend', 'snooze'];
-        note = `🗑️ amibot requested its deregistration (\`${request.id}\`), per the account’s \`request-deregister\` policy; it waits for approval${request.message ? ` in <#${request.message.channel}>` : ''}.`;
-      } catch (err) {
-        const e = toAppError(err);
-        note = `⚠️ amibot did not request its deregistration: ${e.userMessage}`;
-        deps.logger.warn('expiry sweep could not file a deregister request', {
-          imageId: c.image.imageId,
-          error: err,
-        });
-      }
-    }
-  }
-
-  const id = newReminderId(deps.randomBytes);
-  const sizeGiB = imageSizeGiB(c.image);
+  const action = account.policy.expiredImageAction;
+  const policyAction =
+    milestone === 0 &&
+    isExpired(c.expiry.at, now) &&
+    (action === 'deprecate' || action === 'request-deregister')
+      ? action
+      : undefined;
   const ctx: ReminderContext = {
     id,
     account: account.alias,
@@ -303,54 +241,28 @@ async function remind(deps: Deps, c: Candidate, stats: SweepStats): Promise<void
     expirySource: c.expiry.source,
     milestone,
     channel: c.route.channel,
-    sizeGiB,
+    sizeGiB: imageSizeGiB(c.image),
     monthlyCostUsd: monthlyStorageCost(c.image, deps.config.snapshotPricePerGbMonth),
     createdAt: now.toISOString(),
+    creationDate: c.image.creationDate,
+    deprecationTime: c.image.deprecationTime,
+    routeSource: c.route.source,
+    owner: imageOwner(c.image.tags, settings),
+    policyAction,
   };
   try {
     await store.saveContext(ctx);
-    const ref = await deps.notifier.post(
-      c.route.channel,
-      renderReminder({
-        reminderId: id,
-        account: account.alias,
-        region,
-        imageId: c.image.imageId,
-        imageName: c.image.name,
-        creationDate: c.image.creationDate,
-        sizeGiB,
-        monthlyCostUsd: ctx.monthlyCostUsd,
-        expiry: c.expiry,
-        milestone,
-        owner: imageOwner(c.image.tags, settings),
-        now,
-        extendDays: settings.extendDays,
-        snoozeHours: settings.snoozeHours,
-        note,
-        buttons,
-      }),
-    );
-    await store.saveContext({ ...ctx, channel: ref.channel, ts: ref.ts });
-    stats.remindersPosted++;
+    await deps.queues.enqueue('reminder-post', { kind: 'reminder', id });
+    stats.remindersQueued++;
+    if (policyAction === 'deprecate') stats.deprecateQueued++;
+    if (policyAction === 'request-deregister') stats.deregisterQueued++;
   } catch (err) {
-    stats.postFailures++;
-    // Without a policy action taken, let the next sweep try again; with one, do not repeat it.
-    if (!acted) await store.releaseMilestone(c.key, c.expiry.at, milestone);
-    deps.logger.error('could not post an expiry reminder', {
+    stats.enqueueFailures++;
+    await store.releaseMilestoneClaim(c.key, c.expiry.at, milestone, id).catch(() => {});
+    deps.logger.error('could not queue an expiry reminder', {
       imageId: c.image.imageId,
       channel: c.route.channel,
       error: err,
     });
-    return;
   }
-  await deps.audit.record({
-    actor: BOT_ACTOR,
-    action: 'reminder.sent',
-    target: c.image.imageId,
-    imageId: c.image.imageId,
-    account: account.alias,
-    region,
-    result: 'ok',
-    detail: `${milestone}d before ${c.expiry.at} → ${c.route.channel} (${c.route.source})`,
-  });
 }

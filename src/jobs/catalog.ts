@@ -88,9 +88,28 @@ export const JOB_CATALOG = {
     schema: z.object({}).strict(),
     attempts: 1,
     backoff: { type: 'fixed', delay: 1_000 },
-    // Slack allows about one message a second per channel: a first sweep over a big estate takes a while.
+    // Detection only (posting is the `reminder-post` jobs'): minutes even for a big estate.
     timeoutMs: 60 * 60_000,
     jobId: () => 'expiry-sweep',
+  }),
+  /**
+   * Delivers one expiry reminder or malformed-tag notice the sweep claimed and queued (its context
+   * is in Redis under the id, which is also the value of the claim's mark): per-channel rate limit,
+   * expired-image policy action, post. `slotAt` is the job's checkpoint (its reserved post slot).
+   */
+  'reminder-post': spec({
+    queue: 'maintenance',
+    schema: z
+      .object({
+        kind: z.enum(['reminder', 'notice']),
+        id: z.string().regex(/^rem-[0-9a-z]{16}$/),
+        slotAt: z.number().int().nonnegative().optional(),
+      })
+      .strict(),
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 5_000 },
+    timeoutMs: 5 * 60_000,
+    jobId: (p) => `${p.kind}-post-${p.id}`,
   }),
   /** The daily expiry digest per channel (recurring, `expiry.digest.cron`, when enabled). */
   'expiry-digest': spec({

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Deps } from '../deps.js';
 import { isJobName, JOB_CATALOG, parsePayload, QUEUES, type QueueKey } from './catalog.js';
 import { copyRegion } from './processors/copy-region.js';
+import { processReminderPost } from './processors/expiry-reminder-post.js';
 import { processExpiryDigest, processExpirySweep, scheduleExpiryJobs } from './processors/expiry-sweep.js';
 import { executeRequest } from './processors/request-execute.js';
 import { expirePendingRequests } from './processors/requests-expire.js';
@@ -54,6 +55,19 @@ export async function processJob(deps: Deps, job: Job, token?: string): Promise<
       case 'expiry-digest':
         parsePayload('expiry-digest', job.data);
         return processExpiryDigest(deps);
+      case 'reminder-post': {
+        const p = parsePayload('reminder-post', job.data);
+        return processReminderPost(deps, p, {
+          attempt,
+          saveSlot: (slotAt) => job.updateData({ ...p, slotAt }),
+          defer: token
+            ? async (ms) => {
+                await job.moveToDelayed(Date.now() + ms, token);
+                throw new DelayedError();
+              }
+            : undefined,
+        });
+      }
       case 'copy-region': {
         const p = parsePayload('copy-region', job.data);
         return copyRegion(deps, p.requestId, p.region, {

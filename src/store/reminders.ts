@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { ImageOwner, RouteSource } from '../domain/reminders.js';
 
 /**
  * What the expiry sweep remembers, in Redis, so that any number of sweeps and workers (and
@@ -8,8 +9,15 @@ import type { Redis } from 'ioredis';
  *   `<p>:reminder:<account>:<region>:<imageId>:<expiryISO>:<milestone>`  SET NX + TTL: milestone done
  *   `<p>:reminder-snooze:<account>:<region>:<imageId>`                   TTL: reminders silenced
  *   `<p>:reminder-malformed:<account>:<region>:<imageId>:<valueHash>`    SET NX + TTL: notice sent
- *   `<p>:rem:<id>`                                                       JSON context of a posted reminder
+ *   `<p>:rem:<id>`                                                       JSON context of a reminder (saved
+ *                                                                        by the sweep, read by its delivery job)
  *   `<p>:rem:<id>:done`                                                  who acted on it first (SET NX)
+ *   `<p>:rem:<id>:policy`                                                policy action taken (SET NX: once)
+ *   `<p>:rem-notice:<id>`                                                JSON of a queued malformed-tag notice
+ *   `<p>:reminder-slot:<channel>`                                        next free post slot of a channel
+ *
+ * A milestone mark (and a malformed-notice mark) holds the id of the reminder that claimed it, so
+ * a failed delivery releases only its own claim, and the delivery job id derives from it.
  *   `<p>:digest:<channel>:<YYYY-MM-DD>`                                  SET NX: digest posted that day
  *
  * A changed expiry date gives different mark keys, so a new series starts by itself.
@@ -49,6 +57,28 @@ export interface ReminderContext extends ImageKey {
   sizeGiB: number;
   monthlyCostUsd: number;
   createdAt: string;
+  /** What the delivery job needs (set by the sweep; absent on contexts of older versions). */
+  creationDate?: string;
+  /** The image's EC2 deprecation time when the sweep saw it. */
+  deprecationTime?: string;
+  routeSource?: RouteSource;
+  owner?: ImageOwner;
+  /** The account's expired-image policy action to apply before posting (at-expiry milestone only). */
+  policyAction?: 'deprecate' | 'request-deregister';
+  /** What the policy action did (saved before posting, so a retried delivery does not repeat it). */
+  policyResult?: { acted: boolean; note?: string; buttons?: Array<'extend' | 'snooze' | 'deregister'> };
+}
+
+/** A queued malformed-expiry-tag notice (the sweep saves it, the delivery job posts it). */
+export interface NoticeContext extends ImageKey {
+  id: string;
+  imageName: string;
+  tagKey: string;
+  value: string;
+  channel: string;
+  owner: ImageOwner;
+  createdAt: string;
+  ts?: string;
 }
 
 export interface Claim {
@@ -57,6 +87,23 @@ export interface Claim {
   at: string;
   detail?: string;
 }
+
+const RELEASE_IF_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/** GCRA: KEYS[1] holds the theoretical arrival time of the next post. */
+const RESERVE_SLOT_SCRIPT = `
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local newTat = tat + interval
+local allowAt = newTat - burst * interval
+local wait = 0
+if allowAt > now then wait = allowAt - now end
+redis.call('SET', KEYS[1], tostring(newTat), 'PX', (newTat - now) + 60000)
+return wait
+`;
 
 function ttlAfter(expiryIso: string, now: Date, days: number): number {
   const t = Date.parse(expiryIso);
@@ -92,7 +139,13 @@ export class ReminderStore {
    * is the one to post: its result says whether this caller won it. The others are only marked.
    */
   async claimMilestones(
-    entries: ReadonlyArray<{ image: ImageKey; expiry: string; milestones: readonly number[] }>,
+    entries: ReadonlyArray<{
+      image: ImageKey;
+      expiry: string;
+      milestones: readonly number[];
+      /** Stored as the mark's value (the reminder id); default: the time of the claim. */
+      token?: string;
+    }>,
     now: Date,
   ): Promise<boolean[]> {
     if (entries.length === 0) return [];
@@ -103,7 +156,7 @@ export class ReminderStore {
       const ttl = ttlAfter(e.expiry, now, MARK_RETENTION_DAYS);
       firstIndex.push(i);
       for (const m of e.milestones) {
-        pipe.set(this.markKey(e.image, e.expiry, m), now.toISOString(), 'EX', ttl, 'NX');
+        pipe.set(this.markKey(e.image, e.expiry, m), e.token ?? now.toISOString(), 'EX', ttl, 'NX');
         i++;
       }
     }
@@ -118,6 +171,16 @@ export class ReminderStore {
   /** Undoes a claim whose reminder could not be posted, so the next sweep tries again. */
   async releaseMilestone(image: ImageKey, expiry: string, milestone: number): Promise<void> {
     await this.redis.del(this.markKey(image, expiry, milestone));
+  }
+
+  /** Releases a milestone mark only if it still holds this claim's token (the reminder id). */
+  async releaseMilestoneClaim(
+    image: ImageKey,
+    expiry: string,
+    milestone: number,
+    token: string,
+  ): Promise<boolean> {
+    return (await this.redis.eval(RELEASE_IF_SCRIPT, 1, this.markKey(image, expiry, milestone), token)) === 1;
   }
 
   /**
@@ -148,10 +211,10 @@ export class ReminderStore {
   }
 
   /** True the first time a malformed value is seen on an image (per image and value). */
-  async claimMalformedNotice(image: ImageKey, value: string, now: Date): Promise<boolean> {
+  async claimMalformedNotice(image: ImageKey, value: string, now: Date, token?: string): Promise<boolean> {
     const res = await this.redis.set(
       this.malformedKey(image, value),
-      now.toISOString(),
+      token ?? now.toISOString(),
       'EX',
       MARK_RETENTION_DAYS * 86_400,
       'NX',
@@ -159,8 +222,47 @@ export class ReminderStore {
     return res === 'OK';
   }
 
-  async releaseMalformedNotice(image: ImageKey, value: string): Promise<void> {
-    await this.redis.del(this.malformedKey(image, value));
+  async releaseMalformedNotice(image: ImageKey, value: string, token?: string): Promise<void> {
+    if (token === undefined) await this.redis.del(this.malformedKey(image, value));
+    else await this.redis.eval(RELEASE_IF_SCRIPT, 1, this.malformedKey(image, value), token);
+  }
+
+  async saveNotice(n: NoticeContext): Promise<void> {
+    await this.redis.set(`${this.prefix}:rem-notice:${n.id}`, JSON.stringify(n), 'EX', CONTEXT_TTL_SECONDS);
+  }
+
+  async getNotice(id: string): Promise<NoticeContext | undefined> {
+    if (!REMINDER_ID_RE.test(id)) return undefined;
+    const raw = await this.redis.get(`${this.prefix}:rem-notice:${id}`);
+    return raw ? (JSON.parse(raw) as NoticeContext) : undefined;
+  }
+
+  /** True once per reminder: whoever gets it applies the reminder's expired-image policy action. */
+  async claimPolicyAction(id: string, now: Date): Promise<boolean> {
+    const key = `${this.contextKey(id)}:policy`;
+    return (await this.redis.set(key, now.toISOString(), 'EX', CONTEXT_TTL_SECONDS, 'NX')) === 'OK';
+  }
+
+  /**
+   * Reserves the next post slot of a channel (all workers together): slots are `1000 / rate` ms
+   * apart, the first `burst` after a quiet spell are free at once. Returns the ms until this
+   * caller's slot. Real time (`nowMs`), not the injected clock: it paces real Slack calls.
+   */
+  async reservePostSlot(
+    channel: string,
+    spec: { rate: number; burst: number },
+    nowMs: number,
+  ): Promise<number> {
+    const interval = Math.ceil(1000 / spec.rate);
+    const wait = await this.redis.eval(
+      RESERVE_SLOT_SCRIPT,
+      1,
+      `${this.prefix}:reminder-slot:${channel}`,
+      nowMs,
+      interval,
+      spec.burst,
+    );
+    return Number(wait);
   }
 
   async saveContext(ctx: ReminderContext): Promise<void> {

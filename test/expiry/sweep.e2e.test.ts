@@ -85,7 +85,21 @@ function own(tags: Record<string, string>, extra: Parameters<FakeAws['addImage']
   });
 }
 
-const sweep = () => runExpirySweep(t.deps);
+/** Reminders are delivered by `reminder-post` jobs: wait until the workers have run every one. */
+async function delivered(): Promise<void> {
+  const queue = t.deps.queues.queue('maintenance');
+  await waitFor('queued reminders to be delivered', async () => {
+    const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+    return Object.values(c).every((n) => n === 0);
+  });
+}
+
+/** A sweep (detection + enqueue) followed by the delivery of what it queued. */
+const sweep = async () => {
+  const stats = await runExpirySweep(t.deps);
+  await delivered();
+  return stats;
+};
 
 async function click(msg: Posted, actionId: string, userId: string): Promise<string> {
   const stored = fakeSlack.message(msg.channel, msg.ts);
@@ -139,6 +153,7 @@ beforeAll(async () => {
       c.expiry.teamChannels = { platform: 'CPLATFORM' };
       c.expiry.requiredTags = ['CostCenter'];
     },
+    workers: true,
   });
 });
 
