@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../src/aws/clients.js';
+import type { AwsClients } from '../../src/aws/clients.js';
 import { Ec2Changes } from '../../src/aws/ec2-changes.js';
-import { type AccountConfig, accountSchema } from '../../src/config.js';
-import { AppError } from '../../src/errors.js';
 import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
+import { clientsFor, failure, testAccount } from './support.js';
 
 const ME = '111111111111';
 const OTHER = '222222222222';
@@ -11,32 +10,16 @@ const REGION = 'us-east-1';
 const T0 = new Date('2026-11-26T12:00:00.000Z');
 const ORG = 'arn:aws:organizations::999999999999:organization/o-abcdef1234';
 const OU = 'arn:aws:organizations::999999999999:ou/o-abcdef1234/ou-ab12-cdef5678';
-// Parsed, so fields with defaults (policy, …) are filled in as the app's config would.
-const account: AccountConfig = accountSchema.parse({ alias: 'default', default: true });
+const account = testAccount;
 
 let now = T0;
 let fake: FakeAws;
 let clients: AwsClients;
 let changes: Ec2Changes;
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected the call to fail');
-}
-
 beforeAll(async () => {
   fake = await FakeAws.start({ clock: () => now });
-  clients = new AwsClients({
-    endpoint: fake.url,
-    maxAttempts: 2,
-    retryMode: 'standard',
-    credentials: { accessKeyId: 'AKIAAMIBOTTEST000001', secretAccessKey: 'x' },
-  });
+  clients = clientsFor(fake);
   changes = new Ec2Changes(clients);
 });
 

@@ -1,31 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../src/aws/clients.js';
+import type { AwsClients } from '../../src/aws/clients.js';
 import { Ec2Copies } from '../../src/aws/ec2-copy.js';
-import { type AccountConfig, accountSchema } from '../../src/config.js';
-import { AppError } from '../../src/errors.js';
 import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
+import { clientsFor, failure, testAccount } from './support.js';
 
 const SOURCE = 'us-east-1';
 const DEST = 'eu-west-1';
 const T0 = new Date('2026-11-26T12:00:00.000Z');
-// Parsed, so fields with defaults (policy, …) are filled in as the app's config would.
-const account: AccountConfig = accountSchema.parse({ alias: 'default', default: true });
+const account = testAccount;
 
 let now = T0;
 let fake: FakeAws;
 let clients: AwsClients;
 let copies: Ec2Copies;
 let counter = 0;
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function uniqueName(prefix = 'copy'): string {
   counter++;
@@ -34,12 +22,7 @@ function uniqueName(prefix = 'copy'): string {
 
 beforeAll(async () => {
   fake = await FakeAws.start({ clock: () => now, copyDurationMs: 2000 });
-  clients = new AwsClients({
-    endpoint: fake.url,
-    maxAttempts: 2,
-    retryMode: 'standard',
-    credentials: { accessKeyId: 'AKIAAMIBOTTEST000001', secretAccessKey: 'x' },
-  });
+  clients = clientsFor(fake);
   copies = new Ec2Copies(clients);
 });
 

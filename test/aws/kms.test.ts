@@ -1,37 +1,20 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../src/aws/clients.js';
+import type { AwsClients } from '../../src/aws/clients.js';
 import { KmsKeys } from '../../src/aws/kms.js';
-import { type AccountConfig, accountSchema } from '../../src/config.js';
-import { AppError } from '../../src/errors.js';
 import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
+import { clientsFor, failure, testAccount } from './support.js';
 
 const ME = '111111111111';
 const REGION = 'eu-west-1';
-// Parsed, so fields with defaults (policy, …) are filled in as the app's config would.
-const account: AccountConfig = accountSchema.parse({ alias: 'default', default: true });
+const account = testAccount;
 
 let fake: FakeAws;
 let clients: AwsClients;
 let kms: KmsKeys;
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected the call to fail');
-}
-
 beforeAll(async () => {
   fake = await FakeAws.start();
-  clients = new AwsClients({
-    endpoint: fake.url,
-    maxAttempts: 2,
-    retryMode: 'standard',
-    credentials: { accessKeyId: 'AKIAAMIBOTTEST000001', secretAccessKey: 'x' },
-  });
+  clients = clientsFor(fake);
   kms = new KmsKeys(clients);
 });
 

@@ -1,15 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../src/aws/clients.js';
+import type { AwsClients } from '../../src/aws/clients.js';
 import { executionArnFor, StepFunctions } from '../../src/aws/sfn.js';
-import { type AccountConfig, accountSchema } from '../../src/config.js';
-import { AppError } from '../../src/errors.js';
 import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
+import { clientsFor, failure, testAccount } from './support.js';
 
 const REGION = 'us-east-1';
 const T0 = new Date('2026-11-26T12:00:00.000Z');
 const MACHINE = `arn:aws:states:${REGION}:111111111111:stateMachine:amibot-scan`;
-// Parsed, so fields with defaults (policy, …) are filled in as the app's config would.
-const account: AccountConfig = accountSchema.parse({ alias: 'default', default: true });
+const account = testAccount;
 
 let now = T0;
 let fake: FakeAws;
@@ -22,24 +20,9 @@ function execName(): string {
   return `req-abc${counter}-scan`;
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected the call to fail');
-}
-
 beforeAll(async () => {
   fake = await FakeAws.start({ clock: () => now });
-  clients = new AwsClients({
-    endpoint: fake.url,
-    maxAttempts: 2,
-    retryMode: 'standard',
-    credentials: { accessKeyId: 'AKIAAMIBOTTEST000001', secretAccessKey: 'x' },
-  });
+  clients = clientsFor(fake);
   sfn = new StepFunctions(clients);
 });
 
