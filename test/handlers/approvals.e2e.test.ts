@@ -432,3 +432,25 @@ describe('operations the policy lets run without approval', () => {
     }
   });
 });
+
+describe('public sharing where the account allows it', () => {
+  it('makes the image public (Group=all) after approval, with the warning on the request', async () => {
+    const app = await startTestApp({
+      fakeAws,
+      fakeSlack,
+      clock,
+      workers: true,
+      accounts: [account('default', { approvers: [APPROVER], allowPublicSharing: true })],
+    });
+    try {
+      const img = ownImage();
+      const req = await fileRequest(app, `share ${img.imageId} --with all`);
+      expect(req.warnings.join(' ')).toMatch(/public/);
+      await click(app, req, 'request_approve', APPROVER);
+      expect((await finalState(app, req.id)).state).toBe('succeeded');
+      expect(fakeAws.getImage('us-east-1', img.imageId)?.public).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+});
