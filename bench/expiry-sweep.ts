@@ -5,7 +5,7 @@
  * - the first sweep (detection + enqueue of every due reminder) and a second one (nothing new), wall time;
  * - DescribeImages calls per sweep (pages of 1,000);
  * - delivery: BullMQ workers (in this process, running during the sweeps as deployed) post the
- *   queued reminders at the per-channel rate (`REMINDER_POST_RATE`, env `AMIBOT_BENCH_POST_RATE`
+ *   queued reminders at the per-channel rate (`expiry.postsPerSecond`, env `AMIBOT_BENCH_POST_RATE`
  *   overrides the rate for a quicker run); time from the start of the first sweep until the fake
  *   Slack has every expected post;
  * - reminders and malformed-tag notices posted, checked against what the seed makes due: each
@@ -90,8 +90,8 @@ export async function runExpirySweepBench(
     slackRetries: 0,
   });
   const envRate = Number(process.env.AMIBOT_BENCH_POST_RATE);
-  if (envRate > 0) REMINDER_POST_RATE.rate = envRate;
-  const rate = { ...REMINDER_POST_RATE };
+  if (envRate > 0) config.expiry.postsPerSecond = envRate;
+  const rate = { ...REMINDER_POST_RATE, rate: config.expiry.postsPerSecond };
   const workerConnection = createRedis(config.redis.url, 'worker');
   const workers = startWorkers(deps, {
     connection: workerConnection,

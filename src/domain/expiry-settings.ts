@@ -66,6 +66,8 @@ export const expirySettingsSchema = z
     /** Tags every own image should carry (listed in the digest when missing). */
     requiredTags: z.array(tagKey).max(50),
     digest: digestSettingsSchema,
+    /** Reminders and notices posted per second per channel (Slack allows about 1). */
+    postsPerSecond: z.number().min(0.01).max(50),
   })
   .strict();
 
@@ -83,6 +85,7 @@ export const expiryFileSchema = z
     extendDays: z.number().optional(),
     snoozeHours: z.number().optional(),
     requiredTags: z.array(z.string()).optional(),
+    postsPerSecond: z.number().optional(),
     digest: z
       .object({
         enabled: z.boolean().optional(),
@@ -107,6 +110,7 @@ export const EXPIRY_DEFAULTS = {
   snoozeHours: 24,
   requiredTags: [],
   digest: { enabled: false, cron: '0 9 * * *', withinDays: 14 },
+  postsPerSecond: 1,
 } as const;
 
 /** File values over defaults, with the environment's `AMIBOT_SWEEP_CRON` over both (validated later). */
@@ -126,5 +130,6 @@ export function mergeExpirySettings(
     snoozeHours: f.snoozeHours ?? EXPIRY_DEFAULTS.snoozeHours,
     requiredTags: f.requiredTags ?? [],
     digest: { ...EXPIRY_DEFAULTS.digest, ...f.digest },
+    postsPerSecond: f.postsPerSecond ?? EXPIRY_DEFAULTS.postsPerSecond,
   };
 }

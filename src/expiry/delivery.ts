@@ -18,6 +18,7 @@ import { requestDeregistration } from './deregister.js';
  * Posts per channel: Slack allows about one chat.postMessage per second per channel, with short
  * bursts. Mutable only so a benchmark can state and change it; production uses these values.
  */
+/** Default pacing; the rate comes from `expiry.postsPerSecond`. */
 export const REMINDER_POST_RATE: RateSpec = { rate: 1, burst: 3 };
 
 /** A wait for the channel's slot longer than this gives the worker slot back (job delayed). */
@@ -55,7 +56,7 @@ async function pace(
   payload: ReminderPostPayload,
   ctx: ReminderPostContext,
 ): Promise<void> {
-  const rate = ctx.rate ?? REMINDER_POST_RATE;
+  const rate = ctx.rate ?? { ...REMINDER_POST_RATE, rate: deps.config.expiry.postsPerSecond };
   const store = reminderStore(deps.redis, deps.config.redis.keyPrefix);
   let slotAt = payload.slotAt;
   if (slotAt === undefined) {

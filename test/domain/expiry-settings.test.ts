@@ -45,6 +45,7 @@ describe('expiry settings', () => {
     expect(cfg.expiry.milestonesDays).toEqual([14, 7, 1, 0]);
     expect(cfg.expiry.teamChannels).toEqual({ platform: 'C0PLATFORM' });
     expect(cfg.expiry.digest).toEqual({ enabled: true, cron: '0 9 * * *', withinDays: 14 });
+    expect(cfg.expiry.postsPerSecond).toBe(1);
   });
 
   it('names the bad key', () => {
