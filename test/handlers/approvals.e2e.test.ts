@@ -220,11 +220,17 @@ describe('who may decide', () => {
     const done = await finalState(t, req.id);
     expect(done.state).toBe('succeeded');
     expect(done.approvals).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(fakeAws.callsOf('ModifyImageAttribute')).toHaveLength(1);
-    const audit = await t.deps.audit.recent({ target: req.id, limit: 50 });
+    // Every click has been answered once all 20 decisions are on record (the handlers run after the ack).
+    const audit = await waitFor('all 20 decisions on record', async () => {
+      const entries = await t.deps.audit.recent({ target: req.id, limit: 50 });
+      const decided = entries.filter(
+        (a) => a.action === 'request.approved' || a.action === 'request.refused',
+      );
+      return decided.length >= 20 ? entries : undefined;
+    });
     expect(audit.filter((a) => a.action === 'request.approved')).toHaveLength(1);
     expect(audit.filter((a) => a.action === 'request.refused')).toHaveLength(19);
+    expect(fakeAws.callsOf('ModifyImageAttribute')).toHaveLength(1);
   });
 
   it('needs two different approvers where the account says so', async () => {

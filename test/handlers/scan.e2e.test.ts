@@ -157,8 +157,11 @@ describe('/ami scan (built-in checks)', () => {
     expect(tags?.['amibot:scan-date']).toBe('2026-11-26');
     expect(tags?.['amibot:scan-verdict']).toBe('fail');
 
-    const audit = await t.deps.audit.recent({ target: img.imageId });
-    expect(audit.find((a) => a.action === 'image.scanned')).toMatchObject({ result: 'ok', actor: USER });
+    // The audit entry is written right after the final message: wait for it rather than race it.
+    const scanned = await waitFor('the scan audit entry', async () =>
+      (await t.deps.audit.recent({ target: img.imageId })).find((a) => a.action === 'image.scanned'),
+    );
+    expect(scanned).toMatchObject({ result: 'ok', actor: USER });
   });
 
   it('scans a foreign public image without tagging it', async () => {
