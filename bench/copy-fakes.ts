@@ -6,8 +6,8 @@
  * "accountId": "111111111111" }` or `{ "only": "slack" }`. Import only its types: importing the
  * module starts a fake.
  */
-import { FakeAws } from '../src/sandbox/fake-aws/index.js';
-import { FakeSlack } from '../src/sandbox/fake-slack.js';
+import { FakeAws } from '../dev/fake-aws/index.js';
+import { FakeSlack } from '../dev/fake-slack/fake-slack.js';
 import { serveRpc } from './lib/child.js';
 
 export interface CopyFakesOptions {

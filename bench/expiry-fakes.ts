@@ -5,8 +5,8 @@
  * bench starts one child for each, so that the fake AWS's XML rendering does not hold up the fake
  * Slack (and the other way round).
  */
-import { FakeAws } from '../src/sandbox/fake-aws/index.js';
-import { FakeSlack } from '../src/sandbox/fake-slack.js';
+import { FakeAws } from '../dev/fake-aws/index.js';
+import { FakeSlack } from '../dev/fake-slack/fake-slack.js';
 import { serveRpc } from './lib/child.js';
 
 export interface ExpiryFakesOptions {

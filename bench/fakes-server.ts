@@ -7,8 +7,8 @@
  * Standalone (prints the URL, Ctrl-C to stop) is not supported: it needs the IPC channel.
  */
 import type { Server } from 'node:http';
-import { FakeAws } from '../src/sandbox/fake-aws/index.js';
-import { FakeSlack } from '../src/sandbox/fake-slack.js';
+import { FakeAws } from '../dev/fake-aws/index.js';
+import { FakeSlack } from '../dev/fake-slack/fake-slack.js';
 import { ubuntuCatalogue } from './lib/catalogue.js';
 import { serveRpc } from './lib/child.js';
 

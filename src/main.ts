@@ -3,7 +3,7 @@ import { createSlackApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { scheduleMaintenance, startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
-import { isSandboxMode, runSandbox } from './sandbox/run-sandbox.js';
+import { loadSandbox, sandboxDecision } from './sandbox-mode.js';
 import { createRedis, isRedisReady, throttledRedisErrorLog, waitForReady } from './store/redis.js';
 import { buildDeps, closeDeps } from './wiring.js';
 
@@ -13,7 +13,19 @@ import { buildDeps, closeDeps } from './wiring.js';
  */
 async function main(): Promise<void> {
   // No Slack token (or AMIBOT_SANDBOX=1): the local sandbox, a pretend Slack and AWS at /sandbox.
-  if (isSandboxMode()) return runSandbox();
+  const decision = sandboxDecision(process.env);
+  if (decision.mode === 'refuse') {
+    process.stderr.write(`amibot cannot start: ${decision.reason}\n`);
+    process.exit(1);
+  }
+  if (decision.mode === 'sandbox') {
+    const sandbox = await loadSandbox();
+    if (sandbox) return sandbox.runSandbox();
+    process.stderr.write(
+      'amibot cannot start: no SLACK_BOT_TOKEN is set. The compiled build has no sandbox (it runs from the source tree with `npm start`); to run the bot, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README.md).\n',
+    );
+    process.exit(1);
+  }
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();

@@ -4,7 +4,7 @@
  * minimal, Pro and EKS variants), both architectures, build dates between each release and now,
  * and Canonical's two-year deprecation (older images are hidden unless `--include-deprecated`).
  */
-import type { AddImageInput } from '../../src/sandbox/fake-aws/index.js';
+import type { AddImageInput } from '../../dev/fake-aws/index.js';
 
 export const CANONICAL = '099720109477';
 

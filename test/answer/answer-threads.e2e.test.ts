@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
-import { FakeSlack } from '../../src/sandbox/fake-slack.js';
+import { FakeAws } from '../../dev/fake-aws/index.js';
+import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import { allText, startTestApp, type TestApp } from '../support/app-under-test.js';
 
 let fakeAws: FakeAws;

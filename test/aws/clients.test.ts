@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAws } from '../../dev/fake-aws/index.js';
 import { AwsClients } from '../../src/aws/clients.js';
 import { Ec2Images } from '../../src/aws/ec2.js';
 import { type AccountConfig, accountSchema } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
 
 const TARGET = '222222222222';
 const REGION = 'us-east-1';

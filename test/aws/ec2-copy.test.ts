@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAws } from '../../dev/fake-aws/index.js';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { Ec2Copies } from '../../src/aws/ec2-copy.js';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
 import { clientsFor, failure, testAccount } from './support.js';
 
 const SOURCE = 'us-east-1';

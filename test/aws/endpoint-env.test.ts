@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAws } from '../../dev/fake-aws/index.js';
 import { AwsClients } from '../../src/aws/clients.js';
 import { Ec2Images } from '../../src/aws/ec2.js';
 import { accountSchema } from '../../src/config.js';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
 
 let fake: FakeAws;
 const saved = { ...process.env };

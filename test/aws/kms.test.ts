@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAws } from '../../dev/fake-aws/index.js';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { KmsKeys } from '../../src/aws/kms.js';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
 import { clientsFor, failure, testAccount } from './support.js';
 
 const ME = '111111111111';

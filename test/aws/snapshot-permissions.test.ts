@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAws } from '../../dev/fake-aws/index.js';
 import { AwsClients } from '../../src/aws/clients.js';
 import { SnapshotPermissions } from '../../src/aws/snapshot-permissions.js';
 import { type AccountConfig, accountSchema } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
 
 const REGION = 'us-east-1';
 const OWN = '111111111111';

@@ -1,8 +1,8 @@
 import { expect } from 'vitest';
+import type { FakeAws } from '../../dev/fake-aws/index.js';
 import { AwsClients } from '../../src/aws/clients.js';
 import { type AccountConfig, accountSchema } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
-import type { FakeAws } from '../../src/sandbox/fake-aws/index.js';
 
 /** The default account, parsed so fields with defaults (policy, …) are filled as the app's config would. */
 export const testAccount: AccountConfig = accountSchema.parse({ alias: 'default', default: true });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAws } from '../../dev/fake-aws/index.js';
+import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import { accountPolicySchema } from '../../src/domain/policy.js';
 import { deliverReminderPost } from '../../src/expiry/delivery.js';
 import { runExpirySweep } from '../../src/expiry/sweep.js';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
-import { FakeSlack } from '../../src/sandbox/fake-slack.js';
 import { allText, DEFAULT_ACCOUNT_ID, startTestApp, type TestApp } from '../support/app-under-test.js';
 
 /**

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAws } from '../../dev/fake-aws/index.js';
+import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import type { Deps } from '../../src/deps.js';
 import { accountPolicySchema } from '../../src/domain/policy.js';
 import { QUEUES } from '../../src/jobs/catalog.js';
 import { type RunningWorkers, scheduleMaintenance, startWorkers } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/logger.js';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
-import { FakeSlack } from '../../src/sandbox/fake-slack.js';
 import { createRedis } from '../../src/store/redis.js';
 import { buildDeps, closeDeps } from '../../src/wiring.js';
 import { allText, DEFAULT_ACCOUNT_ID, startTestApp, type TestApp } from '../support/app-under-test.js';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeAws } from '../../dev/fake-aws/index.js';
+import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import type { AccountConfig } from '../../src/config.js';
 import { accountPolicySchema } from '../../src/domain/policy.js';
 import type { AmiRequest } from '../../src/domain/request.js';
 import { expirePendingRequests } from '../../src/jobs/processors/requests-expire.js';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
-import { FakeSlack } from '../../src/sandbox/fake-slack.js';
 import {
   allText,
   DEFAULT_ACCOUNT_ID,

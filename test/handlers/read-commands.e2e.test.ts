@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeAws } from '../../dev/fake-aws/index.js';
+import { FakeSlack, type RecordedResponse } from '../../dev/fake-slack/fake-slack.js';
 import { assertWithinSlackLimits } from '../../src/blocks/limits.js';
 import type { SlackMessage } from '../../src/blocks/message.js';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
-import { FakeSlack, type RecordedResponse } from '../../src/sandbox/fake-slack.js';
 import { allText, DEFAULT_ACCOUNT_ID, startTestApp, type TestApp } from '../support/app-under-test.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');

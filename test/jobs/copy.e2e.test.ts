@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAws } from '../../dev/fake-aws/index.js';
+import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import type { AccountConfig } from '../../src/config.js';
 import { accountPolicySchema } from '../../src/domain/policy.js';
 import type { AmiRequest } from '../../src/domain/request.js';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
-import { FakeSlack } from '../../src/sandbox/fake-slack.js';
 import {
   allText,
   DEFAULT_ACCOUNT_ID,

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
+import { FakeAws } from '../../dev/fake-aws/index.js';
 
 const ME = '111111111111';
 const CANONICAL = '099720109477';

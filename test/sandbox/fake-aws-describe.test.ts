@@ -11,7 +11,7 @@ import {
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { isThrottlingError } from '@smithy/core/retry';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
+import { FakeAws } from '../../dev/fake-aws/index.js';
 
 const ME = '111111111111';
 const OTHER = '333333333333';

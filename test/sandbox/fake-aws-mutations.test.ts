@@ -16,7 +16,7 @@ import {
   ModifyImageAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
+import { FakeAws } from '../../dev/fake-aws/index.js';
 
 const ME = '111111111111';
 const OTHER = '333333333333';

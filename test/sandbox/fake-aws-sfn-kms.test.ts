@@ -6,7 +6,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
+import { FakeAws } from '../../dev/fake-aws/index.js';
 
 const T0 = new Date('2026-11-26T12:00:00.000Z');
 const SCANNER = 'arn:aws:states:us-east-1:111111111111:stateMachine:ami-scanner';

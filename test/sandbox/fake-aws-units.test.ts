@@ -1,11 +1,11 @@
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileWildcard } from '../../src/sandbox/fake-aws/filters.js';
-import { FakeAws, parseAuthorization } from '../../src/sandbox/fake-aws/index.js';
-import { paginate } from '../../src/sandbox/fake-aws/paginate.js';
-import { parseQuery, queryFilters, queryList, queryStructList } from '../../src/sandbox/fake-aws/query.js';
-import { escapeXml, xmlDocument } from '../../src/sandbox/fake-aws/xml.js';
+import { compileWildcard } from '../../dev/fake-aws/filters.js';
+import { FakeAws, parseAuthorization } from '../../dev/fake-aws/index.js';
+import { paginate } from '../../dev/fake-aws/paginate.js';
+import { parseQuery, queryFilters, queryList, queryStructList } from '../../dev/fake-aws/query.js';
+import { escapeXml, xmlDocument } from '../../dev/fake-aws/xml.js';
 
 describe('query parsing', () => {
   it('reads numbered lists in numeric order and nested structures', () => {

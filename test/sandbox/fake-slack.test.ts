@@ -1,6 +1,6 @@
 import { ErrorCode, LogLevel, WebClient, type WebClientOptions } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeSlack, type RecordedCall } from '../../src/sandbox/fake-slack.js';
+import { FakeSlack, type RecordedCall } from '../../dev/fake-slack/fake-slack.js';
 
 let fake: FakeSlack;
 

@@ -3,9 +3,7 @@
  * to the real app, modals, live-update events, and the seeded world.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logger.js';
 import {
-  isSandboxMode,
   SANDBOX_APPROVER,
   SANDBOX_REQUESTER,
   type Sandbox,
@@ -13,7 +11,9 @@ import {
   sandboxConfig,
   startSandbox,
   uniqueSandboxPrefix,
-} from '../../src/sandbox/start-sandbox.js';
+} from '../../dev/sandbox/start-sandbox.js';
+import { silentLogger } from '../../src/logger.js';
+import { sandboxDecision } from '../../src/sandbox-mode.js';
 import { deleteKeys } from '../support/app-under-test.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -88,18 +88,32 @@ afterAll(async () => {
 });
 
 describe('sandbox mode switch', () => {
+  const mode = (env: Record<string, string>) => sandboxDecision(env).mode;
+
   it('is on without a Slack token or with AMIBOT_SANDBOX=1, off with a token', () => {
-    expect(isSandboxMode({})).toBe(true);
-    expect(isSandboxMode({ AMIBOT_SANDBOX: '1', SLACK_BOT_TOKEN: 'xoxb-1' })).toBe(true);
-    expect(isSandboxMode({ SLACK_BOT_TOKEN: 'xoxb-1' })).toBe(false);
-    expect(isSandboxMode({ AMIBOT_SANDBOX: '0' })).toBe(false);
+    expect(mode({})).toBe('sandbox');
+    expect(mode({ AMIBOT_SANDBOX: '1', SLACK_BOT_TOKEN: 'xoxb-1' })).toBe('sandbox');
+    expect(mode({ SLACK_BOT_TOKEN: 'xoxb-1' })).toBe('bot');
+    expect(mode({ AMIBOT_SANDBOX: '0' })).toBe('bot');
   });
 
-  it('is never on by accident in production: a missing token there is a config error', () => {
-    expect(isSandboxMode({ NODE_ENV: 'production' })).toBe(false);
-    expect(isSandboxMode({ NODE_ENV: 'production', AMIBOT_SANDBOX: '1' })).toBe(true);
-  });
+  it.each(['production', 'Production', 'PRODUCTION', 'prod', ' Prod ', 'production-eu'])(
+    'never runs under NODE_ENV=%j: a missing token is a config error, AMIBOT_SANDBOX=1 is refused',
+    (nodeEnv) => {
+      expect(mode({ NODE_ENV: nodeEnv })).toBe('bot');
+      const refused = sandboxDecision({ NODE_ENV: nodeEnv, AMIBOT_SANDBOX: '1' });
+      expect(refused.mode).toBe('refuse');
+      expect(refused.mode === 'refuse' && refused.reason).toMatch(/never runs in production/);
+    },
+  );
 
+  it('runs under a development NODE_ENV', () => {
+    expect(mode({ NODE_ENV: 'development' })).toBe('sandbox');
+    expect(mode({ NODE_ENV: 'test', AMIBOT_SANDBOX: 'yes' })).toBe('sandbox');
+  });
+});
+
+describe('sandbox config', () => {
   it('builds a valid config with two accounts, the second reached through a role', () => {
     const config = sandboxConfig({
       port: 3000,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { escapeHtml, messageToHtml, mrkdwnToHtml, textToHtml } from '../../dev/sandbox/block-html.js';
 import { renderApprovalMessage } from '../../src/blocks/approval.js';
 import type { AmiRequest } from '../../src/domain/request.js';
-import { escapeHtml, messageToHtml, mrkdwnToHtml, textToHtml } from '../../src/sandbox/block-html.js';
 
 const names = { userName: (id: string) => ({ UREQ: 'Riley' })[id] };
 

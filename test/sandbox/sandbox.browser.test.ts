@@ -7,14 +7,14 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logger.js';
 import {
   SANDBOX_APPROVER,
   SANDBOX_REQUESTER,
   type Sandbox,
   startSandbox,
   uniqueSandboxPrefix,
-} from '../../src/sandbox/start-sandbox.js';
+} from '../../dev/sandbox/start-sandbox.js';
+import { silentLogger } from '../../src/logger.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import { silentLogger } from '../../src/logger.js';
-import { FakeSlack } from '../../src/sandbox/fake-slack.js';
 import { SlackNotifier } from '../../src/slack/notifier.js';
 import { ProgressReporter } from '../../src/slack/progress.js';
 import { RateLimiter } from '../../src/store/rate-limit.js';

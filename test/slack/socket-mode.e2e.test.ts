@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import { createLogger, toSlackLogger } from '../../src/logger.js';
-import { FakeSlack } from '../../src/sandbox/fake-slack.js';
 import { SocketModeReceiver } from '../../src/slack/socket-mode-receiver.js';
 import { allText, startTestApp, type TestApp } from '../support/app-under-test.js';
 import {

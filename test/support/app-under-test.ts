@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { FakeAws } from '../../dev/fake-aws/index.js';
+import { FakeSlack, type RecordedResponse } from '../../dev/fake-slack/fake-slack.js';
 import { InProcessAnswerer, ThreadAnswerer } from '../../src/answer/answer-pool.js';
 import { createSlackApp, type SlackApp } from '../../src/app.js';
 import { type AccountConfig, type Config, loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { type RunningWorkers, startWorkers } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/logger.js';
-import { FakeAws } from '../../src/sandbox/fake-aws/index.js';
-import { FakeSlack, type RecordedResponse } from '../../src/sandbox/fake-slack.js';
 import { createRedis } from '../../src/store/redis.js';
 import { buildDeps } from '../../src/wiring.js';
 import {

@@ -9,7 +9,7 @@ import {
   verifySlackRequest,
 } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../../src/sandbox/fake-slack.js';
+import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import {
   buildBlockAction,
   buildBlockActionPayload,

@@ -3,12 +3,10 @@
  * open it, and stops it cleanly on SIGINT/SIGTERM. A missing Redis or a busy port is explained in
  * words, not as a stack trace.
  */
-import { createLogger, type Level } from '../logger.js';
+import { createLogger, type Level } from '../../src/logger.js';
 import { type Sandbox, SandboxRedisError, sandboxBanner, startSandbox } from './start-sandbox.js';
 
 const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
-
-export { isSandboxMode } from './start-sandbox.js';
 
 export async function runSandbox(env: Record<string, string | undefined> = process.env): Promise<void> {
   const level = LEVELS.find((l) => l === env.LOG_LEVEL?.trim()) ?? 'info';

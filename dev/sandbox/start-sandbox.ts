@@ -4,14 +4,14 @@
  * `/sandbox` on the app's own HTTP server. `npm start` runs this when no Slack token is set.
  */
 import { randomUUID } from 'node:crypto';
-import { createSlackApp } from '../app.js';
-import { accountSchema, type Config, loadConfig } from '../config.js';
-import { scheduleMaintenance, startWorkers } from '../jobs/worker.js';
-import type { Logger } from '../logger.js';
-import { createRedis, isRedisReady } from '../store/redis.js';
-import { buildDeps, closeDeps } from '../wiring.js';
-import { FakeAws } from './fake-aws/index.js';
-import { FakeSlack } from './fake-slack.js';
+import { createSlackApp } from '../../src/app.js';
+import { accountSchema, type Config, loadConfig } from '../../src/config.js';
+import { scheduleMaintenance, startWorkers } from '../../src/jobs/worker.js';
+import type { Logger } from '../../src/logger.js';
+import { createRedis, isRedisReady } from '../../src/store/redis.js';
+import { buildDeps, closeDeps } from '../../src/wiring.js';
+import { FakeAws } from '../fake-aws/index.js';
+import { FakeSlack } from '../fake-slack/fake-slack.js';
 import {
   SANDBOX_ACCOUNT_ID,
   SANDBOX_PROD_ACCOUNT_ID,
@@ -33,17 +33,6 @@ export const SANDBOX_USERS: SandboxUser[] = [
   { id: SANDBOX_REQUESTER, name: 'Riley (requester)', role: 'Files requests; may not approve them' },
   { id: SANDBOX_APPROVER, name: 'Avery (approver)', role: 'Approves or rejects requests' },
 ];
-
-/** The sandbox is used when no Slack token is configured, or when asked for explicitly. */
-export function isSandboxMode(env: Record<string, string | undefined> = process.env): boolean {
-  const flag = env.AMIBOT_SANDBOX?.trim().toLowerCase();
-  if (flag === '1' || flag === 'true' || flag === 'yes') return true;
-  if (flag === '0' || flag === 'false' || flag === 'no') return false;
-  // Without Slack credentials, a developer machine gets the sandbox; a production process
-  // (NODE_ENV=production, as the Docker image sets) fails on its missing config instead of
-  // quietly serving a pretend Slack.
-  return !env.SLACK_BOT_TOKEN?.trim() && env.NODE_ENV !== 'production';
-}
 
 export interface StartSandboxOptions {
   /** Port of the page and of `/slack/events`; 0 picks a free one. */

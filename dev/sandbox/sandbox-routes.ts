@@ -11,16 +11,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { escapeHtml, messageToHtml, type RenderContext, textToHtml } from './block-html.js';
-import type { FakeEphemeral, FakeMessage, FakeSlack, FakeView, RecordedCall } from './fake-slack.js';
-import { SANDBOX_PAGE_HTML } from './page.js';
+import type {
+  FakeEphemeral,
+  FakeMessage,
+  FakeSlack,
+  FakeView,
+  RecordedCall,
+} from '../fake-slack/fake-slack.js';
 import {
   buildBlockAction,
   buildSlashCommand,
   buildViewSubmission,
   plainTextValue,
   postSigned,
-} from './slack-payloads.js';
+} from '../fake-slack/slack-payloads.js';
+import { escapeHtml, messageToHtml, type RenderContext, textToHtml } from './block-html.js';
+import { SANDBOX_PAGE_HTML } from './page.js';
 
 export interface SandboxUser {
   id: string;

@@ -4,7 +4,7 @@
  * and a team's own images in two accounts with tags, shares, an expiry or two and an instance.
  * Dates are relative to `now`, so the catalogue always looks current.
  */
-import type { FakeAws, FakeImage } from './fake-aws/index.js';
+import type { FakeAws, FakeImage } from '../fake-aws/index.js';
 
 export const SANDBOX_REGIONS = ['us-east-1', 'eu-west-1', 'eu-central-1'] as const;
 export const SANDBOX_ACCOUNT_ID = '111111111111';
