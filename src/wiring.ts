@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { abortableSleep } from './aws/abort.js';
 import { type AwsClientOptions, AwsClients } from './aws/clients.js';
 import { Ec2Images } from './aws/ec2.js';
 import { Ec2Changes } from './aws/ec2-changes.js';
@@ -47,7 +48,8 @@ export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
     );
   const aws = AwsClients.fromConfig(config, { credentials: opts.awsCredentials, clock });
   const cache = new RedisCache(redis, config.redis.keyPrefix);
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  // Waits inside a job end when the job is stopped (timeout, shutdown): see aws/abort.ts.
+  const sleep = opts.sleep ?? ((ms: number) => abortableSleep(ms));
   const rateLimiter = new RateLimiter(redis, config.redis.keyPrefix, sleep);
   const notifier = new SlackNotifier({
     token: config.slack.botToken,

@@ -4,6 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AccountConfig, Config } from '../config.js';
+import { AbortAwareHttpHandler } from './abort.js';
 import { mapAwsError } from './errors.js';
 
 /**
@@ -90,6 +91,8 @@ export class AwsClients {
       region,
       maxAttempts: this.opts.maxAttempts,
       retryMode: this.opts.retryMode,
+      // Every call made inside a job is stopped with the job (timeout, shutdown): see abort.ts.
+      requestHandler: new AbortAwareHttpHandler(),
       ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
       ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
     };

@@ -1,13 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import {
-  JOB_CATALOG,
-  type JobName,
-  type JobPayload,
-  parsePayload,
-  QUEUES,
-  type QueueKey,
-} from './catalog.js';
+import { type JobName, type JobPayload, jobDefinition, parsePayload } from './catalog.js';
+import { QUEUES, type QueueKey } from './job.js';
 
 /** BullMQ keys live under `<prefix>:bull:<queue>:…`, beside the bot's own keys. */
 export function bullPrefix(keyPrefix: string): string {
@@ -41,9 +35,9 @@ export class JobQueues {
     payload: JobPayload<N>,
     opts: { delayMs?: number } = {},
   ): Promise<string> {
-    const spec = JOB_CATALOG[name];
+    const spec = jobDefinition(name);
     const data = parsePayload(name, payload);
-    const jobId = (spec.jobId as (p: JobPayload<N>) => string)(data);
+    const jobId = spec.jobId(data);
     await this.queue(spec.queue).add(name, data, {
       jobId,
       attempts: spec.attempts,
@@ -57,8 +51,8 @@ export class JobQueues {
 
   /** Removes a job that has not started yet; true when it was removed. */
   async removeWaiting<N extends JobName>(name: N, payload: JobPayload<N>): Promise<boolean> {
-    const spec = JOB_CATALOG[name];
-    const jobId = (spec.jobId as (p: JobPayload<N>) => string)(parsePayload(name, payload));
+    const spec = jobDefinition(name);
+    const jobId = spec.jobId(parsePayload(name, payload));
     const job = await this.queue(spec.queue).getJob(jobId);
     if (!job) return false;
     const state = await job.getState();
@@ -75,7 +69,7 @@ export class JobQueues {
     payload: JobPayload<N>,
     repeat: { every?: number; pattern?: string },
   ): Promise<void> {
-    const spec = JOB_CATALOG[name];
+    const spec = jobDefinition(name);
     await this.queue(spec.queue).upsertJobScheduler(`sched-${name}`, repeat, {
       name,
       data: parsePayload(name, payload),

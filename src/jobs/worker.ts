@@ -1,13 +1,16 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { withAbortSignal } from '../aws/abort.js';
 import type { Deps } from '../deps.js';
-import { isJobName, JOB_CATALOG, parsePayload, QUEUES, type QueueKey } from './catalog.js';
-import { copyRegion } from './processors/copy-region.js';
-import { processReminderPost } from './processors/expiry-reminder-post.js';
-import { processExpiryDigest, processExpirySweep, scheduleExpiryJobs } from './processors/expiry-sweep.js';
-import { executeRequest } from './processors/request-execute.js';
-import { expirePendingRequests } from './processors/requests-expire.js';
-import { runScan } from './processors/scan.js';
+import {
+  InvalidPayload,
+  isJobName,
+  JOB_CATALOG,
+  type JobName,
+  jobDefinition,
+  parsePayload,
+} from './catalog.js';
+import { type JobContext, JobHandedBack, JobTimedOut, QUEUES, type QueueKey } from './job.js';
 import { bullPrefix } from './queues.js';
 
 export interface WorkerOptions {
@@ -16,92 +19,120 @@ export interface WorkerOptions {
   concurrency: number;
   /** Queues this process serves (default: all). */
   queues?: QueueKey[];
+  /** How long a stopped job may take to wind down before it is let go (default 5 s). */
+  stopGraceMs?: number;
+  /** Shorter time limits than the catalogue's, per job (tests, benchmarks). */
+  timeouts?: Partial<Record<JobName, number>>;
 }
 
 export interface RunningWorkers {
   workers: Worker[];
-  /** Stops taking jobs and waits for running ones, up to `deadlineMs`; then closes forcibly. */
+  /**
+   * Stops taking jobs, hands every running job back to the queue (its signal is aborted with
+   * `JobHandedBack`; it resumes on another worker from its checkpoint) and waits for the workers to
+   * close, up to `deadlineMs`; then closes forcibly.
+   */
   close(deadlineMs?: number): Promise<void>;
 }
 
-/** Runs one job: validates its payload against the catalog again, then hands it to its processor. */
-export async function processJob(deps: Deps, job: Job, token?: string): Promise<unknown> {
+/** After a hand-back the job waits this long, so this process is gone before another takes it. */
+const HAND_BACK_DELAY_MS = 5_000;
+
+/**
+ * Runs one job from the catalogue: validates its payload again, builds its context and runs it
+ * with an abort signal that fires on its timeout or on shutdown. A job that does not stop within
+ * the grace period after its signal is let go (it can no longer change anything that matters: its
+ * AWS calls fail at once and its request has moved on).
+ */
+export async function processJob(
+  deps: Deps,
+  job: Job,
+  token: string | undefined,
+  running: Set<AbortController> = new Set(),
+  opts: Pick<WorkerOptions, 'stopGraceMs' | 'timeouts'> = {},
+): Promise<unknown> {
   if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
-  const spec = JOB_CATALOG[job.name];
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new UnrecoverableError(`${job.name} timed out after ${spec.timeoutMs} ms`)),
-      spec.timeoutMs,
-    );
-  });
-  const attempt = { attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 };
-  const run = async (): Promise<unknown> => {
-    switch (job.name) {
-      case 'request-execute': {
-        const p = parsePayload('request-execute', job.data);
-        return executeRequest(deps, p.requestId, attempt);
-      }
-      case 'scan-image': {
-        const p = parsePayload('scan-image', job.data);
-        return runScan(deps, p.scanId, attempt);
-      }
-      case 'requests-expire':
-        parsePayload('requests-expire', job.data);
-        return expirePendingRequests(deps);
-      case 'expiry-sweep':
-        parsePayload('expiry-sweep', job.data);
-        return processExpirySweep(deps);
-      case 'expiry-digest':
-        parsePayload('expiry-digest', job.data);
-        return processExpiryDigest(deps);
-      case 'reminder-post': {
-        const p = parsePayload('reminder-post', job.data);
-        return processReminderPost(deps, p, {
-          attempt,
-          saveSlot: (slotAt) => job.updateData({ ...p, slotAt }),
-          defer: token
-            ? async (ms) => {
-                await job.moveToDelayed(Date.now() + ms, token);
-                throw new DelayedError();
-              }
-            : undefined,
-        });
-      }
-      case 'copy-region': {
-        const p = parsePayload('copy-region', job.data);
-        return copyRegion(deps, p.requestId, p.region, {
-          attempt,
-          checkpoint: { step: p.step, imageId: p.imageId },
-          saveCheckpoint: (c) => job.updateData({ ...p, ...c }),
-          defer: token
-            ? async (ms) => {
-                await job.moveToDelayed(Date.now() + ms, token);
-                throw new DelayedError();
-              }
-            : undefined,
-        });
-      }
-      default:
-        throw new UnrecoverableError(`no processor for ${job.name}`);
-    }
-  };
+  const def = jobDefinition(job.name);
+  let payload: Record<string, unknown>;
   try {
-    return await Promise.race([run(), timeout]);
+    payload = parsePayload(job.name, job.data) as Record<string, unknown>;
   } catch (err) {
-    if (err instanceof Error && err.message.startsWith('invalid payload'))
-      throw new UnrecoverableError(err.message);
+    throw new UnrecoverableError(err instanceof InvalidPayload ? err.message : String(err));
+  }
+  const controller = new AbortController();
+  const attempts = job.opts.attempts ?? 1;
+  const logger = deps.logger.child({ job: job.name, jobId: job.id });
+  const ctx: JobContext<Record<string, unknown>> = {
+    deps,
+    payload,
+    attempt: { attemptsMade: job.attemptsMade, attempts },
+    lastAttempt: job.attemptsMade + 1 >= attempts,
+    signal: controller.signal,
+    logger,
+    async checkpoint(patch) {
+      ctx.payload = { ...ctx.payload, ...patch };
+      await job.updateData(ctx.payload);
+    },
+    async defer(ms, patch) {
+      if (patch) await ctx.checkpoint(patch);
+      if (!token) throw new Error(`${job.name} cannot be deferred outside a worker`);
+      await job.moveToDelayed(Date.now() + Math.max(0, Math.round(ms)), token);
+      throw new DelayedError();
+    },
+  };
+  const timeoutMs = opts.timeouts?.[job.name] ?? def.timeoutMs;
+  const timer = setTimeout(() => controller.abort(new JobTimedOut(def.name, timeoutMs)), timeoutMs);
+  running.add(controller);
+  try {
+    return await settleOrLetGo(
+      withAbortSignal(controller.signal, () => def.run(ctx)),
+      controller.signal,
+      opts.stopGraceMs ?? 5_000,
+    );
+  } catch (err) {
+    if (err instanceof DelayedError) throw err;
+    const reason: unknown = controller.signal.reason;
+    if (controller.signal.aborted && reason instanceof JobHandedBack && token) {
+      logger.info('job handed back for another worker', { requestId: payload.requestId });
+      await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
+      throw new DelayedError();
+    }
+    if (controller.signal.aborted && reason instanceof JobTimedOut) {
+      logger.warn('job timed out', { timeoutMs });
+      await def.onGiveUp?.(ctx, reason.userMessage).catch((e: unknown) => {
+        logger.error('could not record a timed-out job as failed', { error: e });
+      });
+      throw new UnrecoverableError(reason.message);
+    }
     throw err;
   } finally {
     clearTimeout(timer);
+    running.delete(controller);
   }
+}
+
+/** The run's outcome; once `signal` is aborted, at most `graceMs` more, then the abort reason. */
+function settleOrLetGo<T>(run: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let grace: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      grace = setTimeout(() => reject(signal.reason), graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    run.then(resolve, reject).finally(() => {
+      clearTimeout(grace);
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
 }
 
 /** Starts BullMQ workers (one per queue) with production settings and error logging. */
 export function startWorkers(deps: Deps, opts: WorkerOptions): RunningWorkers {
   const keys = opts.queues ?? (Object.keys(QUEUES) as QueueKey[]);
+  const running = new Set<AbortController>();
   const workers = keys.map((key) => {
-    const worker = new Worker(QUEUES[key], (job, token) => processJob(deps, job, token), {
+    const worker = new Worker(QUEUES[key], (job, token) => processJob(deps, job, token, running, opts), {
       connection: opts.connection,
       prefix: bullPrefix(deps.config.redis.keyPrefix),
       concurrency: opts.concurrency,
@@ -125,6 +156,7 @@ export function startWorkers(deps: Deps, opts: WorkerOptions): RunningWorkers {
     workers,
     async close(deadlineMs = 25_000) {
       const graceful = Promise.all(workers.map((w) => w.close()));
+      for (const controller of running) controller.abort(new JobHandedBack());
       const timedOut = await Promise.race([
         graceful.then(() => false),
         new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs).unref()),
@@ -134,8 +166,17 @@ export function startWorkers(deps: Deps, opts: WorkerOptions): RunningWorkers {
   };
 }
 
-/** Recurring maintenance, registered idempotently by every worker process (it still fires once per tick). */
+/**
+ * Recurring jobs (the catalogue's `schedule`), registered idempotently by every worker process:
+ * job schedulers are keyed by id, so each still fires once per tick however many workers run. A
+ * schedule that is switched off in the configuration loses its scheduler.
+ */
 export async function scheduleMaintenance(deps: Deps): Promise<void> {
-  await deps.queues.schedule('requests-expire', {}, { every: 60_000 });
-  await scheduleExpiryJobs(deps);
+  for (const name of Object.keys(JOB_CATALOG) as JobName[]) {
+    const def = jobDefinition(name);
+    if (!def.schedule) continue;
+    const repeat = def.schedule(deps.config);
+    if (repeat) await deps.queues.schedule(name, {} as never, repeat);
+    else await deps.queues.queue(def.queue).removeJobScheduler(`sched-${name}`);
+  }
 }

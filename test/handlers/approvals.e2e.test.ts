@@ -4,7 +4,7 @@ import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import type { AccountConfig } from '../../src/config.js';
 import { accountPolicySchema } from '../../src/domain/policy.js';
 import type { AmiRequest } from '../../src/domain/request.js';
-import { expirePendingRequests } from '../../src/jobs/processors/requests-expire.js';
+import { expirePendingRequests } from '../../src/jobs/requests-expire.js';
 import {
   allText,
   DEFAULT_ACCOUNT_ID,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ExecutionOutcome, FakeAws } from '../../dev/fake-aws/index.js';
 import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import type { ScanRecord } from '../../src/domain/scan.js';
-import { runScan } from '../../src/jobs/processors/scan.js';
+import { runScan } from '../../src/jobs/scan-image.js';
 import { allText, DEFAULT_ACCOUNT_ID, startTestApp, type TestApp } from '../support/app-under-test.js';
 import { waitFor } from '../support/wait.js';
 

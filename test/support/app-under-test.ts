@@ -5,7 +5,7 @@ import { InProcessAnswerer, ThreadAnswerer } from '../../src/answer/answer-pool.
 import { createSlackApp, type SlackApp } from '../../src/app.js';
 import { type AccountConfig, type Config, loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
-import { type RunningWorkers, startWorkers } from '../../src/jobs/worker.js';
+import { type RunningWorkers, startWorkers, type WorkerOptions } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/logger.js';
 import { createRedis } from '../../src/store/redis.js';
 import { buildDeps } from '../../src/wiring.js';
@@ -39,6 +39,8 @@ export interface TestAppOptions {
   workers?: boolean;
   /** Jobs per queue each worker runs at once (default 5). */
   concurrency?: number;
+  /** Worker options beyond the connection and concurrency (shorter job time limits, …). */
+  workerOptions?: Omit<WorkerOptions, 'connection' | 'concurrency'>;
   /** Answer commands in this many worker threads, as production does (default 0: in-process). */
   answerThreads?: number;
 }
@@ -104,7 +106,11 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   let workerConnection: ReturnType<typeof createRedis> | undefined;
   if (opts.workers) {
     workerConnection = createRedis(config.redis.url, 'worker');
-    workers = startWorkers(deps, { connection: workerConnection, concurrency: opts.concurrency ?? 5 });
+    workers = startWorkers(deps, {
+      ...opts.workerOptions,
+      connection: workerConnection,
+      concurrency: opts.concurrency ?? 5,
+    });
   }
   const inProcess = new InProcessAnswerer(deps);
   const answerer = opts.answerThreads

@@ -1,10 +1,11 @@
 import { UnrecoverableError } from 'bullmq';
-import type { ExecutionInfo } from '../../aws/sfn.js';
-import { SnapshotPermissions } from '../../aws/snapshot-permissions.js';
-import { renderScanMessage } from '../../blocks/scan-report.js';
-import { type AccountConfig, resolveAccount } from '../../config.js';
-import type { Deps } from '../../deps.js';
-import type { AmiImage, LaunchPermissions } from '../../domain/image.js';
+import { z } from 'zod';
+import type { ExecutionInfo } from '../aws/sfn.js';
+import { SnapshotPermissions } from '../aws/snapshot-permissions.js';
+import { renderScanMessage } from '../blocks/scan-report.js';
+import { type AccountConfig, resolveAccount } from '../config.js';
+import type { Deps } from '../deps.js';
+import type { AmiImage, LaunchPermissions } from '../domain/image.js';
 import {
   addCounts,
   countFindings,
@@ -19,10 +20,24 @@ import {
   type TagOutcome,
   verdictTagValue,
   zeroCounts,
-} from '../../domain/scan.js';
-import { isTrustedOwner, runBuiltInChecks, type ScannedSnapshot } from '../../domain/scan-checks.js';
-import { AppError, toAppError } from '../../errors.js';
-import type { JobAttempt } from './request-execute.js';
+} from '../domain/scan.js';
+import { isTrustedOwner, runBuiltInChecks, type ScannedSnapshot } from '../domain/scan-checks.js';
+import { AppError, toAppError } from '../errors.js';
+import { defineJob, type JobAttempt, rethrowInterruption } from './job.js';
+
+/** `/ami scan`: built-in checks and, when configured, the deep scan (no approval needed). */
+export const scanImageJob = defineJob({
+  name: 'scan-image',
+  queue: 'scans',
+  schema: z.object({ scanId: z.string().regex(/^scan-[0-9a-z]{6,32}$/) }).strict(),
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5_000 },
+  // Above the longest deep scan timeout (scan.timeoutMinutes ≤ 24 h); the scan stops itself first.
+  timeoutMs: 25 * 3600_000,
+  jobId: (p) => `scan-${p.scanId}`,
+  run: (ctx) => runScan(ctx.deps, ctx.payload.scanId, ctx.attempt),
+  onGiveUp: (ctx, message) => failScan(ctx.deps, ctx.payload.scanId, message),
+});
 
 /** Region of a state machine ARN (`arn:aws:states:<region>:…`). */
 function arnRegion(arn: string): string | undefined {
@@ -44,6 +59,13 @@ export async function runScan(deps: Deps, scanId: string, attempt: JobAttempt): 
   }
   const job = new ScanJob(deps, stored, attempt);
   await job.run();
+}
+
+/** A scan whose job was given up (timed out): failed, with the reason in its message. */
+export async function failScan(deps: Deps, scanId: string, message: string): Promise<void> {
+  const stored = await deps.scans.get(scanId);
+  if (!stored || stored.state === 'done' || stored.state === 'failed') return;
+  await new ScanJob(deps, stored, { attemptsMade: 0, attempts: 1 }).fail(message);
 }
 
 class ScanJob {
@@ -92,14 +114,13 @@ class ScanJob {
     try {
       report = await this.perform();
     } catch (err) {
+      rethrowInterruption(err);
       const appErr = toAppError(err);
       if (appErr.retry && !this.isLastAttempt) {
         deps.logger.warn('scan failed; will retry', { scanId: this.scan.id, code: appErr.code });
         throw err;
       }
-      await this.save({ state: 'failed', error: appErr.userMessage });
-      await this.finalMessage();
-      await this.audit('failed', appErr.userMessage);
+      await this.fail(appErr.userMessage);
       throw new UnrecoverableError(appErr.userMessage);
     }
     await this.save({ state: 'done', report });
@@ -109,6 +130,12 @@ class ScanJob {
       'ok',
       `${this.scan.id}: ${verdictTagValue(report)} (critical ${c.critical}, high ${c.high}, medium ${c.medium}, low ${c.low})`,
     );
+  }
+
+  async fail(message: string): Promise<void> {
+    await this.save({ state: 'failed', error: message });
+    await this.finalMessage();
+    await this.audit('failed', message);
   }
 
   private async audit(result: 'ok' | 'failed', detail: string): Promise<void> {
@@ -222,6 +249,7 @@ class ScanJob {
       await this.deps.changes.setTags(account, this.scan.region, [image.imageId], values);
       return { written: true, values };
     } catch (err) {
+      rethrowInterruption(err);
       const appErr = toAppError(err);
       if (appErr.retry && !this.isLastAttempt) throw err;
       return { written: false, reason: `tagging failed: ${appErr.userMessage}` };
@@ -285,6 +313,7 @@ class ScanJob {
         delay = Math.min(delay * 2, Math.max(cfg.pollMs, cfg.maxPollMs));
       }
     } catch (err) {
+      rethrowInterruption(err);
       const appErr = toAppError(err);
       if (appErr.retry && !this.isLastAttempt) throw err;
       return {

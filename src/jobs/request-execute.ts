@@ -1,16 +1,24 @@
 import { UnrecoverableError } from 'bullmq';
-import { resolveAccount } from '../../config.js';
-import type { Deps } from '../../deps.js';
-import { describeTargets } from '../../domain/describe-request.js';
-import type { AmiRequest, RequestResult } from '../../domain/request.js';
-import { AppError, toAppError } from '../../errors.js';
+import { z } from 'zod';
+import { resolveAccount } from '../config.js';
+import type { Deps } from '../deps.js';
+import { describeTargets } from '../domain/describe-request.js';
+import { type AmiRequest, REQUEST_ID_RE, type RequestResult } from '../domain/request.js';
+import { AppError, toAppError } from '../errors.js';
+import { defineJob, type JobAttempt, rethrowInterruption } from './job.js';
 
-export interface JobAttempt {
-  /** Attempts already made before this one. */
-  attemptsMade: number;
-  /** Attempts allowed in all. */
-  attempts: number;
-}
+/** A quick operation (share, deprecate, deregister, …) of an approved request. */
+export const requestExecuteJob = defineJob({
+  name: 'request-execute',
+  queue: 'ops',
+  schema: z.object({ requestId: z.string().regex(REQUEST_ID_RE) }).strict(),
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2_000 },
+  timeoutMs: 5 * 60_000,
+  jobId: (p) => `exec-${p.requestId}`,
+  run: (ctx) => executeRequest(ctx.deps, ctx.payload.requestId, ctx.attempt),
+  onGiveUp: (ctx, message) => failRunningRequest(ctx.deps, ctx.payload.requestId, message),
+});
 
 /**
  * Carries out an approved quick operation. Safe to run more than once: a finished request is left
@@ -54,6 +62,7 @@ export async function executeRequest(deps: Deps, requestId: string, attempt: Job
   try {
     result = await perform(deps, request);
   } catch (err) {
+    rethrowInterruption(err);
     const appErr = toAppError(err);
     const last = attempt.attemptsMade + 1 >= attempt.attempts;
     if (appErr.retry && !last) {
@@ -68,6 +77,17 @@ export async function executeRequest(deps: Deps, requestId: string, attempt: Job
     throw new UnrecoverableError(appErr.userMessage);
   }
   await finish(deps, request, result);
+}
+
+/** A request whose job was given up (timed out): failed, with the reason on its message. */
+export async function failRunningRequest(deps: Deps, requestId: string, message: string): Promise<void> {
+  const request = await deps.requests.get(requestId);
+  if (!request || !['approved', 'queued', 'running'].includes(request.state)) return;
+  if (request.state !== 'running') {
+    const started = await deps.requests.transition(requestId, ['approved', 'queued'], 'running', () => ({}));
+    if (!started.ok) return;
+  }
+  await finish(deps, request, { ok: false, summary: `${message} It may be partly done; check the image.` });
 }
 
 async function finish(deps: Deps, request: AmiRequest, result: RequestResult): Promise<void> {

@@ -1,11 +1,53 @@
 import { DelayedError, UnrecoverableError } from 'bullmq';
-import { renderApprovalMessage } from '../../blocks/approval.js';
-import { type AccountConfig, resolveAccount } from '../../config.js';
-import type { Deps } from '../../deps.js';
-import type { AmiRequest, RegionProgress, RequestResult } from '../../domain/request.js';
-import { AppError, toAppError } from '../../errors.js';
-import { copyBucket } from '../../store/rate-limit.js';
-import type { JobAttempt } from './request-execute.js';
+import { z } from 'zod';
+import { renderApprovalMessage } from '../blocks/approval.js';
+import { type AccountConfig, resolveAccount } from '../config.js';
+import type { Deps } from '../deps.js';
+import { REGION_RE } from '../domain/grammar.js';
+import {
+  type AmiRequest,
+  REQUEST_ID_RE,
+  type RegionProgress,
+  type RequestResult,
+} from '../domain/request.js';
+import { AppError, toAppError } from '../errors.js';
+import { copyBucket } from '../store/rate-limit.js';
+import { defineJob, type JobAttempt, rethrowInterruption } from './job.js';
+
+/** One destination region of an approved copy or encrypt request. */
+export const copyRegionJob = defineJob({
+  name: 'copy-region',
+  queue: 'copies',
+  // `step` and `imageId` are the job's checkpoint (job.updateData), so a retried job resumes.
+  schema: z
+    .object({
+      requestId: z.string().regex(REQUEST_ID_RE),
+      region: z.string().regex(REGION_RE),
+      step: z.enum(['copying', 'permissions', 'done']).optional(),
+      imageId: z
+        .string()
+        .regex(/^ami-[0-9a-f]{8,17}$/)
+        .optional(),
+    })
+    .strict(),
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 5_000 },
+  timeoutMs: 6 * 3600_000,
+  jobId: (p) => `copy-${p.requestId}-${p.region}`,
+  run: (ctx) =>
+    copyRegion(ctx.deps, ctx.payload.requestId, ctx.payload.region, {
+      attempt: ctx.attempt,
+      checkpoint: { step: ctx.payload.step, imageId: ctx.payload.imageId },
+      saveCheckpoint: (c) => ctx.checkpoint(c),
+      defer: (ms) => ctx.defer(ms),
+    }),
+  onGiveUp: (ctx, message) =>
+    finishRegion(ctx.deps, ctx.payload.requestId, ctx.payload.region, {
+      state: 'failed',
+      imageId: ctx.payload.imageId,
+      reason: message,
+    }),
+});
 
 /** What a copy job remembers between attempts (BullMQ `job.updateData`), so a retry resumes. */
 export interface CopyCheckpoint {
@@ -146,6 +188,7 @@ export async function copyRegion(
     await finishRegion(deps, requestId, region, { state: 'available', imageId, percent: 100 });
   } catch (err) {
     if (err instanceof DelayedError) throw err; // deferred for the rate limit, not a failure
+    rethrowInterruption(err);
     const appErr = toAppError(err);
     const last = ctx.attempt.attemptsMade + 1 >= ctx.attempt.attempts;
     if (appErr.retry && !last) throw err;
@@ -308,7 +351,7 @@ async function showProgress(deps: Deps, request: AmiRequest): Promise<void> {
  * compare-and-set in the store makes sure exactly one does), writes the final message, replies in
  * the thread and, for `encrypt --replace`, retires the unencrypted original.
  */
-async function finishRegion(
+export async function finishRegion(
   deps: Deps,
   requestId: string,
   region: string,
