@@ -99,6 +99,10 @@ export const configSchema = z
       lockMs: z.number().int().min(500).max(600_000),
       /** Progress updates per Slack channel per minute (Slack allows chat.update about 50/min). */
       channelUpdatesPerMinute: z.number().min(1).max(6000),
+      /** How often the relay delivers request follow-ups still due and re-drives stuck requests. */
+      redriveEveryMs: z.number().int().min(100).max(600_000),
+      /** A request unchanged this long with none of its jobs queued or running counts as stuck. */
+      stuckAfterMs: z.number().int().min(100).max(86_400_000),
     }),
     defaultRegion: region,
     accounts: z.array(accountSchema).min(1),
@@ -168,6 +172,8 @@ const ENV_NAMES: Record<string, string> = {
   'jobs.progressIntervalMs': 'AMIBOT_PROGRESS_INTERVAL_MS',
   'jobs.lockMs': 'AMIBOT_JOB_LOCK_MS',
   'jobs.channelUpdatesPerMinute': 'AMIBOT_CHANNEL_UPDATES_PER_MINUTE',
+  'jobs.redriveEveryMs': 'AMIBOT_REDRIVE_EVERY_MS',
+  'jobs.stuckAfterMs': 'AMIBOT_STUCK_AFTER_MS',
   defaultRegion: 'AMIBOT_DEFAULT_REGION',
   cacheTtlSeconds: 'AMIBOT_CACHE_TTL_SECONDS',
   snapshotPricePerGbMonth: 'AMIBOT_SNAPSHOT_PRICE',
@@ -272,6 +278,8 @@ export function loadConfig({
       progressIntervalMs: num(env.AMIBOT_PROGRESS_INTERVAL_MS) ?? 3_000,
       lockMs: num(env.AMIBOT_JOB_LOCK_MS) ?? 30_000,
       channelUpdatesPerMinute: num(env.AMIBOT_CHANNEL_UPDATES_PER_MINUTE) ?? 50,
+      redriveEveryMs: num(env.AMIBOT_REDRIVE_EVERY_MS) ?? 15_000,
+      stuckAfterMs: num(env.AMIBOT_STUCK_AFTER_MS) ?? 120_000,
     },
     defaultRegion,
     accounts,

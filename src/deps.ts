@@ -13,6 +13,7 @@ import type { ProgressReporter } from './slack/progress.js';
 import type { UserGroups } from './slack/usergroups.js';
 import type { AuditLog } from './store/audit.js';
 import type { Cache } from './store/cache.js';
+import type { Outbox } from './store/outbox.js';
 import type { RateLimiter } from './store/rate-limit.js';
 import type { RequestStore } from './store/requests.js';
 import type { ScanStore } from './store/scans.js';
@@ -39,6 +40,8 @@ export interface Deps {
   /** Waits (job polling); injectable so tests and benchmarks control time. */
   sleep: (ms: number) => Promise<void>;
   requests: RequestStore;
+  /** Follow-ups of request changes, delivered by the relay (requests/follow-ups.ts). */
+  outbox: Outbox;
   /** `/ami scan` records. */
   scans: ScanStore;
   /** Step Functions (the deep scan). */

@@ -17,6 +17,7 @@ import { ProgressReporter } from './slack/progress.js';
 import { UserGroups } from './slack/usergroups.js';
 import { AuditLog } from './store/audit.js';
 import { RedisCache } from './store/cache.js';
+import { Outbox } from './store/outbox.js';
 import { mutateBucket, RateLimiter } from './store/rate-limit.js';
 import { createRedis, throttledRedisErrorLog } from './store/redis.js';
 import { RequestStore } from './store/requests.js';
@@ -90,7 +91,8 @@ export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
       },
     }),
     sleep,
-    requests: new RequestStore(redis, config.redis.keyPrefix),
+    requests: new RequestStore(redis, config.redis.keyPrefix, config.auditRetentionDays),
+    outbox: new Outbox(redis, config.redis.keyPrefix),
     scans: new ScanStore(redis, config.redis.keyPrefix),
     sfn: new StepFunctions(aws),
     audit: new AuditLog(redis, config.redis.keyPrefix, logger, config.auditRetentionDays, clock),

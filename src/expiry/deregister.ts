@@ -4,8 +4,8 @@ import { formatDate } from '../domain/age.js';
 import { checkRequest, referencedGroups } from '../domain/policy.js';
 import type { AmiRequest } from '../domain/request.js';
 import { AppError } from '../errors.js';
-import { buildRequest, fileRequest } from '../handlers/commands/request-commands.js';
-import type { CommandReply } from '../handlers/commands/types.js';
+import { approvalChannel, buildRequest } from '../requests/build.js';
+import * as lifecycle from '../requests/lifecycle.js';
 
 export interface ReminderDeregisterInput {
   account: AccountConfig;
@@ -22,7 +22,7 @@ export interface ReminderDeregisterInput {
 
 /**
  * Files a deregister request for an image from an expiry reminder, through the normal approval
- * flow (`buildRequest` / `fileRequest` of `/ami deregister`): the policy check, the ownership
+ * flow (`buildRequest` / `lifecycle.file`, as `/ami deregister`): the policy check, the ownership
  * check, the in-use check (an image still in use is refused; `/ami deregister --force` remains for
  * that), the approval message, the audit entry. Snapshots are deleted with the image unless
  * another image uses them, as with `/ami deregister`.
@@ -30,9 +30,8 @@ export interface ReminderDeregisterInput {
 export async function requestDeregistration(
   deps: Deps,
   input: ReminderDeregisterInput,
-): Promise<{ request: AmiRequest; reply: CommandReply }> {
+): Promise<{ request: AmiRequest; channel: string }> {
   const { account, region, imageId, userId } = input;
-  const ctx = { deps, userId, channelId: input.channelId };
   const policy = account.policy;
   const groups = await deps.userGroups.members(referencedGroups(policy));
   const allowed = checkRequest({
@@ -86,7 +85,9 @@ export async function requestDeregistration(
       `Its ${snaps} snapshot${snaps === 1 ? '' : 's'} will be deleted too (unless another image uses them).`,
     );
   }
-  const request = buildRequest(ctx, {
+  const request = buildRequest(deps, {
+    userId,
+    channelId: input.channelId,
     account,
     accountId,
     region,
@@ -94,6 +95,6 @@ export async function requestDeregistration(
     prepared: { params: { kind: 'deregister', keepSnapshots: false, force: false }, warnings },
     kind: 'deregister',
   });
-  const reply = await fileRequest(ctx, request);
-  return { request: (await deps.requests.get(request.id)) ?? request, reply };
+  const channel = approvalChannel(deps, request);
+  return { request: await lifecycle.file(deps, request, channel), channel };
 }

@@ -3,6 +3,7 @@ import { ACTION_IDS, actionIdPattern } from '../blocks/actions.js';
 import { renderError } from '../blocks/error.js';
 import type { SlackMessage } from '../blocks/message.js';
 import { renderReminderOutcome } from '../blocks/reminder.js';
+import { renderAutoApproved, renderRequestConfirmation } from '../blocks/request-confirmation.js';
 import type { AccountConfig } from '../config.js';
 import type { Deps } from '../deps.js';
 import { formatDateTime } from '../domain/age.js';
@@ -222,7 +223,7 @@ async function perform(
       };
     }
     case 'deregister': {
-      const { request, reply } = await requestDeregistration(deps, {
+      const { request, channel } = await requestDeregistration(deps, {
         account,
         region: ctx.region,
         imageId: ctx.imageId,
@@ -236,7 +237,10 @@ async function perform(
           request.state === 'pending'
             ? `🗑️ <@${userId}> *requested deregistration*: \`${request.id}\`, waiting for approval${where}.`
             : `🗑️ <@${userId}> *requested deregistration*: \`${request.id}\` (no approval needed in this account; it is queued).`,
-        reply: reply.message,
+        reply:
+          request.approvalsNeeded === 0
+            ? renderAutoApproved({ request, channel })
+            : renderRequestConfirmation({ request, channel }),
       };
     }
   }

@@ -5,6 +5,7 @@ import type { JobDefinition, QueueKey } from './job.js';
 import { reminderPostJob } from './reminder-post.js';
 import { requestExecuteJob } from './request-execute.js';
 import { requestsExpireJob } from './requests-expire.js';
+import { requestsRedriveJob } from './requests-redrive.js';
 import { scanImageJob } from './scan-image.js';
 
 export { QUEUES, type QueueKey } from './job.js';
@@ -23,6 +24,7 @@ export const JOB_CATALOG = {
   'copy-region': copyRegionJob,
   'scan-image': scanImageJob,
   'requests-expire': requestsExpireJob,
+  'requests-redrive': requestsRedriveJob,
   'expiry-sweep': expirySweepJob,
   'reminder-post': reminderPostJob,
   'expiry-digest': expiryDigestJob,

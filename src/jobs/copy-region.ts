@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { renderApprovalMessage } from '../blocks/approval.js';
 import { type AccountConfig, resolveAccount } from '../config.js';
 import type { Deps } from '../deps.js';
+import type { AuditEntry } from '../domain/audit.js';
 import { REGION_RE } from '../domain/grammar.js';
 import {
   type AmiRequest,
@@ -11,6 +12,8 @@ import {
   type RequestResult,
 } from '../domain/request.js';
 import { AppError, toAppError } from '../errors.js';
+import { deliver } from '../requests/follow-ups.js';
+import * as lifecycle from '../requests/lifecycle.js';
 import { copyBucket } from '../store/rate-limit.js';
 import { defineJob, type JobAttempt, rethrowInterruption } from './job.js';
 
@@ -141,25 +144,7 @@ export async function copyRegion(
     return;
   }
   if (!['approved', 'queued', 'running'].includes(request.state)) return;
-  if (request.state !== 'running') {
-    const started = await deps.requests.transition(
-      requestId,
-      ['approved', 'queued'],
-      'running',
-      () => ({}),
-      deps.clock(),
-    );
-    if (started.ok) {
-      await deps.audit.record({
-        actor: 'amibot',
-        action: 'job.started',
-        target: requestId,
-        requestId,
-        imageId: request.imageId,
-        result: 'ok',
-      });
-    }
-  }
+  if (!(await lifecycle.start(deps, requestId))) return;
 
   try {
     let imageId = ctx.checkpoint.imageId ?? request.progress?.[region]?.imageId;
@@ -359,6 +344,7 @@ export async function finishRegion(
 ): Promise<void> {
   const now = deps.clock();
   let finishedNow = false;
+  let audit: AuditEntry[] = [];
   const res = await deps.requests.update<never>(requestId, (r) => {
     const all = { ...(r.progress ?? {}), [region]: { ...(r.progress?.[region] ?? {}), ...progress } };
     const regions = regionsOf(r);
@@ -369,6 +355,7 @@ export async function finishRegion(
     }
     finishedNow = true;
     const failed = regions.filter((reg) => all[reg]?.state === 'failed');
+    const replacing = !failed.length && r.params.kind === 'encrypt' && r.params.replace;
     const result: RequestResult = failed.length
       ? {
           ok: false,
@@ -382,54 +369,36 @@ export async function finishRegion(
           ok: true,
           summary: `${r.kind === 'encrypt' ? 'Encrypted copy' : 'Copies'} ready: ${regions.map((reg) => `\`${all[reg]?.imageId}\` in ${reg}`).join(', ')}.`,
         };
-    return {
-      ok: true,
-      request: {
-        ...r,
-        progress: all,
-        // `encrypt --replace` stays running until the original is retired: "succeeded" means all done.
-        state: failed.length
-          ? 'failed'
-          : r.params.kind === 'encrypt' && r.params.replace
-            ? 'running'
-            : 'succeeded',
-        result,
-        updatedAt: now.toISOString(),
-      },
+    const next: AmiRequest = {
+      ...r,
+      progress: all,
+      // `encrypt --replace` stays running until the original is retired: "succeeded" means all done.
+      state: failed.length ? 'failed' : replacing ? 'running' : 'succeeded',
+      result,
+      updatedAt: now.toISOString(),
     };
+    if (replacing) return { ok: true, request: next };
+    const effects = lifecycle.endEffects(deps, next, result);
+    audit = effects.audit ?? [];
+    return { ok: true, request: next, effects };
   });
   if (!res.ok) return;
-  let request = res.request;
+  const request = res.request;
   if (!finishedNow) {
     await showProgress(deps, request);
     return;
   }
   if (request.state === 'running' && request.params.kind === 'encrypt' && request.params.replace) {
-    request = await replaceOriginal(deps, request);
+    await replaceOriginal(deps, request);
+    return;
   }
-  if (request.message) {
-    // The outcome is recorded already; a message that cannot be updated must not lose the reply and audit.
-    await deps.progress
-      .final(request.message, renderApprovalMessage({ request, now: deps.clock() }))
-      .catch((err: unknown) =>
-        deps.logger.error('could not write the final copy message', { requestId, error: err }),
-      );
-  }
-  const ok = request.state === 'succeeded';
-  await deps.notifier.replyToRequest(
-    request,
-    `${ok ? '✅' : '❌'} \`${request.id}\`: ${request.result?.summary ?? ''}`,
-  );
-  await deps.audit.recordForRequest(request, {
-    actor: 'amibot',
-    action: ok ? 'job.succeeded' : 'job.failed',
-    result: ok ? 'ok' : 'failed',
-    detail: request.result?.summary.slice(0, 300),
-  });
+  deps.audit.logCommitted(audit);
+  await deliver(deps, res.intentIds);
 }
 
 /** `encrypt --replace`: the encrypted copy exists, so the unencrypted original is deregistered. */
-async function replaceOriginal(deps: Deps, request: AmiRequest): Promise<AmiRequest> {
+async function replaceOriginal(deps: Deps, request: AmiRequest): Promise<void> {
+  let audit: AuditEntry[] = [];
   const account = resolveAccount(deps.config, request.account);
   let note: string;
   try {
@@ -450,6 +419,14 @@ async function replaceOriginal(deps: Deps, request: AmiRequest): Promise<AmiRequ
       result: { ok: true, summary: `${r.result?.summary ?? ''} ${note}`.trim(), details: r.result?.details },
     }),
     deps.clock(),
+    (next) => {
+      const effects = lifecycle.endEffects(deps, next, next.result!);
+      audit = effects.audit ?? [];
+      return effects;
+    },
   );
-  return res.ok ? res.request : ((await deps.requests.get(request.id)) ?? request);
+  if (res.ok) {
+    deps.audit.logCommitted(audit);
+    await deliver(deps, res.intentIds);
+  }
 }

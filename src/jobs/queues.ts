@@ -63,6 +63,13 @@ export class JobQueues {
     return false;
   }
 
+  /** Where a job stands (`unknown` when there is no such job). */
+  async jobState<N extends JobName>(name: N, payload: JobPayload<N>): Promise<string> {
+    const spec = jobDefinition(name);
+    const jobId = spec.jobId(parsePayload(name, payload));
+    return this.queue(spec.queue).getJobState(jobId);
+  }
+
   /** Registers a recurring job once for all processes (BullMQ job schedulers are idempotent by id). */
   async schedule<N extends JobName>(
     name: N,

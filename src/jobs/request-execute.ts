@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js';
 import { describeTargets } from '../domain/describe-request.js';
 import { type AmiRequest, REQUEST_ID_RE, type RequestResult } from '../domain/request.js';
 import { AppError, toAppError } from '../errors.js';
+import * as lifecycle from '../requests/lifecycle.js';
 import { defineJob, type JobAttempt, rethrowInterruption } from './job.js';
 
 /** A quick operation (share, deprecate, deregister, …) of an approved request. */
@@ -26,36 +27,16 @@ export const requestExecuteJob = defineJob({
  * it makes is idempotent (adding a permission twice, re-tagging, deregistering a gone image).
  */
 export async function executeRequest(deps: Deps, requestId: string, attempt: JobAttempt): Promise<void> {
-  const now = () => deps.clock();
   const current = await deps.requests.get(requestId);
   if (!current) throw new UnrecoverableError(`request ${requestId} does not exist`);
   if (!['approved', 'queued', 'running'].includes(current.state)) {
     deps.logger.info('request needs no execution', { requestId, state: current.state });
     return;
   }
-  let request = current;
-  if (current.state !== 'running') {
-    const started = await deps.requests.transition(
-      requestId,
-      ['approved', 'queued'],
-      'running',
-      () => ({}),
-      now(),
-    );
-    if (!started.ok) {
-      deps.logger.info('request changed before it could start', { requestId });
-      return;
-    }
-    request = started.request;
-    await deps.notifier.refreshRequest(request);
-    await deps.audit.record({
-      actor: 'amibot',
-      action: 'job.started',
-      target: requestId,
-      requestId,
-      imageId: request.imageId,
-      result: 'ok',
-    });
+  const request = await lifecycle.start(deps, requestId);
+  if (!request) {
+    deps.logger.info('request changed before it could start', { requestId });
+    return;
   }
 
   let result: RequestResult;
@@ -73,43 +54,15 @@ export async function executeRequest(deps: Deps, requestId: string, attempt: Job
       });
       throw err;
     }
-    await finish(deps, request, { ok: false, summary: appErr.userMessage });
+    await lifecycle.finish(deps, requestId, { ok: false, summary: appErr.userMessage });
     throw new UnrecoverableError(appErr.userMessage);
   }
-  await finish(deps, request, result);
+  await lifecycle.finish(deps, requestId, result);
 }
 
 /** A request whose job was given up (timed out): failed, with the reason on its message. */
 export async function failRunningRequest(deps: Deps, requestId: string, message: string): Promise<void> {
-  const request = await deps.requests.get(requestId);
-  if (!request || !['approved', 'queued', 'running'].includes(request.state)) return;
-  if (request.state !== 'running') {
-    const started = await deps.requests.transition(requestId, ['approved', 'queued'], 'running', () => ({}));
-    if (!started.ok) return;
-  }
-  await finish(deps, request, { ok: false, summary: `${message} It may be partly done; check the image.` });
-}
-
-async function finish(deps: Deps, request: AmiRequest, result: RequestResult): Promise<void> {
-  const res = await deps.requests.transition(
-    request.id,
-    ['running'],
-    result.ok ? 'succeeded' : 'failed',
-    () => ({ result }),
-    deps.clock(),
-  );
-  const final = res.ok ? res.request : request;
-  await deps.notifier.refreshRequest(final);
-  await deps.notifier.replyToRequest(
-    final,
-    `${result.ok ? '✅' : '❌'} \`${request.id}\`: ${result.summary}`,
-  );
-  await deps.audit.recordForRequest(request, {
-    actor: 'amibot',
-    action: result.ok ? 'job.succeeded' : 'job.failed',
-    result: result.ok ? 'ok' : 'failed',
-    detail: result.summary.slice(0, 300),
-  });
+  await lifecycle.failUnfinished(deps, requestId, `${message} It may be partly done; check the image.`);
 }
 
 async function perform(deps: Deps, request: AmiRequest): Promise<RequestResult> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
+import * as lifecycle from '../requests/lifecycle.js';
 import { defineJob } from './job.js';
 
 /** Expires pending requests whose time is up (recurring, every minute). */
@@ -23,28 +24,8 @@ export async function expirePendingRequests(deps: Deps): Promise<number> {
     const due = await deps.requests.duePending(now, 100);
     if (due.length === 0) return expired;
     for (const id of due) {
-      const res = await deps.requests.transition(id, ['pending'], 'expired', () => ({}), now);
-      if (!res.ok) {
-        // Decided meanwhile, or gone: make sure it leaves the pending index either way.
-        if (res.reason === 'not_found') await deps.requests.discard(id);
-        continue;
-      }
-      expired++;
-      await deps.notifier.refreshRequest(res.request);
-      await deps.notifier.replyToRequest(
-        res.request,
-        `your request \`${id}\` expired without enough approvals.`,
-      );
-      await deps.audit.record({
-        actor: 'amibot',
-        action: 'request.expired',
-        target: id,
-        requestId: id,
-        imageId: res.request.imageId,
-        account: res.request.account,
-        region: res.request.region,
-        result: 'ok',
-      });
+      if (await lifecycle.expire(deps, id)) expired++;
+      // Decided meanwhile: it left the pending index with that decision.
     }
     if (due.length < 100) return expired;
   }

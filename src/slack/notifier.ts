@@ -87,23 +87,28 @@ export class SlackNotifier {
     }
   }
 
-  /** A thread reply under the request's message that mentions the requester. */
-  async replyToRequest(request: AmiRequest, text: string): Promise<void> {
+  /** A thread reply under the request's message that mentions the requester; throws when Slack refuses. */
+  async reply(request: AmiRequest, text: string): Promise<void> {
     if (!request.message) return;
+    await this.post(
+      request.message.channel,
+      {
+        text: `<@${request.requester}> ${text}`,
+        blocks: [
+          {
+            type: 'section',
+            text: { type: 'mrkdwn', text: `<@${request.requester}> ${text}`.slice(0, 3000) },
+          },
+        ],
+      },
+      request.message.ts,
+    );
+  }
+
+  /** `reply`, with a failure logged instead of thrown. */
+  async replyToRequest(request: AmiRequest, text: string): Promise<void> {
     try {
-      await this.post(
-        request.message.channel,
-        {
-          text: `<@${request.requester}> ${text}`,
-          blocks: [
-            {
-              type: 'section',
-              text: { type: 'mrkdwn', text: `<@${request.requester}> ${text}`.slice(0, 3000) },
-            },
-          ],
-        },
-        request.message.ts,
-      );
+      await this.reply(request, text);
     } catch (err) {
       this.logger.error('could not reply in the request thread', { requestId: request.id, error: err });
     }

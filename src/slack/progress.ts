@@ -99,6 +99,25 @@ export class ProgressReporter {
   }
 
   /**
+   * A change of state (a decision, a job starting): written now — not throttled like progress —
+   * after any write in flight, unless the final state is shown already. Throws when Slack refuses,
+   * so the caller (the outbox relay) retries.
+   */
+  async set(ref: MessageRef, message: SlackMessage): Promise<void> {
+    const k = this.keys(ref);
+    const digest = this.digest(message);
+    const token = await this.lock(k.lock, true);
+    try {
+      if (await this.redis.exists(k.final)) return;
+      if ((await this.redis.get(k.hash)) === digest) return;
+      await this.notifier.update(ref, message);
+      await this.redis.set(k.hash, digest, 'EX', 24 * 3600);
+    } finally {
+      if (token) await this.unlock(k.lock, token);
+    }
+  }
+
+  /**
    * The final state: always written, after any progress update in flight, retrying after rate
    * limits. Once written, later progress updates of the message are dropped.
    */

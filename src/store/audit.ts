@@ -34,6 +34,30 @@ export class AuditLog {
     }
   }
 
+  /**
+   * An entry about a request, stamped now, to be written *with* a change of the request
+   * (`RequestStore.update` effects) rather than on its own; `logCommitted` logs it once stored.
+   */
+  about(
+    request: Pick<AmiRequest, 'id' | 'imageId' | 'account' | 'region'>,
+    entry: Pick<AuditEntry, 'actor' | 'action' | 'result' | 'detail'>,
+  ): AuditEntry {
+    return {
+      ...entry,
+      at: this.clock().toISOString(),
+      target: request.id,
+      requestId: request.id,
+      imageId: request.imageId,
+      account: request.account,
+      region: request.region,
+    };
+  }
+
+  /** Logs entries a request change wrote to the stream (the stream write itself was atomic with it). */
+  logCommitted(entries: readonly AuditEntry[]): void {
+    for (const audit of entries) this.logger.info('audit', { audit });
+  }
+
   /** An entry about a request (its image, account and region filled in from it). */
   async recordForRequest(
     request: Pick<AmiRequest, 'id' | 'imageId' | 'account' | 'region'>,

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
-import { type AmiRequest, canTransition, type RequestState } from '../domain/request.js';
+import { type AuditEntry, toStreamFields } from '../domain/audit.js';
+import { type Intent, intentId } from '../domain/intents.js';
+import { type AmiRequest, canTransition, isFinal, type RequestState } from '../domain/request.js';
 
 /**
  * Requests in Redis. Each request is a hash `{ data: JSON, state, version }`; every change is a
@@ -7,10 +9,19 @@ import { type AmiRequest, canTransition, type RequestState } from '../domain/req
  * can change requests at once and each change is applied to the state it was computed from
  * (twenty approvers clicking at once produce exactly one approval that completes the request).
  *
+ * A change may carry effects that the same script writes atomically with it: audit entries
+ * (appended to the audit stream) and follow-up intents (written to the outbox for the relay). So a
+ * decision is never half-done: its state, its audit entry and what must follow are stored
+ * together or not at all.
+ *
  * Keys (under the configured prefix):
  *   `<p>:req:<id>`          hash: data, state, version
- *   `<p>:req:pending`       zset: id → expiresAt (ms), pending requests only (the expiry sweep reads it)
+ *   `<p>:req:pending`       zset: id → expiresAt (ms), pending requests only (the expiry job reads it)
+ *   `<p>:req:active`        zset: id → updatedAt (ms), requests not yet final (the re-drive job reads it)
  *   `<p>:req:recent`        zset: id → createdAt (ms), trimmed to the newest RECENT_LIMIT
+ *   `<p>:audit`             stream: the audit trail (see store/audit.ts)
+ *   `<p>:outbox`            hash: intent id → JSON (see store/outbox.ts)
+ *   `<p>:outbox:due`        zset: intent id → when to deliver it (ms)
  */
 
 const RECENT_LIMIT = 500;
@@ -18,7 +29,10 @@ const RECENT_LIMIT = 500;
 const FINISHED_TTL_SECONDS = 90 * 24 * 3600;
 const MAX_CAS_ATTEMPTS = 100;
 
-// KEYS: req hash, pending zset. ARGV: expected version, new json, new state, pending score ('' = remove), id, ttl ('' = none)
+// KEYS: req hash, pending zset, active zset, audit stream, outbox hash, outbox due zset.
+// ARGV: expected version, new json, new state, pending score ('' = remove), id, ttl ('' = none),
+//       active score ('' = remove), audit MINID, audit entries (JSON [[f, v, …], …]),
+//       intents (JSON [[id, json, due], …]).
 const CAS_SCRIPT = `
 local v = redis.call('HGET', KEYS[1], 'version')
 if not v then return -1 end
@@ -29,25 +43,55 @@ if ARGV[4] == '' then
 else
   redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
 end
+if ARGV[7] == '' then
+  redis.call('ZREM', KEYS[3], ARGV[5])
+else
+  redis.call('ZADD', KEYS[3], ARGV[7], ARGV[5])
+end
 if ARGV[6] ~= '' then redis.call('EXPIRE', KEYS[1], ARGV[6]) end
+for _, fields in ipairs(cjson.decode(ARGV[9])) do
+  redis.call('XADD', KEYS[4], 'MINID', '~', ARGV[8], '*', unpack(fields))
+end
+for _, it in ipairs(cjson.decode(ARGV[10])) do
+  redis.call('HSET', KEYS[5], it[1], it[2])
+  redis.call('ZADD', KEYS[6], it[3], it[1])
+end
 return 1
 `;
 
+/** What a change writes besides the request, in the same transaction. */
+export interface Effects {
+  audit?: AuditEntry[];
+  intents?: Intent[];
+}
+
 export type Mutation<E> = (
   current: AmiRequest,
-) => { ok: true; request: AmiRequest } | { ok: false; error: E };
+) => { ok: true; request: AmiRequest; effects?: Effects } | { ok: false; error: E };
 
 export type UpdateResult<E> =
-  | { ok: true; before: AmiRequest; request: AmiRequest }
+  | { ok: true; before: AmiRequest; request: AmiRequest; version: number; intentIds: string[] }
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'refused'; error: E; request: AmiRequest };
+
+export interface StoredIntent {
+  id: string;
+  intent: Intent;
+  /** The request version whose change wrote it: a newer write of the same id differs. */
+  seq: number;
+  /** Delivery attempts that failed so far. */
+  attempts: number;
+  lastError?: string;
+}
 
 export class RequestStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** Audit stream retention, for the MINID of entries written with a change. */
+    private readonly auditRetentionDays = 90,
   ) {
-    redis.defineCommand('amibotRequestCas', { numberOfKeys: 2, lua: CAS_SCRIPT });
+    redis.defineCommand('amibotRequestCas', { numberOfKeys: 6, lua: CAS_SCRIPT });
   }
 
   private key(id: string): string {
@@ -58,8 +102,24 @@ export class RequestStore {
     return `${this.prefix}:req:pending`;
   }
 
+  private get activeKey(): string {
+    return `${this.prefix}:req:active`;
+  }
+
   private get recentKey(): string {
     return `${this.prefix}:req:recent`;
+  }
+
+  get auditKey(): string {
+    return `${this.prefix}:audit`;
+  }
+
+  get outboxKey(): string {
+    return `${this.prefix}:outbox`;
+  }
+
+  get outboxDueKey(): string {
+    return `${this.prefix}:outbox:due`;
   }
 
   /** Stores a new request; refuses an id that already exists. */
@@ -70,7 +130,8 @@ export class RequestStore {
       .multi()
       .hset(this.key(request.id), 'data', JSON.stringify(request), 'state', request.state)
       .zadd(this.recentKey, Date.parse(request.createdAt), request.id)
-      .zremrangebyrank(this.recentKey, 0, -RECENT_LIMIT - 1);
+      .zremrangebyrank(this.recentKey, 0, -RECENT_LIMIT - 1)
+      .zadd(this.activeKey, Date.parse(request.updatedAt), request.id);
     if (request.state === 'pending') tx.zadd(this.pendingKey, Date.parse(request.expiresAt), request.id);
     await tx.exec();
   }
@@ -81,8 +142,9 @@ export class RequestStore {
   }
 
   /**
-   * Applies `mutate` atomically: reads the request, computes the new one, and writes it only if
-   * nobody changed it in between (else reads again and recomputes). The mutation must be pure.
+   * Applies `mutate` atomically: reads the request, computes the new one, and writes it — with the
+   * mutation's audit entries and follow-up intents — only if nobody changed it in between (else
+   * reads again and recomputes). The mutation must be pure.
    */
   async update<E>(id: string, mutate: Mutation<E>): Promise<UpdateResult<E>> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
@@ -95,10 +157,19 @@ export class RequestStore {
       if (next.state !== before.state && !canTransition(before.state, next.state)) {
         throw new Error(`illegal request transition ${before.state} → ${next.state} for ${id}`);
       }
+      const newVersion = Number(version) + 1;
+      const now = Date.now();
+      const intents = (out.effects?.intents ?? []).map((intent) => {
+        const iid = intentId(intent, newVersion);
+        const stored: StoredIntent = { id: iid, intent, seq: newVersion, attempts: 0 };
+        return [iid, JSON.stringify(stored), now] as const;
+      });
+      const audit = (out.effects?.audit ?? []).map((entry) => toStreamFields(entry));
       const pendingScore = next.state === 'pending' ? String(Date.parse(next.expiresAt)) : '';
-      const ttl = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'].includes(next.state)
-        ? String(FINISHED_TTL_SECONDS)
-        : '';
+      const final = isFinal(next.state);
+      const ttl = final ? String(FINISHED_TTL_SECONDS) : '';
+      const activeScore = final ? '' : String(Date.parse(next.updatedAt) || now);
+      const minId = `${now - this.auditRetentionDays * 86_400_000}-0`;
       const res = await (
         this.redis as unknown as {
           amibotRequestCas(...args: string[]): Promise<number>;
@@ -106,14 +177,24 @@ export class RequestStore {
       ).amibotRequestCas(
         this.key(id),
         this.pendingKey,
+        this.activeKey,
+        this.auditKey,
+        this.outboxKey,
+        this.outboxDueKey,
         version,
         JSON.stringify(next),
         next.state,
         pendingScore,
         id,
         ttl,
+        activeScore,
+        minId,
+        JSON.stringify(audit),
+        JSON.stringify(intents),
       );
-      if (res === 1) return { ok: true, before, request: next };
+      if (res === 1) {
+        return { ok: true, before, request: next, version: newVersion, intentIds: intents.map((i) => i[0]) };
+      }
       if (res === -1) return { ok: false, reason: 'not_found' };
       // res === 0: someone else changed it first; go round again on the fresh state.
     }
@@ -129,16 +210,23 @@ export class RequestStore {
     to: RequestState,
     patch: (r: AmiRequest) => Partial<AmiRequest> = () => ({}),
     now: Date = new Date(),
+    effects?: (r: AmiRequest) => Effects,
   ): Promise<UpdateResult<string>> {
     return this.update<string>(id, (r) => {
       if (!from.includes(r.state)) return { ok: false, error: `request is ${r.state}` };
-      return { ok: true, request: { ...r, ...patch(r), state: to, updatedAt: now.toISOString() } };
+      const next = { ...r, ...patch(r), state: to, updatedAt: now.toISOString() };
+      return { ok: true, request: next, ...(effects ? { effects: effects(next) } : {}) };
     });
   }
 
   /** Pending requests whose time is up. */
   async duePending(now: Date, limit = 100): Promise<string[]> {
     return this.redis.zrangebyscore(this.pendingKey, 0, now.getTime(), 'LIMIT', 0, limit);
+  }
+
+  /** Requests not yet final that have not changed since `before` (oldest first). */
+  async quietActive(before: Date, limit = 200): Promise<string[]> {
+    return this.redis.zrangebyscore(this.activeKey, 0, before.getTime(), 'LIMIT', 0, limit);
   }
 
   /** The newest requests, newest first. */
@@ -156,6 +244,17 @@ export class RequestStore {
 
   /** Deletes a request outright: only for one that never became visible (its message failed to post). */
   async discard(id: string): Promise<void> {
-    await this.redis.multi().del(this.key(id)).zrem(this.pendingKey, id).zrem(this.recentKey, id).exec();
+    await this.redis
+      .multi()
+      .del(this.key(id))
+      .zrem(this.pendingKey, id)
+      .zrem(this.recentKey, id)
+      .zrem(this.activeKey, id)
+      .exec();
+  }
+
+  /** Removes an id from the indexes (a request Redis no longer holds). */
+  async forget(id: string): Promise<void> {
+    await this.redis.multi().zrem(this.pendingKey, id).zrem(this.activeKey, id).exec();
   }
 }

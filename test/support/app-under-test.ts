@@ -5,7 +5,12 @@ import { InProcessAnswerer, ThreadAnswerer } from '../../src/answer/answer-pool.
 import { createSlackApp, type SlackApp } from '../../src/app.js';
 import { type AccountConfig, type Config, loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
-import { type RunningWorkers, startWorkers, type WorkerOptions } from '../../src/jobs/worker.js';
+import {
+  type RunningWorkers,
+  scheduleMaintenance,
+  startWorkers,
+  type WorkerOptions,
+} from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/logger.js';
 import { createRedis } from '../../src/store/redis.js';
 import { buildDeps } from '../../src/wiring.js';
@@ -39,6 +44,8 @@ export interface TestAppOptions {
   workers?: boolean;
   /** Jobs per queue each worker runs at once (default 5). */
   concurrency?: number;
+  /** Also register the recurring jobs (request expiry, the follow-up relay, the expiry sweep), as a worker process does. */
+  maintenance?: boolean;
   /** Worker options beyond the connection and concurrency (shorter job time limits, …). */
   workerOptions?: Omit<WorkerOptions, 'connection' | 'concurrency'>;
   /** Answer commands in this many worker threads, as production does (default 0: in-process). */
@@ -111,6 +118,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       connection: workerConnection,
       concurrency: opts.concurrency ?? 5,
     });
+    if (opts.maintenance) await scheduleMaintenance(deps);
   }
   const inProcess = new InProcessAnswerer(deps);
   const answerer = opts.answerThreads

@@ -3,9 +3,9 @@ import { renderJobs } from '../../blocks/jobs.js';
 import { section } from '../../blocks/message.js';
 import { renderRequestsList } from '../../blocks/requests-list.js';
 import type { AuditCommand, CancelCommand, JobsCommand, RequestsCommand } from '../../domain/grammar.js';
-import { checkCancel, referencedGroups } from '../../domain/policy.js';
 import { isFinal } from '../../domain/request.js';
 import { AppError } from '../../errors.js';
+import * as lifecycle from '../../requests/lifecycle.js';
 import type { CommandContext, CommandReply } from './types.js';
 
 /** `/ami requests [--all]`: open requests first, then recent ones. */
@@ -26,60 +26,12 @@ export async function cancelCommand(
   cmd: CancelCommand,
   { deps, userId }: CommandContext,
 ): Promise<CommandReply> {
-  const request = await deps.requests.get(cmd.requestId);
-  if (!request)
-    throw new AppError(
-      'not_found',
-      `There is no request \`${cmd.requestId}\`. \`/ami requests\` lists the open ones.`,
-    );
-  const policy = deps.config.accounts.find((a) => a.alias === request.account)?.policy;
-  if (!policy)
-    throw new AppError('forbidden', `Request \`${request.id}\` is for an account amibot no longer manages.`);
-  const groups = await deps.userGroups.members(referencedGroups(policy));
-  const now = deps.clock();
-  const res = await deps.requests.update(request.id, (r) => {
-    const check = checkCancel({ policy, request: r, userId, groups });
-    if (!check.ok) return { ok: false, error: check };
-    return {
-      ok: true,
-      request: {
-        ...r,
-        state: 'cancelled',
-        cancellation: { userId, at: now.toISOString() },
-        updatedAt: now.toISOString(),
-      },
-    };
-  });
-  if (!res.ok) {
-    if (res.reason === 'not_found')
-      throw new AppError('not_found', `There is no request \`${cmd.requestId}\`.`);
-    await deps.audit.record({
-      actor: userId,
-      action: 'request.refused',
-      target: request.id,
-      requestId: request.id,
-      result: 'refused',
-      detail: `cancel: ${res.error.code}`,
-    });
-    throw new AppError('forbidden', res.error.message);
+  await lifecycle.requireRequest(deps, cmd.requestId);
+  const outcome = await lifecycle.cancel(deps, cmd.requestId, userId);
+  if (!outcome.ok) {
+    throw new AppError(outcome.code === 'not_found' ? 'not_found' : 'forbidden', outcome.message);
   }
-  // Queued work is removed; a job that starts anyway finds the request cancelled and does nothing.
-  if (res.before.state === 'queued' || res.before.state === 'approved') {
-    await deps.queues.removeWaiting('request-execute', { requestId: request.id }).catch(() => false);
-    if (request.params.kind === 'copy' || request.params.kind === 'encrypt') {
-      const regions = request.params.kind === 'copy' ? request.params.toRegions : [request.region];
-      for (const region of regions)
-        await deps.queues.removeWaiting('copy-region', { requestId: request.id, region }).catch(() => false);
-    }
-  }
-  await deps.audit.recordForRequest(request, {
-    actor: userId,
-    action: 'request.cancelled',
-    result: 'ok',
-    detail: `was ${res.before.state}`,
-  });
-  await deps.notifier.refreshRequest(res.request);
-  const text = `🛑 Request \`${request.id}\` is cancelled (it was ${res.before.state}).`;
+  const text = `🛑 Request \`${outcome.request.id}\` is cancelled (it was ${outcome.was}).`;
   return { message: { text, blocks: [section(text)] } };
 }
 

@@ -14,12 +14,13 @@ import type {
   UndeprecateCommand,
   UnshareCommand,
 } from '../../domain/grammar.js';
-import { type AmiImage, imageSizeGiB } from '../../domain/image.js';
-import { checkRequest, needsApproval, referencedGroups } from '../../domain/policy.js';
-import { type AmiRequest, newRequestId, type OperationParams } from '../../domain/request.js';
+import type { AmiImage } from '../../domain/image.js';
+import { checkRequest, referencedGroups } from '../../domain/policy.js';
+import type { AmiRequest, OperationParams } from '../../domain/request.js';
 import { AppError } from '../../errors.js';
+import { approvalChannel, buildRequest, type Prepared } from '../../requests/build.js';
+import * as lifecycle from '../../requests/lifecycle.js';
 import { resolveTarget } from '../target.js';
-import { enqueueApproved } from './execution.js';
 import type { CommandContext, CommandReply } from './types.js';
 
 export type QuickRequestCommand =
@@ -31,12 +32,6 @@ export type QuickRequestCommand =
   | EnableCommand
   | ExpireCommand
   | DeregisterCommand;
-
-/** What validation of one command found: the operation's parameters and what approvers should know. */
-export interface Prepared {
-  params: OperationParams;
-  warnings: string[];
-}
 
 function bad(message: string): never {
   throw new AppError('bad_input', message);
@@ -185,86 +180,23 @@ export async function quickRequestCommand(
     );
   }
   const prepared = await prepare(cmd, image, ctx, account, region);
-  const request = buildRequest(ctx, { account, accountId, region, image, prepared, kind: cmd.name });
+  const request = buildRequest(ctx.deps, {
+    userId: ctx.userId,
+    channelId: ctx.channelId,
+    account,
+    accountId,
+    region,
+    image,
+    prepared,
+    kind: cmd.name,
+  });
   return fileRequest(ctx, request);
 }
 
-export function buildRequest(
-  ctx: CommandContext,
-  p: {
-    account: AccountConfig;
-    accountId: string;
-    region: string;
-    image: AmiImage;
-    prepared: Prepared;
-    kind: AmiRequest['kind'];
-  },
-): AmiRequest {
-  const now = ctx.deps.clock();
-  const policy = p.account.policy;
-  const auto = !needsApproval(policy, p.kind);
-  return {
-    id: newRequestId(ctx.deps.randomBytes),
-    kind: p.kind,
-    params: p.prepared.params,
-    imageId: p.image.imageId,
-    image: {
-      name: p.image.name,
-      sizeGiB: imageSizeGiB(p.image),
-      monthlyCostUsd: monthlyStorageCost(p.image, ctx.deps.config.snapshotPricePerGbMonth),
-      encrypted: p.image.blockDevices.some((d) => d.encrypted),
-      public: p.image.public,
-      snapshotIds: p.image.blockDevices.flatMap((d) => (d.snapshotId ? [d.snapshotId] : [])),
-    },
-    requester: ctx.userId,
-    account: p.account.alias,
-    accountId: p.accountId,
-    region: p.region,
-    state: auto ? 'approved' : 'pending',
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + policy.requestTtlHours * 3600_000).toISOString(),
-    approvalsNeeded: auto ? 0 : policy.approvalsRequired,
-    approvals: [],
-    warnings: p.prepared.warnings,
-    originChannel: ctx.channelId,
-  };
-}
-
-/** Stores a request, posts its message, and (when no approval is needed) queues it. */
+/** Files a built request (lifecycle.file) and answers the requester with a confirmation. */
 export async function fileRequest(ctx: CommandContext, request: AmiRequest): Promise<CommandReply> {
-  const { deps } = ctx;
-  const policy = deps.config.accounts.find((a) => a.alias === request.account)?.policy;
-  const channel = policy?.approvalChannel ?? ctx.channelId;
-  await deps.requests.create(request);
-  let posted: AmiRequest;
-  try {
-    const ref = await deps.notifier.post(channel, deps.notifier.renderRequest(request));
-    const res = await deps.requests.update<never>(request.id, (r) => ({
-      ok: true,
-      request: { ...r, message: ref },
-    }));
-    if (!res.ok) throw new Error('request vanished while posting its message');
-    posted = res.request;
-  } catch (err) {
-    await deps.requests.discard(request.id);
-    deps.logger.error('could not post the approval message; request discarded', {
-      requestId: request.id,
-      error: err,
-    });
-    throw new AppError(
-      'internal',
-      `Could not post the approval request in channel \`${channel}\` (is amibot invited there?). Nothing was requested; please try again.`,
-      { retry: true, cause: err },
-    );
-  }
-  await deps.audit.recordForRequest(request, {
-    actor: request.requester,
-    action: request.state === 'approved' ? 'request.auto_approved' : 'request.created',
-    result: 'ok',
-    detail: request.kind,
-  });
-  if (posted.state === 'approved') await enqueueApproved(deps, posted);
+  const channel = approvalChannel(ctx.deps, request);
+  const posted = await lifecycle.file(ctx.deps, request, channel);
   return {
     message:
       posted.approvalsNeeded === 0
@@ -362,7 +294,9 @@ export async function copyRequestCommand(
   warnings.push(
     `Storage: about ${formatUsd(monthly)} per month for each copy (${destinations.length} ${destinations.length === 1 ? 'copy' : 'copies'}).`,
   );
-  const request = buildRequest(ctx, {
+  const request = buildRequest(deps, {
+    userId: ctx.userId,
+    channelId: ctx.channelId,
     account,
     accountId,
     region,

@@ -1,0 +1,15 @@
+import type { Intent } from '../domain/intents.js';
+import { type AmiRequest, LONG_OPERATIONS } from '../domain/request.js';
+
+/** The jobs that carry out an approved request: one per destination region for copies, else one. */
+export function jobsFor(request: AmiRequest): Array<Extract<Intent, { kind: 'enqueue' }>> {
+  if (LONG_OPERATIONS.includes(request.kind)) {
+    const regions = request.params.kind === 'copy' ? request.params.toRegions : [request.region];
+    return regions.map((region) => ({
+      kind: 'enqueue',
+      job: 'copy-region',
+      payload: { requestId: request.id, region },
+    }));
+  }
+  return [{ kind: 'enqueue', job: 'request-execute', payload: { requestId: request.id } }];
+}
