@@ -16,7 +16,7 @@
  * spellings (`*word*`, `*Word*`, `*WORD*`) to narrow the server-side result, and the client-side
  * match still applies to every word.
  */
-import type { Arch, FindCommand } from './grammar.js';
+import type { Arch, FindCommand } from './grammar/index.js';
 
 /** `rec[key]` for own keys only, so `constructor` or `__proto__` never reach `Object.prototype`. */
 function own<V>(rec: Readonly<Record<string, V>>, key: string): V | undefined {

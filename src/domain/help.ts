@@ -1,7 +1,7 @@
 /**
  * Help text for `/ami help` and `/ami help <subcommand>`. Pure data; `blocks/` renders it.
  */
-import { SUBCOMMANDS, type Subcommand, USAGE } from './grammar.js';
+import { SUBCOMMANDS, type Subcommand, USAGE } from './grammar/index.js';
 import { OPERATION_KINDS } from './request.js';
 
 export interface HelpTopic {

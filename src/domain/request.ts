@@ -1,4 +1,4 @@
-import type { ShareTarget } from './grammar.js';
+import type { ShareTarget } from './grammar/index.js';
 
 /**
  * A request: a change to an AMI that people decide on in Slack before a worker carries it out.

@@ -11,7 +11,7 @@ import {
   type Subcommand,
   suggest,
   USAGE,
-} from '../../src/domain/grammar.js';
+} from '../../src/domain/grammar/index.js';
 
 const AMI = 'ami-0abc1234def567890';
 const AMI8 = 'ami-1234abcd';

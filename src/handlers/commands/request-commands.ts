@@ -13,7 +13,7 @@ import type {
   ShareCommand,
   UndeprecateCommand,
   UnshareCommand,
-} from '../../domain/grammar.js';
+} from '../../domain/grammar/index.js';
 import { type AmiImage, imageSizeGiB } from '../../domain/image.js';
 import { checkRequest, needsApproval, referencedGroups } from '../../domain/policy.js';
 import { type AmiRequest, newRequestId, type OperationParams } from '../../domain/request.js';
