@@ -95,6 +95,22 @@ describe('happy paths', () => {
       { name: 'find', words: ['x'], arch: 'x86_64', limit: 1, includeDeprecated: false },
     ],
     [
+      'find x --arch graviton',
+      { name: 'find', words: ['x'], arch: 'arm64', limit: 5, includeDeprecated: false },
+    ],
+    [
+      'find x --arch Graviton3',
+      { name: 'find', words: ['x'], arch: 'arm64', limit: 5, includeDeprecated: false },
+    ],
+    [
+      'find x --arch amd64',
+      { name: 'find', words: ['x'], arch: 'x86_64', limit: 5, includeDeprecated: false },
+    ],
+    [
+      'find x --arch intel',
+      { name: 'find', words: ['x'], arch: 'x86_64', limit: 5, includeDeprecated: false },
+    ],
+    [
       'find "web base" --limit 3 --limit 4',
       { name: 'find', words: ['web base'], limit: 4, includeDeprecated: false },
     ],

@@ -6,7 +6,7 @@
  *   usage.ts       the one-line usage of each subcommand
  *   flags.ts       each subcommand's flags, and `rawInput` (parsed flags → schema input)
  *   validators.ts  field checks (`checkRegion`, `checkImageId`, …) returning `Checked<T>`;
- *                  formats come from ../ids.ts
+ *                  formats come from ../ids.ts, architecture words from ../arch.ts
  *   fields.ts      zod building blocks: flag fields, positional arguments, shared flags
  *   schemas.ts     one zod schema per subcommand: schema input → typed command
  *   suggest.ts     "did you mean": edit distance, subcommand synonyms, known regions

@@ -2,11 +2,11 @@
  * The command types: what `parseCommand` produces and what the handlers are written against.
  * One interface per subcommand, all of them in the `Command` union.
  */
+import type { Arch } from '../arch.js';
 import type { When } from '../duration.js';
 
+export type { Arch } from '../arch.js';
 export type { When } from '../duration.js';
-
-export type Arch = 'x86_64' | 'arm64';
 
 /** Every subcommand, in the order help lists them. */
 export const SUBCOMMANDS = [

@@ -1,8 +1,9 @@
 /**
  * Field checks: each takes the text of one word or flag value and returns the normalised value
- * or the complete error sentence (`Checked<T>`). The formats themselves are in `../ids.ts`; what is
- * here is how the grammar reads and explains them.
+ * or the complete error sentence (`Checked<T>`). The formats themselves are in `../ids.ts` and
+ * the architecture words in `../arch.ts`; what is here is how the grammar reads and explains them.
  */
+import { type Arch, archOfWord } from '../arch.js';
 import { parseDuration } from '../duration.js';
 import {
   isAccountAlias,
@@ -14,9 +15,8 @@ import {
   isRegion,
   isRequestId,
 } from '../ids.js';
-import { own } from '../own.js';
 import { KNOWN_REGIONS, suggest, suggestSubcommand } from './suggest.js';
-import { type Arch, isSubcommand, type ShareTarget, SUBCOMMANDS, type Subcommand } from './types.js';
+import { isSubcommand, type ShareTarget, SUBCOMMANDS, type Subcommand } from './types.js';
 
 /** EC2's rule for AMI names: 3–128 of letters, digits, ( ) [ ] space . / - ' @ _ */
 export const IMAGE_NAME_RE = /^[A-Za-z0-9()[\] ./'@_-]{3,128}$/;
@@ -98,17 +98,9 @@ export function checkOwner(s: string): Checked<string> {
   );
 }
 
-const ARCH_WORDS: Record<string, Arch> = {
-  x86_64: 'x86_64',
-  'x86-64': 'x86_64',
-  amd64: 'x86_64',
-  x64: 'x86_64',
-  arm64: 'arm64',
-  aarch64: 'arm64',
-};
-
+/** `--arch`: any word of the architecture table (arch.ts), the same words `find` understands. */
 export function checkArch(s: string): Checked<Arch> {
-  const v = own(ARCH_WORDS, s.trim().toLowerCase());
+  const v = archOfWord(s);
   if (v) return good(v);
   return bad(
     `\`--arch\` must be \`x86_64\` or \`arm64\` (\`amd64\` and \`aarch64\` work too), got ${code(s)}.`,
