@@ -160,5 +160,3 @@ export function newRequestId(randomBytes: (n: number) => Uint8Array): string {
   for (const b of bytes) id += ID_ALPHABET[b % 36];
   return id;
 }
-
-export const REQUEST_ID_RE = /^req-[0-9a-z]{6,32}$/;

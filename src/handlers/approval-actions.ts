@@ -9,8 +9,9 @@ import { renderError } from '../blocks/error.js';
 import { readRejectReason, readRejectRequestId, renderRejectModal } from '../blocks/reject-modal.js';
 import type { Deps } from '../deps.js';
 import { describeOperation } from '../domain/describe-request.js';
+import { REQUEST_ID_RE } from '../domain/ids.js';
 import { checkDecision, type GroupMembers, referencedGroups } from '../domain/policy.js';
-import { type AmiRequest, REQUEST_ID_RE } from '../domain/request.js';
+import type { AmiRequest } from '../domain/request.js';
 import { enqueueApproved } from './commands/execution.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IMAGE_ID_RE, REGION_RE, REMINDER_ID_RE, REQUEST_ID_RE, SCAN_ID_RE } from '../domain/ids.js';
 
 /**
  * The job catalog: every job the workers run, its queue, payload schema, retries and timeout.
@@ -7,8 +8,8 @@ import { z } from 'zod';
  * Payloads carry ids only (request id, region); never credentials or Slack tokens.
  */
 
-const requestId = z.string().regex(/^req-[0-9a-z]{6,32}$/);
-const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/);
+const requestId = z.string().regex(REQUEST_ID_RE);
+const region = z.string().regex(REGION_RE);
 
 export const QUEUES = {
   ops: 'amibot-ops',
@@ -52,10 +53,7 @@ export const JOB_CATALOG = {
         requestId,
         region,
         step: z.enum(['copying', 'permissions', 'done']).optional(),
-        imageId: z
-          .string()
-          .regex(/^ami-[0-9a-f]{8,17}$/)
-          .optional(),
+        imageId: z.string().regex(IMAGE_ID_RE).optional(),
       })
       .strict(),
     attempts: 8,
@@ -66,7 +64,7 @@ export const JOB_CATALOG = {
   /** `/ami scan`: built-in checks and, when configured, the deep scan (no approval needed). */
   'scan-image': spec({
     queue: 'scans',
-    schema: z.object({ scanId: z.string().regex(/^scan-[0-9a-z]{6,32}$/) }).strict(),
+    schema: z.object({ scanId: z.string().regex(SCAN_ID_RE) }).strict(),
     attempts: 3,
     backoff: { type: 'exponential', delay: 5_000 },
     // Above the longest deep scan timeout (scan.timeoutMinutes ≤ 24 h); the scan stops itself first.
@@ -102,7 +100,7 @@ export const JOB_CATALOG = {
     schema: z
       .object({
         kind: z.enum(['reminder', 'notice']),
-        id: z.string().regex(/^rem-[0-9a-z]{16}$/),
+        id: z.string().regex(REMINDER_ID_RE),
         slotAt: z.number().int().nonnegative().optional(),
       })
       .strict(),
