@@ -40,8 +40,8 @@ export function code(text: string): string {
 
 /** A checked value, or the complete error sentence to show. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
-export const good = <T>(value: T): Checked<T> => ({ ok: true, value });
-export const bad = (error: string): Checked<never> => ({ ok: false, error });
+const good = <T>(value: T): Checked<T> => ({ ok: true, value });
+const bad = (error: string): Checked<never> => ({ ok: false, error });
 
 export const IMAGE_EXAMPLE = '`ami-0abc1234def567890`';
 const REQUEST_EXAMPLE = '`req-k3j9x0a2b1`';
@@ -70,7 +70,7 @@ export function checkRegion(label: string) {
 }
 
 /** `1234-5678-9012` (as the console shows ids) → `123456789012`. */
-export function normaliseAccountId(s: string): string {
+function normaliseAccountId(s: string): string {
   const v = s.trim();
   return /^\d{4}-\d{4}-\d{4}$/.test(v) ? v.replace(/-/g, '') : v;
 }
