@@ -19,7 +19,7 @@ import type { DescribeImagesCommandInput } from '@aws-sdk/client-ec2';
 import { FakeSlack, type RecordedResponse } from '../dev/fake-slack/fake-slack.js';
 import { DEFAULT_TRUSTED_OWNERS } from '../src/config.js';
 import { interpretFindQuery } from '../src/domain/find-query.js';
-import { parseCommand } from '../src/domain/grammar.js';
+import { parseCommand } from '../src/domain/grammar/index.js';
 import { allText, SIGNING_SECRET } from '../test/support/app-under-test.js';
 import type { AppServerInfo, FindTiming, RawPaginatorResult } from './app-server.js';
 import type { AwsCallCounts, FakesInfo, FakesOptions } from './fakes-server.js';

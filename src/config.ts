@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { expiryFileSchema, expirySettingsSchema, mergeExpirySettings } from './domain/expiry-settings.js';
+import { ACCOUNT_ALIAS_RE, ACCOUNT_ID_RE, IAM_ROLE_ARN_RE, REGION_RE } from './domain/ids.js';
 import { accountPolicySchema } from './domain/policy.js';
 import { scanConfigSchema } from './domain/scan.js';
 
@@ -11,21 +12,13 @@ import { scanConfigSchema } from './domain/scan.js';
  * imports a global config.
  */
 
-const ACCOUNT_ID = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-
-const region = z.string().regex(REGION, 'must be an AWS region such as us-east-1');
+const region = z.string().regex(REGION_RE, 'must be an AWS region such as us-east-1');
 
 export const accountSchema = z
   .object({
-    alias: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, 'must be letters, digits, "-" or "_" (it is typed in Slack)'),
-    accountId: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id').optional(),
-    roleArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
-      .optional(),
+    alias: z.string().regex(ACCOUNT_ALIAS_RE, 'must be letters, digits, "-" or "_" (it is typed in Slack)'),
+    accountId: z.string().regex(ACCOUNT_ID_RE, 'must be a 12-digit AWS account id').optional(),
+    roleArn: z.string().regex(IAM_ROLE_ARN_RE, 'must be an IAM role ARN').optional(),
     externalId: z.string().min(2).max(1224).optional(),
     regions: z.array(region).default([]),
     default: z.boolean().default(false),

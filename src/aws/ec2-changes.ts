@@ -16,7 +16,7 @@ import {
   ModifyImageAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import type { AccountConfig } from '../config.js';
-import type { ShareTarget } from '../domain/grammar.js';
+import type { ShareTarget } from '../domain/grammar/index.js';
 import type { LaunchPermissions } from '../domain/image.js';
 import { AppError } from '../errors.js';
 import type { AwsClients } from './clients.js';

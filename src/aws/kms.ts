@@ -1,5 +1,6 @@
 import { DescribeKeyCommand, type KeyMetadata } from '@aws-sdk/client-kms';
 import type { AccountConfig } from '../config.js';
+import { kmsAliasOf } from '../domain/ids.js';
 import { AppError } from '../errors.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
@@ -16,13 +17,6 @@ export interface KmsKeyInfo {
   alias?: string;
   /** AWS (managed, e.g. `alias/aws/ebs`) or CUSTOMER. */
   manager?: string;
-}
-
-const ALIAS_IN_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(alias\/.+)$/;
-
-function aliasOf(keyRef: string): string | undefined {
-  if (keyRef.startsWith('alias/')) return keyRef;
-  return ALIAS_IN_ARN.exec(keyRef)?.[1];
 }
 
 /** KMS keys, checked before a copy is asked to encrypt with them. */
@@ -49,7 +43,7 @@ export class KmsKeys {
       throw new AppError('aws_error', `KMS did not describe key \`${keyRef}\` in region *${region}*.`);
     }
     const state = meta.KeyState ?? (meta.Enabled ? 'Enabled' : 'Disabled');
-    const alias = aliasOf(keyRef);
+    const alias = kmsAliasOf(keyRef);
     return {
       keyId: meta.KeyId,
       arn: meta.Arn,

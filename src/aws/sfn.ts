@@ -5,6 +5,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { AccountConfig } from '../config.js';
+import { parseStateMachineArn } from '../domain/ids.js';
 import { AppError } from '../errors.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
@@ -37,15 +38,11 @@ export interface StartedExecution {
 /** Execution names: 1–80 of letters, digits, `-` and `_` (safe for CloudWatch Logs too). */
 export const EXECUTION_NAME_RE = /^[A-Za-z0-9_-]{1,80}$/;
 
-const STATE_MACHINE_ARN =
-  /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):stateMachine:([A-Za-z0-9_-]{1,80})(:.+)?$/;
-
 /** The ARN Step Functions gives an execution of a standard state machine with that name. */
 export function executionArnFor(stateMachineArn: string, name: string): string | undefined {
-  const m = STATE_MACHINE_ARN.exec(stateMachineArn);
+  const m = parseStateMachineArn(stateMachineArn);
   if (!m) return undefined;
-  const [, partition, region, accountId, machine] = m;
-  return `arn:${partition}:states:${region}:${accountId}:execution:${machine}:${name}`;
+  return `arn:${m.partition}:states:${m.region}:${m.accountId}:execution:${m.name}:${name}`;
 }
 
 function parseOutput(text: string | undefined): unknown {

@@ -6,6 +6,7 @@
  * Handlers should match with {@link actionIdPattern} (`app.action({ action_id: actionIdPattern(ACTION_IDS.amiShow) })`)
  * and read the button's `value`, which carries ids only.
  */
+import { isImageId } from '../domain/ids.js';
 
 export const ACTION_IDS = {
   /** Value: an AMI ref, `<region>/<imageId>` or `<account>/<region>/<imageId>` (see {@link encodeAmiRef}). */
@@ -60,5 +61,5 @@ export function decodeAmiRef(value: string): AmiRef | undefined {
   if (parts.length < 2 || parts.length > 3 || !parts.every((p) => PART.test(p))) return undefined;
   const [a, b, c] = parts as [string, string, string | undefined];
   const ref: AmiRef = c === undefined ? { region: a, imageId: b } : { account: a, region: b, imageId: c };
-  return /^ami-[0-9a-f]+$/.test(ref.imageId) ? ref : undefined;
+  return isImageId(ref.imageId) ? ref : undefined;
 }

@@ -3,7 +3,7 @@
  * in `private_metadata`; the handler re-checks everything on `view_submission`. Pure.
  */
 import type { ModalView } from '@slack/types';
-import { REQUEST_ID_RE } from '../domain/request.js';
+import { REQUEST_ID_RE } from '../domain/ids.js';
 import { mrkdwn, plainText, SLACK_LIMITS } from './message.js';
 
 export const REJECT_MODAL_CALLBACK_ID = 'reject_request';

@@ -3,7 +3,7 @@
  * and relative times. Pure; every string returned is escaped and bounded in length.
  */
 import { formatDate, formatDateTime } from './age.js';
-import type { ShareTarget } from './grammar.js';
+import type { ShareTarget } from './grammar/index.js';
 import type { AmiRequest, RequestState } from './request.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -16,12 +16,9 @@
  * spellings (`*word*`, `*Word*`, `*WORD*`) to narrow the server-side result, and the client-side
  * match still applies to every word.
  */
-import type { Arch, FindCommand } from './grammar.js';
-
-/** `rec[key]` for own keys only, so `constructor` or `__proto__` never reach `Object.prototype`. */
-function own<V>(rec: Readonly<Record<string, V>>, key: string): V | undefined {
-  return Object.hasOwn(rec, key) ? rec[key] : undefined;
-}
+import { type Arch, archOfWord } from './arch.js';
+import type { FindCommand } from './grammar/index.js';
+import { own } from './own.js';
 
 export interface FindPlan {
   /** `ubuntu`, `debian`, `amazon-linux-2023`, `amazon-linux-2`, `rhel`, `windows`. */
@@ -83,22 +80,6 @@ export function ownerToEc2(owner: string): string {
 export function ownerLabel(owner: string): string {
   return own(OWNER_LABELS, owner) ?? owner;
 }
-
-const ARCH_WORDS: Record<string, Arch> = {
-  arm64: 'arm64',
-  aarch64: 'arm64',
-  arm: 'arm64',
-  graviton: 'arm64',
-  graviton2: 'arm64',
-  graviton3: 'arm64',
-  graviton4: 'arm64',
-  x86_64: 'x86_64',
-  'x86-64': 'x86_64',
-  amd64: 'x86_64',
-  x86: 'x86_64',
-  x64: 'x86_64',
-  intel: 'x86_64',
-};
 
 /** Words that carry no meaning for the search once a family is known. */
 const FILLER = new Set([
@@ -394,10 +375,10 @@ function describe(parts: Array<string | undefined>): string {
  */
 export function interpretFindQuery(cmd: FindCommand, trustedOwners: string[]): FindPlan {
   const all = normaliseWords(cmd.words);
-  // Architecture words: `--arch` wins over a word.
+  // Architecture words (arch.ts, the same table `--arch` reads): `--arch` wins over a word.
   let wordArch: Arch | undefined;
   const words = all.filter((w) => {
-    const a = own(ARCH_WORDS, w);
+    const a = archOfWord(w);
     if (a === undefined) return true;
     wordArch ??= a;
     return false;

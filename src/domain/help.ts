@@ -1,7 +1,7 @@
 /**
  * Help text for `/ami help` and `/ami help <subcommand>`. Pure data; `blocks/` renders it.
  */
-import { SUBCOMMANDS, type Subcommand, USAGE } from './grammar.js';
+import { SUBCOMMANDS, type Subcommand, USAGE } from './grammar/index.js';
 import { OPERATION_KINDS } from './request.js';
 
 export interface HelpTopic {
@@ -44,7 +44,7 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
     details: [
       READ_ONLY,
       'Understands OS families and versions: `ubuntu 24.04` / `noble`, `debian 12` / `bookworm`, `al2023`, `amazon linux 2`, `rhel 9`, `windows 2022 core`, and searches the publisher’s official account (Canonical, Debian, Red Hat, Amazon).',
-      'Architecture words (`arm64`, `graviton`, `x86_64`, `amd64`) are understood; `--arch` wins over a word.',
+      'Architecture words (`arm64`, `aarch64`, `graviton`, `x86_64`, `amd64`, `intel`) are understood among the words and by `--arch`; `--arch` wins over a word.',
       'Other words are matched against image names, case-insensitively, in your trusted accounts (or `--owner`).',
       '`--owner` takes amazon, canonical, debian, redhat, microsoft (Windows images are published by Amazon), self, aws-marketplace or a 12-digit account id.',
       '`--limit` (1–20, default 5) caps the results; deprecated images are hidden unless `--include-deprecated`.',

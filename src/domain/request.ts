@@ -1,4 +1,4 @@
-import type { ShareTarget } from './grammar.js';
+import type { ShareTarget } from './grammar/index.js';
 
 /**
  * A request: a change to an AMI that people decide on in Slack before a worker carries it out.
@@ -160,5 +160,3 @@ export function newRequestId(randomBytes: (n: number) => Uint8Array): string {
   for (const b of bytes) id += ID_ALPHABET[b % 36];
   return id;
 }
-
-export const REQUEST_ID_RE = /^req-[0-9a-z]{6,32}$/;

@@ -3,6 +3,7 @@
  * output contract (docs/scan-contract.md) and the scan record kept in Redis. Pure.
  */
 import { z } from 'zod';
+import { STATE_MACHINE_ARN_RE } from './ids.js';
 import type { MessageRef } from './request.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
@@ -46,15 +47,13 @@ export type Acceptance = z.infer<typeof acceptanceSchema>;
 
 export const DEFAULT_ACCEPTANCE: Acceptance = { critical: 'block', high: 7, medium: 30, low: 'note' };
 
-const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
-
 /** The `scan` section of the configuration (file `scan:`; `SCAN_STATE_MACHINE_ARN` in the environment). */
 export const scanConfigSchema = z
   .object({
     /** Deep scan state machine; when set every scan also runs it. */
     stateMachineArn: z
       .string()
-      .regex(STATE_MACHINE_ARN, 'must be a Step Functions state machine ARN')
+      .regex(STATE_MACHINE_ARN_RE, 'must be a Step Functions state machine ARN')
       .optional(),
     /** Images older than this many days get a medium finding. */
     maxAgeDays: z.number().int().min(1).max(3650).default(180),
@@ -253,7 +252,6 @@ export interface ScanRecord {
   error?: string;
 }
 
-export const SCAN_ID_RE = /^scan-[0-9a-z]{6,32}$/;
 const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 export function newScanId(randomBytes: (n: number) => Uint8Array): string {

@@ -9,7 +9,8 @@ import { renderError } from '../blocks/error.js';
 import { readRejectReason, readRejectRequestId, renderRejectModal } from '../blocks/reject-modal.js';
 import type { Deps } from '../deps.js';
 import { describeOperation } from '../domain/describe-request.js';
-import { type AmiRequest, REQUEST_ID_RE } from '../domain/request.js';
+import { REQUEST_ID_RE } from '../domain/ids.js';
+import type { AmiRequest } from '../domain/request.js';
 import { toAppError } from '../errors.js';
 import * as lifecycle from '../requests/lifecycle.js';
 

@@ -1,7 +1,6 @@
 import { type AccountConfig, type Config, resolveAccount } from '../config.js';
+import { isRegion } from '../domain/ids.js';
 import { AppError } from '../errors.js';
-
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
 export interface Target {
   account: AccountConfig;
@@ -25,7 +24,7 @@ export function resolveTarget(
   }
   const region =
     regionFlag ?? (account.regions.length === 1 ? account.regions[0] : undefined) ?? config.defaultRegion;
-  if (!REGION.test(region)) {
+  if (!isRegion(region)) {
     throw new AppError('bad_input', `\`${region}\` is not an AWS region (for example \`us-east-1\`).`);
   }
   if (account.regions.length > 0 && !account.regions.includes(region)) {

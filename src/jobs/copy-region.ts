@@ -4,13 +4,8 @@ import { renderApprovalMessage } from '../blocks/approval.js';
 import { type AccountConfig, resolveAccount } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { AuditEntry } from '../domain/audit.js';
-import { REGION_RE } from '../domain/grammar.js';
-import {
-  type AmiRequest,
-  REQUEST_ID_RE,
-  type RegionProgress,
-  type RequestResult,
-} from '../domain/request.js';
+import { IMAGE_ID_RE, REGION_RE, REQUEST_ID_RE } from '../domain/ids.js';
+import type { AmiRequest, RegionProgress, RequestResult } from '../domain/request.js';
 import { AppError, toAppError } from '../errors.js';
 import { deliver } from '../requests/follow-ups.js';
 import * as lifecycle from '../requests/lifecycle.js';
@@ -27,10 +22,7 @@ export const copyRegionJob = defineJob({
       requestId: z.string().regex(REQUEST_ID_RE),
       region: z.string().regex(REGION_RE),
       step: z.enum(['copying', 'permissions', 'done']).optional(),
-      imageId: z
-        .string()
-        .regex(/^ami-[0-9a-f]{8,17}$/)
-        .optional(),
+      imageId: z.string().regex(IMAGE_ID_RE).optional(),
     })
     .strict(),
   attempts: 8,

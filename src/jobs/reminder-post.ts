@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REMINDER_ID_RE } from '../domain/ids.js';
 import { deliverReminderPost } from '../expiry/delivery.js';
 import { defineJob } from './job.js';
 
@@ -14,7 +15,7 @@ export const reminderPostJob = defineJob({
   schema: z
     .object({
       kind: z.enum(['reminder', 'notice']),
-      id: z.string().regex(/^rem-[0-9a-z]{16}$/),
+      id: z.string().regex(REMINDER_ID_RE),
       slotAt: z.number().int().nonnegative().optional(),
     })
     .strict(),

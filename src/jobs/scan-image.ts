@@ -5,6 +5,7 @@ import { SnapshotPermissions } from '../aws/snapshot-permissions.js';
 import { renderScanMessage } from '../blocks/scan-report.js';
 import { type AccountConfig, resolveAccount } from '../config.js';
 import type { Deps } from '../deps.js';
+import { SCAN_ID_RE } from '../domain/ids.js';
 import type { AmiImage, LaunchPermissions } from '../domain/image.js';
 import {
   addCounts,
@@ -29,7 +30,7 @@ import { defineJob, type JobAttempt, rethrowInterruption } from './job.js';
 export const scanImageJob = defineJob({
   name: 'scan-image',
   queue: 'scans',
-  schema: z.object({ scanId: z.string().regex(/^scan-[0-9a-z]{6,32}$/) }).strict(),
+  schema: z.object({ scanId: z.string().regex(SCAN_ID_RE) }).strict(),
   attempts: 3,
   backoff: { type: 'exponential', delay: 5_000 },
   // Above the longest deep scan timeout (scan.timeoutMinutes ≤ 24 h); the scan stops itself first.

@@ -1,9 +1,10 @@
 import type { AccountConfig } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { AuditEntry } from '../domain/audit.js';
+import { REQUEST_ID_RE } from '../domain/ids.js';
 import type { Intent } from '../domain/intents.js';
 import { checkCancel, checkDecision, type GroupMembers, referencedGroups } from '../domain/policy.js';
-import { type AmiRequest, REQUEST_ID_RE, type RequestResult } from '../domain/request.js';
+import type { AmiRequest, RequestResult } from '../domain/request.js';
 import { AppError } from '../errors.js';
 import type { Effects, UpdateResult } from '../store/requests.js';
 import { deliver } from './follow-ups.js';

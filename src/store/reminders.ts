@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { REMINDER_ID_RE } from '../domain/ids.js';
 import type { ImageOwner, RouteSource } from '../domain/reminders.js';
 
 /**
@@ -28,7 +29,6 @@ export const MARK_RETENTION_DAYS = 400;
 /** Reminder contexts (what a button click reads back) live this long. */
 export const CONTEXT_TTL_SECONDS = 90 * 86_400;
 
-export const REMINDER_ID_RE = /^rem-[0-9a-z]{16}$/;
 const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 export function newReminderId(randomBytes: (n: number) => Uint8Array): string {

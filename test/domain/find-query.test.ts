@@ -7,7 +7,7 @@ import {
   ownerToEc2,
   REDHAT_OWNER_ID,
 } from '../../src/domain/find-query.js';
-import { type FindCommand, parseCommand } from '../../src/domain/grammar.js';
+import { type FindCommand, parseCommand } from '../../src/domain/grammar/index.js';
 
 const TRUSTED = ['self', '111122223333'];
 

@@ -11,7 +11,7 @@ import {
   type Subcommand,
   suggest,
   USAGE,
-} from '../../src/domain/grammar.js';
+} from '../../src/domain/grammar/index.js';
 
 const AMI = 'ami-0abc1234def567890';
 const AMI8 = 'ami-1234abcd';
@@ -93,6 +93,22 @@ describe('happy paths', () => {
     [
       'find x --arch=X86_64 --limit 1',
       { name: 'find', words: ['x'], arch: 'x86_64', limit: 1, includeDeprecated: false },
+    ],
+    [
+      'find x --arch graviton',
+      { name: 'find', words: ['x'], arch: 'arm64', limit: 5, includeDeprecated: false },
+    ],
+    [
+      'find x --arch Graviton3',
+      { name: 'find', words: ['x'], arch: 'arm64', limit: 5, includeDeprecated: false },
+    ],
+    [
+      'find x --arch amd64',
+      { name: 'find', words: ['x'], arch: 'x86_64', limit: 5, includeDeprecated: false },
+    ],
+    [
+      'find x --arch intel',
+      { name: 'find', words: ['x'], arch: 'x86_64', limit: 5, includeDeprecated: false },
     ],
     [
       'find "web base" --limit 3 --limit 4',

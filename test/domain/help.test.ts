@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand, SUBCOMMANDS, USAGE } from '../../src/domain/grammar.js';
+import { parseCommand, SUBCOMMANDS, USAGE } from '../../src/domain/grammar/index.js';
 import { APPROVAL_SUBCOMMANDS, helpFor, helpTopics, needsApproval } from '../../src/domain/help.js';
 
 describe('help', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SCAN_ID_RE } from '../../src/domain/ids.js';
 import {
   acceptanceSchema,
   countFindings,
@@ -6,7 +7,6 @@ import {
   decideVerdict,
   newScanId,
   parseDeepScanOutput,
-  SCAN_ID_RE,
   type SeverityCounts,
   scanConfigSchema,
   verdictTagValue,

@@ -1,6 +1,6 @@
 import { renderExpiryDigest } from '../../blocks/expiry-digest.js';
 import type { resolveAccount } from '../../config.js';
-import type { ExpiringCommand } from '../../domain/grammar.js';
+import type { ExpiringCommand } from '../../domain/grammar/index.js';
 import { DAY_MS } from '../../domain/reminders.js';
 import { AppError } from '../../errors.js';
 import { collectInventory } from '../../expiry/inventory.js';

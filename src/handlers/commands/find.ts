@@ -1,6 +1,6 @@
 import { renderFindResults } from '../../blocks/find-results.js';
 import { interpretFindQuery } from '../../domain/find-query.js';
-import type { FindCommand } from '../../domain/grammar.js';
+import type { FindCommand } from '../../domain/grammar/index.js';
 import type { AmiImage } from '../../domain/image.js';
 import { resolveTarget } from '../target.js';
 import { trustChecker } from './trust.js';

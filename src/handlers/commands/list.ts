@@ -1,7 +1,7 @@
 import { renderImageList } from '../../blocks/image-list.js';
 import { storageTotals } from '../../domain/cost.js';
 import { formatDuration } from '../../domain/duration.js';
-import type { ListCommand } from '../../domain/grammar.js';
+import type { ListCommand } from '../../domain/grammar/index.js';
 import type { AmiImage } from '../../domain/image.js';
 import { resolveTarget } from '../target.js';
 import type { CommandContext, CommandReply } from './types.js';

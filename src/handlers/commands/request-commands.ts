@@ -13,7 +13,7 @@ import type {
   ShareCommand,
   UndeprecateCommand,
   UnshareCommand,
-} from '../../domain/grammar.js';
+} from '../../domain/grammar/index.js';
 import type { AmiImage } from '../../domain/image.js';
 import { checkRequest, referencedGroups } from '../../domain/policy.js';
 import type { AmiRequest, OperationParams } from '../../domain/request.js';
