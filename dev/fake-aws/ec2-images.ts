@@ -178,7 +178,7 @@ const describeImages: Ec2Handler = (ctx, params) => {
     if (missing.length > 0) throw imageNotFound(missing);
   } else {
     const sources = scopes.length > 0 ? scopes.map((s) => s.source) : [{ items: ctx.store.imageOrder }];
-    const page = paginate(sources, matches, maxResults, nextToken);
+    const page = paginate(sources, matches, maxResults, nextToken, { cap: ctx.pageCap });
     images = page.items;
     token = page.nextToken;
   }

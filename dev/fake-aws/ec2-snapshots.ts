@@ -77,7 +77,9 @@ const describeSnapshots: Ec2Handler = (ctx, params) => {
     return { snapshotSet: found.map((s) => snapshotItem(state, s, account)) };
   }
   const sources: PageSource<FakeSnapshot>[] = [{ items: ctx.store.snapshotOrder }];
-  const page = paginate(sources, matches, maxResults, params['NextToken'] || undefined);
+  const page = paginate(sources, matches, maxResults, params['NextToken'] || undefined, {
+    cap: ctx.pageCap,
+  });
   return { snapshotSet: page.items.map((s) => snapshotItem(state, s, account)), nextToken: page.nextToken };
 };
 

@@ -4,17 +4,23 @@ import { type FakeAwsCall, FakeAwsServer, type ServiceName } from './server.js';
 import type { ExecutionScript, ExecutionStatus, FakeExecution } from './sfn.js';
 import {
   type AccountOrganization,
+  type AddAutoScalingGroupInput,
   type AddImageInput,
   type AddInstanceInput,
+  type AddLaunchConfigurationInput,
   type AddLaunchTemplateInput,
   type AddSnapshotInput,
   type CopyFailure,
   DEFAULT_REGION,
+  type FakeAutoScalingGroup,
   FakeAwsState,
   type FakeImage,
   type FakeInstance,
+  type FakeLaunchConfiguration,
   type FakeLaunchTemplate,
+  type FakeLaunchTemplateVersion,
   type FakeSnapshot,
+  type LaunchTemplateVersionInput,
   type Principal,
 } from './state.js';
 
@@ -181,8 +187,47 @@ export class FakeAws {
     return this.state.addInstance(input);
   }
 
+  /**
+   * Creates a launch template with versions 1…N (`versions`) and a default version (1 unless
+   * `defaultVersion` says otherwise, e.g. an older one than the latest).
+   */
   addLaunchTemplate(input: AddLaunchTemplateInput): FakeLaunchTemplate {
     return this.state.addLaunchTemplate(input);
+  }
+
+  /** Appends a version to a template; `makeDefault` also makes it the default version. */
+  addLaunchTemplateVersion(
+    template: FakeLaunchTemplate,
+    version: LaunchTemplateVersionInput,
+    options: { makeDefault?: boolean } = {},
+  ): FakeLaunchTemplateVersion {
+    const added = this.state.addLaunchTemplateVersion(template, version);
+    if (options.makeDefault) this.state.setDefaultLaunchTemplateVersion(template, added.versionNumber);
+    return added;
+  }
+
+  setDefaultLaunchTemplateVersion(template: FakeLaunchTemplate, versionNumber: number): void {
+    this.state.setDefaultLaunchTemplateVersion(template, versionNumber);
+  }
+
+  /** Launch templates in creation order (all accounts). */
+  launchTemplates(region = DEFAULT_REGION): FakeLaunchTemplate[] {
+    return [...(this.state.regions.get(region)?.launchTemplates ?? [])];
+  }
+
+  // ---- Auto Scaling -----------------------------------------------------------------------
+
+  /**
+   * Creates an Auto Scaling group launching from exactly one of a launch configuration, a launch
+   * template (a template object, or an id/name, with an optional version) or a mixed instances
+   * policy (its launch template plus overrides that may name other templates).
+   */
+  addAutoScalingGroup(input: AddAutoScalingGroupInput): FakeAutoScalingGroup {
+    return this.state.addAutoScalingGroup(input);
+  }
+
+  addLaunchConfiguration(input: AddLaunchConfigurationInput): FakeLaunchConfiguration {
+    return this.state.addLaunchConfiguration(input);
   }
 
   /** How long image copies take on the clock. */

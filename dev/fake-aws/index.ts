@@ -1,6 +1,6 @@
 /**
  * A fake AWS for tests and the local sandbox: EC2 (AMIs, snapshots, tags, copies, instances,
- * launch templates), STS, Step Functions and KMS, answering the real wire protocols on one HTTP
+ * launch templates), Auto Scaling, STS, Step Functions and KMS, answering the real wire protocols on one HTTP
  * endpoint. Start it, point the real SDK v3 clients at it and seed it with the builders:
  *
  *   const fake = await FakeAws.start({ clock: () => now });
@@ -12,7 +12,7 @@
  */
 export { AwsError } from './errors.js';
 export { FakeAws, type FakeAwsOptions } from './fake-aws.js';
-export type { ErrorSpec, Faults } from './faults.js';
+export type { ErrorSpec, Faults, PageFault } from './faults.js';
 export type { AddKmsKeyInput, FakeKmsKey } from './kms.js';
 export { type FakeAwsCall, parseAuthorization, type ServiceName, type SigV4Scope } from './server.js';
 export type {
@@ -24,25 +24,35 @@ export type {
 } from './sfn.js';
 export {
   type AccountOrganization,
+  type AddAutoScalingGroupInput,
   type AddImageInput,
   type AddInstanceInput,
+  type AddLaunchConfigurationInput,
   type AddLaunchTemplateInput,
   type AddSnapshotInput,
+  type AutoScalingInstance,
   type BlockDeviceInput,
   type CopyFailure,
   DEFAULT_ACCOUNT_ID,
   DEFAULT_COPY_DURATION_MS,
   DEFAULT_REGION,
   DEFAULT_REGIONS,
+  type FakeAutoScalingGroup,
   type FakeBlockDevice,
   type FakeImage,
   type FakeInstance,
+  type FakeLaunchConfiguration,
   type FakeLaunchTemplate,
   type FakeLaunchTemplateVersion,
   type FakeSnapshot,
   type ImageState,
   type InstanceStateName,
   type LaunchPermissions,
+  type LaunchTemplateData,
+  type LaunchTemplateRefInput,
+  type LaunchTemplateSpecification,
+  type LaunchTemplateVersionInput,
+  type MixedInstancesPolicy,
   type Principal,
   type SnapshotState,
 } from './state.js';

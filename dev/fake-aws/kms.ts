@@ -1,4 +1,4 @@
-import { AwsError } from './errors.js';
+import { AwsError, type JsonObject } from './errors.js';
 import type { IdGenerator } from './ids.js';
 
 /** A KMS key as the fake knows it; `arn` is `arn:aws:kms:REGION:ACCOUNT:key/KEY_ID`. */
@@ -129,7 +129,7 @@ export class KmsStore {
   }
 
   /** The KMS `DescribeKey` action. */
-  describeKey(body: Record<string, unknown>, region: string, accountId: string): unknown {
+  describeKey(body: Record<string, unknown>, region: string, accountId: string): JsonObject {
     const ref = body['KeyId'];
     if (typeof ref !== 'string' || ref === '') {
       throw new AwsError(
@@ -171,7 +171,7 @@ export function handleKms(
   body: Record<string, unknown>,
   region: string,
   accountId: string,
-): unknown {
+): JsonObject {
   switch (action) {
     case 'DescribeKey':
       return store.describeKey(body, region, accountId);
