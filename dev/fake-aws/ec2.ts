@@ -1,5 +1,5 @@
 import type { Ec2Context, Ec2Handler } from './ec2-context.js';
-import { copyImage } from './ec2-copy.js';
+import { copyImage, createImage } from './ec2-copy.js';
 import { imageHandlers } from './ec2-images.js';
 import { launchTemplateHandlers } from './ec2-launch-templates.js';
 import { resourceHandlers } from './ec2-resources.js';
@@ -17,6 +17,7 @@ const HANDLERS: Readonly<Record<string, Ec2Handler>> = {
   ...resourceHandlers,
   ...launchTemplateHandlers,
   CopyImage: copyImage,
+  CreateImage: createImage,
 };
 
 /** The EC2 actions the fake answers. */
