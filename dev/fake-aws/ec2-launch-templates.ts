@@ -6,6 +6,7 @@ import { isWellFormedId } from './ids.js';
 import { paginate } from './paginate.js';
 import {
   type QueryParams,
+  queryBool,
   queryFilters,
   queryInt,
   queryList,
@@ -43,7 +44,13 @@ function latestVersion(template: FakeLaunchTemplate): number {
   return template.versions.length;
 }
 
-function versionItem(template: FakeLaunchTemplate, version: FakeLaunchTemplateVersion): XmlObject {
+function versionItem(
+  template: FakeLaunchTemplate,
+  version: FakeLaunchTemplateVersion,
+  resolve?: (imageId: string) => string,
+): XmlObject {
+  const imageId =
+    resolve && version.imageId?.startsWith(SSM_IMAGE_PREFIX) ? resolve(version.imageId) : version.imageId;
   return {
     launchTemplateId: template.launchTemplateId,
     launchTemplateName: template.launchTemplateName,
@@ -53,7 +60,7 @@ function versionItem(template: FakeLaunchTemplate, version: FakeLaunchTemplateVe
     createdBy: version.createdBy,
     defaultVersion: version.versionNumber === template.defaultVersion,
     launchTemplateData: {
-      imageId: version.imageId,
+      imageId,
       instanceType: version.instanceType,
       keyName: version.keyName,
     },
@@ -226,6 +233,10 @@ const describeLaunchTemplateVersions: Ec2Handler = (ctx, params) => {
   const min = versionBound(params, 'MinVersion');
   const max = versionBound(params, 'MaxVersion');
   const template = namedTemplate(ctx, params);
+  // ResolveAlias: `resolve:ssm:<parameter>` image ids are answered as the AMI id they point to.
+  const resolve = queryBool(params, 'ResolveAlias')
+    ? (imageId: string) => ctx.state.resolveImageParameter(ctx.region, ctx.account, imageId)
+    : undefined;
 
   let all: TemplateVersion[];
   if (template) {
@@ -271,7 +282,7 @@ const describeLaunchTemplateVersions: Ec2Handler = (ctx, params) => {
     cap: ctx.pageCap,
   });
   return {
-    launchTemplateVersionSet: page.items.map(({ template: t, version }) => versionItem(t, version)),
+    launchTemplateVersionSet: page.items.map(({ template: t, version }) => versionItem(t, version, resolve)),
     nextToken: page.nextToken,
   };
 };

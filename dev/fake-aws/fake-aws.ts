@@ -2,6 +2,12 @@ import { Faults } from './faults.js';
 import type { AddKmsKeyInput, FakeKmsKey } from './kms.js';
 import { type FakeAwsCall, FakeAwsServer, type ServiceName } from './server.js';
 import type { ExecutionScript, ExecutionStatus, FakeExecution } from './sfn.js';
+import type {
+  FakeParameter,
+  FakeParameterVersion,
+  ParameterType,
+  ParameterValidationFailure,
+} from './ssm.js';
 import {
   type AccountOrganization,
   type AddAutoScalingGroupInput,
@@ -11,6 +17,7 @@ import {
   type AddLaunchTemplateInput,
   type AddSnapshotInput,
   type CopyFailure,
+  DEFAULT_ACCOUNT_ID,
   DEFAULT_REGION,
   type FakeAutoScalingGroup,
   FakeAwsState,
@@ -23,6 +30,20 @@ import {
   type LaunchTemplateVersionInput,
   type Principal,
 } from './state.js';
+
+export interface AddParameterInput {
+  name: string;
+  value: string;
+  /** Default String. */
+  type?: ParameterType;
+  /** Default text. */
+  dataType?: string;
+  description?: string;
+  /** SecureString: the key (default alias/aws/ssm). */
+  keyId?: string;
+  region?: string;
+  accountId?: string;
+}
 
 export interface FakeAwsOptions {
   /** Default 0: any free port. */
@@ -40,7 +61,7 @@ export interface FakeAwsOptions {
 }
 
 /**
- * A fake AWS (EC2, STS, Step Functions, KMS) speaking the real wire protocols on one HTTP
+ * A fake AWS (EC2, Auto Scaling, STS, Step Functions, KMS, SSM) speaking the real wire protocols on one HTTP
  * endpoint: point the real SDK v3 clients at `url` with `endpoint`. State lives in memory, per
  * account and region; the builders below seed it and expose it for assertions.
  */
@@ -265,6 +286,55 @@ export class FakeAws {
 
   setKmsKeyEnabled(key: FakeKmsKey, enabled: boolean): void {
     this.state.kms.setEnabled(key, enabled);
+  }
+
+  // ---- SSM Parameter Store ------------------------------------------------------------------
+
+  /**
+   * Creates (or adds a version to) a parameter directly, without PutParameter's checks: for
+   * seeding, e.g. a golden-image parameter of data type `aws:ec2:image`.
+   */
+  addParameter(input: AddParameterInput): FakeParameter {
+    const region = input.region ?? DEFAULT_REGION;
+    const accountId = input.accountId ?? DEFAULT_ACCOUNT_ID;
+    const key = `${accountId}|${region}|${input.name}`;
+    let parameter = this.state.ssm.parameters.get(key);
+    if (!parameter) {
+      parameter = { name: input.name, region, accountId, versions: [], tags: {} };
+      this.state.ssm.parameters.set(key, parameter);
+    }
+    const version: FakeParameterVersion = {
+      name: input.name,
+      type: input.type ?? 'String',
+      value: input.value,
+      version: (parameter.versions.at(-1)?.version ?? 0) + 1,
+      dataType: input.dataType ?? 'text',
+      lastModifiedDate: this.state.now().toISOString(),
+      lastModifiedUser: `arn:aws:iam::${accountId}:user/sandbox`,
+    };
+    if (input.description !== undefined) version.description = input.description;
+    if (version.type === 'SecureString') version.keyId = input.keyId ?? 'alias/aws/ssm';
+    parameter.versions.push(version);
+    return parameter;
+  }
+
+  getParameter(
+    name: string,
+    region = DEFAULT_REGION,
+    accountId = DEFAULT_ACCOUNT_ID,
+  ): FakeParameter | undefined {
+    return this.state.ssm.get(accountId, region, name);
+  }
+
+  /** PutParameter calls of data type `aws:ec2:image` whose asynchronous validation failed (oldest first). */
+  get parameterValidationFailures(): readonly ParameterValidationFailure[] {
+    return this.state.ssm.validationFailures;
+  }
+
+  // ---- block public access for AMIs ------------------------------------------------------
+
+  setImageBlockPublicAccess(blocked: boolean, region = DEFAULT_REGION, accountId = DEFAULT_ACCOUNT_ID): void {
+    this.state.setImageBlockPublicAccess(accountId, region, blocked);
   }
 
   // ---- Step Functions ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ import type { FakeAwsState, Principal } from './state.js';
 import { handleSts, queryErrorXml, STS_NAMESPACE } from './sts.js';
 import { type XmlObject, xmlDocument } from './xml.js';
 
-export type ServiceName = 'ec2' | 'sts' | 'sfn' | 'kms' | 'autoscaling';
+export type ServiceName = 'ec2' | 'sts' | 'sfn' | 'kms' | 'autoscaling' | 'ssm';
 
 /** One request the fake answered. */
 export interface FakeAwsCall {
@@ -68,6 +68,7 @@ interface Route {
 const JSON_TARGETS: Record<string, { service: ServiceName; protocol: Protocol }> = {
   AWSStepFunctions: { service: 'sfn', protocol: 'json1.0' },
   TrentService: { service: 'kms', protocol: 'json1.1' },
+  AmazonSSM: { service: 'ssm', protocol: 'json1.1' },
 };
 
 const SIGNING_NAMES: Record<string, ServiceName> = {
@@ -76,6 +77,7 @@ const SIGNING_NAMES: Record<string, ServiceName> = {
   states: 'sfn',
   kms: 'kms',
   autoscaling: 'autoscaling',
+  ssm: 'ssm',
 };
 
 /** The AWS query protocol services: their API version and XML namespace. */
@@ -316,7 +318,17 @@ export class FakeAwsServer {
       case 'kms':
         return {
           protocol: 'json1.1',
-          value: handleKms(this.state.kms, route.action, route.params, region, principal.accountId),
+          value: handleKms(this.state.kms, route.action, route.params, {
+            region,
+            accountId: principal.accountId,
+            callerArn: principal.arn,
+            pageCap,
+          }),
+        };
+      case 'ssm':
+        return {
+          protocol: 'json1.1',
+          value: this.state.ssm.handle(route.action, route.params, region, principal, pageCap),
         };
     }
   }

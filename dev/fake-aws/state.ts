@@ -1,6 +1,7 @@
 import { IdGenerator } from './ids.js';
 import { KmsStore } from './kms.js';
 import { SfnStore } from './sfn.js';
+import { SsmStore } from './ssm.js';
 
 export const DEFAULT_ACCOUNT_ID = '111111111111';
 export const DEFAULT_REGION = 'us-east-1';
@@ -467,6 +468,9 @@ export class FakeAwsState {
   readonly deniedRoles = new Set<string>();
   readonly kms: KmsStore;
   readonly sfn: SfnStore;
+  readonly ssm: SsmStore;
+  /** `account|region` → `block-new-sharing` where block public access for AMIs is on. */
+  readonly imageBlockPublicAccess = new Map<string, 'block-new-sharing'>();
   readonly copies: CopyJob[] = [];
   copyDurationMs: number;
   /** Failure applied to every copy started while it is set. */
@@ -481,6 +485,29 @@ export class FakeAwsState {
       accountId: DEFAULT_ACCOUNT_ID,
     });
     this.sfn = new SfnStore(this.ids, () => this.clock());
+    this.ssm = new SsmStore(this);
+  }
+
+  /** Whether block public access for AMIs is on for the account in the region. */
+  imagePublicSharingBlocked(accountId: string, region: string): boolean {
+    return this.imageBlockPublicAccess.has(`${accountId}|${region}`);
+  }
+
+  setImageBlockPublicAccess(accountId: string, region: string, blocked: boolean): void {
+    if (blocked) this.imageBlockPublicAccess.set(`${accountId}|${region}`, 'block-new-sharing');
+    else this.imageBlockPublicAccess.delete(`${accountId}|${region}`);
+  }
+
+  /**
+   * The AMI id a launch template's `resolve:ssm:<parameter>[:version]` reference resolves to for
+   * the account, or the reference itself when the parameter does not exist.
+   */
+  resolveImageParameter(region: string, accountId: string, reference: string): string {
+    const ref = reference.slice('resolve:ssm:'.length);
+    const match = /^(.*?)(?::([1-9]\d*))?$/.exec(ref);
+    const name = match?.[1] ?? ref;
+    const version = match?.[2] !== undefined ? Number(match[2]) : undefined;
+    return this.ssm.currentValue(accountId, region, name, version) ?? reference;
   }
 
   now(): Date {
