@@ -126,6 +126,34 @@ export const DEVIATIONS = {
     reason:
       'Golden-image promotion tells the AWS managed key from customer keys (it cannot be shared across accounts).',
   },
+  'ssm.type-change': {
+    call: 'PutParameter (Overwrite with another Type)',
+    aws: 'HierarchyTypeMismatchException: a parameter cannot change from String to SecureString (or back); create a new one.',
+    fake: 'HierarchyTypeMismatchException for changes to or from SecureString (String and StringList may change into each other).',
+    moto: 'Accepts the change and writes a new version.',
+    reason: 'Documented error; a secret must never turn into a plain String by an overwrite.',
+  },
+  'ssm.ec2-image-validation': {
+    call: 'PutParameter (DataType aws:ec2:image)',
+    aws: 'The value is validated asynchronously: the call answers 200, and a value that is not an available AMI of the account is not created or updated.',
+    fake: 'Answers 200; stores the value only if it is an AMI id of an available image the account can use in the region; records the failure (parameterValidationFailures).',
+    moto: 'Stores any value (the AMI is not checked).',
+    reason: 'Golden-image promotion must notice that a parameter did not move: it reads the parameter back.',
+  },
+  'kms.aws-managed-key-policy': {
+    call: 'PutKeyPolicy (alias/aws/ebs)',
+    aws: 'The key policy of an AWS managed key cannot be changed.',
+    fake: 'AccessDeniedException.',
+    moto: 'Replaces the policy.',
+    reason: 'Promotion must not believe it opened the AWS managed key to another account.',
+  },
+  'modify-snapshot-attribute.structured': {
+    call: 'ModifySnapshotAttribute (CreateVolumePermission.Add/Remove)',
+    aws: 'CreateVolumePermission.Add/Remove (structured) and OperationType with UserIds/GroupNames (flat) both change createVolumePermission.',
+    fake: 'Both forms.',
+    moto: 'Only the flat form; the structured one answers 200 and changes nothing.',
+    reason: 'The SDK offers both; a call that silently does nothing would hide a sharing bug.',
+  },
 } as const satisfies Record<string, Deviation>;
 
 export type DeviationId = keyof typeof DEVIATIONS;
