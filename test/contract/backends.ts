@@ -400,8 +400,8 @@ export async function startBackend(name: BackendName): Promise<Backend> {
  * tests and closed after them. The moto half is skipped (and said so once) when moto is missing.
  */
 export function describeContract(title: string, body: (backend: () => Backend) => void): void {
-  describe.each(['fake', 'moto'] as const)(`${title} [%s]`, (name) => {
-    describe.skipIf(name === 'moto' && !motoAvailable)(name, () => {
+  for (const name of ['fake', 'moto'] as const) {
+    describe.skipIf(name === 'moto' && !motoAvailable)(`${title} [${name}]`, () => {
       let backend: Backend | undefined;
       beforeAllBackend(name, (b) => {
         backend = b;
@@ -411,7 +411,7 @@ export function describeContract(title: string, body: (backend: () => Backend) =
         return backend;
       });
     });
-  });
+  }
 }
 
 function beforeAllBackend(name: BackendName, set: (backend: Backend) => void): void {
