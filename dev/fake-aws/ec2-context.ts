@@ -13,6 +13,8 @@ export interface Ec2Context {
   /** The caller's account id. */
   account: string;
   now: Date;
+  /** Most items per page (the `capPageSize` fault), whatever MaxResults asks. */
+  pageCap?: number | undefined;
 }
 
 export type Ec2Handler = (ctx: Ec2Context, params: QueryParams) => XmlObject;

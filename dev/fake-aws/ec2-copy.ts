@@ -1,9 +1,10 @@
-import { checkImageId, type Ec2Handler, imageNotFound } from './ec2-context.js';
+import { checkImageId, type Ec2Context, type Ec2Handler, imageNotFound } from './ec2-context.js';
 import { AwsError } from './errors.js';
+import { isWellFormedId } from './ids.js';
 import { queryBool, queryStructList, requireParam } from './query.js';
-import type { BlockDeviceInput, CopyFailure, FakeImage, FakeSnapshot } from './state.js';
+import type { BlockDeviceInput, CopyFailure, FakeBlockDevice, FakeImage, FakeSnapshot } from './state.js';
 
-const AMI_NAME = /^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/;
+export const AMI_NAME = /^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/;
 const KMS_KEY_REF =
   /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+|alias\/.+|[0-9a-f-]{36}|mrk-[0-9a-f]{32})$/;
 
@@ -15,7 +16,7 @@ function fingerprint(params: Readonly<Record<string, string>>): string {
   return JSON.stringify(keys.map((key) => [key, params[key]]));
 }
 
-function tagSpecifications(params: Readonly<Record<string, string>>): {
+export function tagSpecifications(params: Readonly<Record<string, string>>): {
   image: Record<string, string>;
   snapshot: Record<string, string>;
 } {
@@ -33,6 +34,114 @@ function tagSpecifications(params: Readonly<Record<string, string>>): {
   return out;
 }
 
+export function checkAmiName(name: string): void {
+  if (!AMI_NAME.test(name)) {
+    throw new AwsError(
+      'InvalidAMIName.Malformed',
+      `AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'`,
+    );
+  }
+}
+
+/** AMI names are unique among an account's registered images in a region. */
+export function checkNameFree(ctx: Ec2Context, name: string): void {
+  const duplicate = (ctx.store.imagesByOwner.get(ctx.account) ?? []).find(
+    (image) => image.name === name && image.state !== 'deregistered',
+  );
+  if (duplicate) {
+    throw new AwsError(
+      'InvalidAMIName.Duplicate',
+      `AMI name ${name} is already in use by AMI ${duplicate.imageId}`,
+    );
+  }
+}
+
+/**
+ * CreateImage: an image of one of the caller's instances (running or stopped). Like a copy it is
+ * `pending` until its snapshots complete (the copy duration on the clock), then `available`.
+ */
+export const createImage: Ec2Handler = (ctx, params) => {
+  const { state, account } = ctx;
+  const instanceId = requireParam(params, 'InstanceId');
+  const name = requireParam(params, 'Name');
+  if (!isWellFormedId('i', instanceId)) {
+    throw new AwsError('InvalidInstanceID.Malformed', `Invalid id: "${instanceId}"`);
+  }
+  const instance = ctx.store.instances.find((i) => i.instanceId === instanceId && i.accountId === account);
+  if (!instance) {
+    throw new AwsError('InvalidInstanceID.NotFound', `The instance ID '${instanceId}' does not exist`);
+  }
+  if (instance.state !== 'running' && instance.state !== 'stopped') {
+    throw new AwsError(
+      'IncorrectInstanceState',
+      `The instance '${instanceId}' is not in the 'running' or 'stopped' state.`,
+    );
+  }
+  checkAmiName(name);
+  checkNameFree(ctx, name);
+  const tags = tagSpecifications(params);
+  const source = ctx.store.images.get(instance.imageId);
+  const now = ctx.now;
+  const imageId = state.ids.ec2('ami');
+  const snapshots: FakeSnapshot[] = [];
+  const devices: readonly Partial<FakeBlockDevice>[] = source?.blockDevices ?? [
+    { deviceName: '/dev/xvda', volumeSize: 8 },
+  ];
+  const blockDevices: BlockDeviceInput[] = devices.map((device, index) => {
+    const deviceName =
+      device.deviceName ?? (index === 0 ? '/dev/xvda' : `/dev/sd${String.fromCharCode(97 + index)}`);
+    if (!device.snapshotId && device.virtualName) return { deviceName, virtualName: device.virtualName };
+    const from = device.snapshotId
+      ? source && state.regions.get(source.region)?.snapshot(device.snapshotId)
+      : undefined;
+    const snapshot = state.addSnapshot({
+      region: ctx.region,
+      ownerId: account,
+      volumeSize: device.volumeSize ?? from?.volumeSize ?? 8,
+      encrypted: from?.encrypted ?? false,
+      ...(from?.kmsKeyId !== undefined ? { kmsKeyId: from.kmsKeyId } : {}),
+      state: 'pending',
+      progress: '0%',
+      startTime: now.toISOString(),
+      description: `Created by CreateImage(${instanceId}) for ${imageId}`,
+      tags: tags.snapshot,
+    });
+    snapshots.push(snapshot);
+    const block: BlockDeviceInput = {
+      deviceName,
+      snapshotId: snapshot.snapshotId,
+      volumeSize: snapshot.volumeSize,
+    };
+    block.volumeType = device.volumeType ?? 'gp3';
+    block.deleteOnTermination = device.deleteOnTermination ?? true;
+    return block;
+  });
+  const image = state.addImage({
+    imageId,
+    region: ctx.region,
+    ownerId: account,
+    name,
+    ...(params['Description'] !== undefined ? { description: params['Description'] } : {}),
+    architecture: source?.architecture ?? 'x86_64',
+    state: 'pending',
+    creationDate: now.toISOString(),
+    tags: tags.image,
+    rootDeviceName: source?.rootDeviceName ?? '/dev/xvda',
+    imageLocation: `${account}/${name}`,
+    blockDevices,
+    ...(source?.platform !== undefined ? { platform: source.platform } : {}),
+    ...(source?.bootMode !== undefined ? { bootMode: source.bootMode } : {}),
+    ...(source?.imdsSupport !== undefined ? { imdsSupport: source.imdsSupport } : {}),
+  });
+  state.copies.push({
+    image,
+    snapshots,
+    startedAt: now.getTime(),
+    completesAt: now.getTime() + state.copyDurationMs,
+  });
+  return { imageId };
+};
+
 /**
  * CopyImage, called in the destination region. The copy starts `pending`, its snapshots' progress
  * rises with the clock, and it ends `available` (or `failed`) after the configured copy duration.
@@ -47,12 +156,7 @@ export const copyImage: Ec2Handler = (ctx, params) => {
   const kmsKeyId = params['KmsKeyId'];
   const clientToken = params['ClientToken'];
 
-  if (!AMI_NAME.test(name)) {
-    throw new AwsError(
-      'InvalidAMIName.Malformed',
-      `AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'`,
-    );
-  }
+  checkAmiName(name);
   if (kmsKeyId !== undefined && !encryptedParam) {
     throw new AwsError(
       'InvalidParameterDependency',
@@ -93,15 +197,7 @@ export const copyImage: Ec2Handler = (ctx, params) => {
       `Image ${sourceImageId} is in state ${source.state} and cannot be copied.`,
     );
   }
-  const duplicate = (ctx.store.imagesByOwner.get(account) ?? []).find(
-    (image) => image.name === name && image.state !== 'deregistered',
-  );
-  if (duplicate) {
-    throw new AwsError(
-      'InvalidAMIName.Duplicate',
-      `AMI name ${name} is already in use by AMI ${duplicate.imageId}`,
-    );
-  }
+  checkNameFree(ctx, name);
 
   // Encryption: asked for, or inherited from an encrypted source. The key must be in this region.
   const sourceSnapshots = source.blockDevices.map((d) =>

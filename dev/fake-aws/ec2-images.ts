@@ -178,7 +178,7 @@ const describeImages: Ec2Handler = (ctx, params) => {
     if (missing.length > 0) throw imageNotFound(missing);
   } else {
     const sources = scopes.length > 0 ? scopes.map((s) => s.source) : [{ items: ctx.store.imageOrder }];
-    const page = paginate(sources, matches, maxResults, nextToken);
+    const page = paginate(sources, matches, maxResults, nextToken, { cap: ctx.pageCap });
     images = page.items;
     token = page.nextToken;
   }
@@ -337,6 +337,12 @@ const modifyImageAttribute: Ec2Handler = (ctx, params) => {
     );
   }
   for (const change of [...adds, ...removes]) validateChange(change);
+  if (adds.some((c) => c.group === 'all') && ctx.state.imagePublicSharingBlocked(ctx.account, ctx.region)) {
+    throw new AwsError(
+      'OperationNotPermitted',
+      `You can't publicly share ${image.imageId} because block public access for AMIs is enabled for this account in ${ctx.region}.`,
+    );
+  }
   if (adds.length > 0 && image.state === 'disabled') {
     throw new AwsError(
       'InvalidParameterValue',
@@ -446,7 +452,37 @@ const enableImage: Ec2Handler = (ctx, params) => {
   return { return: true };
 };
 
+// ---- block public access for AMIs -------------------------------------------------------------
+
+/** Block public access for AMIs, per account and region; changes take effect at once here. */
+const getImageBlockPublicAccessState: Ec2Handler = (ctx) => ({
+  imageBlockPublicAccessState: ctx.state.imagePublicSharingBlocked(ctx.account, ctx.region)
+    ? 'block-new-sharing'
+    : 'unblocked',
+  managedBy: 'account',
+});
+
+const enableImageBlockPublicAccess: Ec2Handler = (ctx, params) => {
+  const wanted = requireParam(params, 'ImageBlockPublicAccessState');
+  if (wanted !== 'block-new-sharing') {
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Value (${wanted}) for parameter ImageBlockPublicAccessState is invalid. Valid values: block-new-sharing.`,
+    );
+  }
+  ctx.state.setImageBlockPublicAccess(ctx.account, ctx.region, true);
+  return { imageBlockPublicAccessState: 'block-new-sharing' };
+};
+
+const disableImageBlockPublicAccess: Ec2Handler = (ctx) => {
+  ctx.state.setImageBlockPublicAccess(ctx.account, ctx.region, false);
+  return { imageBlockPublicAccessState: 'unblocked' };
+};
+
 export const imageHandlers: Record<string, Ec2Handler> = {
+  GetImageBlockPublicAccessState: getImageBlockPublicAccessState,
+  EnableImageBlockPublicAccess: enableImageBlockPublicAccess,
+  DisableImageBlockPublicAccess: disableImageBlockPublicAccess,
   DescribeImages: describeImages,
   DescribeImageAttribute: describeImageAttribute,
   ModifyImageAttribute: modifyImageAttribute,

@@ -10,13 +10,7 @@ import { AwsError } from './errors.js';
 import { compileFilters, type FilterSpec } from './filters.js';
 import { paginate } from './paginate.js';
 import { queryFilters, queryInt, queryList, queryStructList } from './query.js';
-import type {
-  FakeInstance,
-  FakeLaunchTemplate,
-  FakeLaunchTemplateVersion,
-  InstanceStateName,
-} from './state.js';
-import type { XmlObject } from './xml.js';
+import type { FakeInstance, InstanceStateName } from './state.js';
 
 // ---- DescribeRegions -------------------------------------------------------------------------
 
@@ -64,6 +58,18 @@ function taggable(ctx: Ec2Context, resourceId: string): Record<string, string> {
     if (!instance)
       throw new AwsError('InvalidInstanceID.NotFound', `The instance ID '${resourceId}' does not exist`);
     return instance.tags;
+  }
+  if (resourceId.startsWith('lt-')) {
+    const template = ctx.store.launchTemplates.find(
+      (t) => t.launchTemplateId === resourceId && t.accountId === ctx.account,
+    );
+    if (!template) {
+      throw new AwsError(
+        'InvalidLaunchTemplateId.NotFound',
+        `The specified launch template, with template ID ${resourceId}, does not exist.`,
+      );
+    }
+    return template.tags;
   }
   throw new AwsError('InvalidID', `The ID '${resourceId}' is not valid`);
 }
@@ -170,6 +176,7 @@ const describeInstances: Ec2Handler = (ctx, params) => {
     (i) => own(i) && (wanted.size === 0 || wanted.has(i.instanceId)) && filter(i),
     maxResults,
     params['NextToken'] || undefined,
+    { cap: ctx.pageCap },
   );
   const reservations = page.items.map((instance) => ({
     reservationId: `r-${instance.instanceId.slice(2)}`,
@@ -190,111 +197,9 @@ const describeInstances: Ec2Handler = (ctx, params) => {
   return { reservationSet: reservations, nextToken: page.nextToken };
 };
 
-// ---- DescribeLaunchTemplateVersions ----------------------------------------------------------
-
-interface TemplateVersion {
-  template: FakeLaunchTemplate;
-  version: FakeLaunchTemplateVersion;
-}
-
-const VERSION_FILTERS: FilterSpec<TemplateVersion> = {
-  fields: {
-    'create-time': (v) => v.version.createTime,
-    'image-id': (v) => v.version.imageId,
-    'instance-type': (v) => v.version.instanceType,
-    'is-default-version': (v) => v.version.versionNumber === v.template.defaultVersion,
-  },
-};
-
-function pickVersions(
-  template: FakeLaunchTemplate,
-  selectors: readonly string[],
-): FakeLaunchTemplateVersion[] {
-  if (selectors.length === 0) return template.versions;
-  const picked: FakeLaunchTemplateVersion[] = [];
-  for (const selector of selectors) {
-    const number =
-      selector === '$Latest'
-        ? template.versions.length
-        : selector === '$Default'
-          ? template.defaultVersion
-          : /^\d+$/.test(selector)
-            ? Number(selector)
-            : Number.NaN;
-    const version = template.versions.find((v) => v.versionNumber === number);
-    if (!version) {
-      throw new AwsError(
-        'InvalidLaunchTemplateId.VersionNotFound',
-        `Could not find launch template version ${selector} for template ${template.launchTemplateId}`,
-      );
-    }
-    if (!picked.includes(version)) picked.push(version);
-  }
-  return picked;
-}
-
-const describeLaunchTemplateVersions: Ec2Handler = (ctx, params) => {
-  const id = params['LaunchTemplateId'];
-  const name = params['LaunchTemplateName'];
-  const selectors = queryList(params, 'LaunchTemplateVersion');
-  const maxResults = queryInt(params, 'MaxResults');
-  validateMaxResults(maxResults, 1, 200);
-  const mine = ctx.store.launchTemplates.filter((t) => t.accountId === ctx.account);
-  let templates: FakeLaunchTemplate[];
-  if (id !== undefined || name !== undefined) {
-    const template = mine.find((t) =>
-      id !== undefined ? t.launchTemplateId === id : t.launchTemplateName === name,
-    );
-    if (!template) {
-      throw id !== undefined
-        ? new AwsError(
-            'InvalidLaunchTemplateId.NotFound',
-            `The specified launch template, with template ID ${id}, does not exist.`,
-          )
-        : new AwsError(
-            'InvalidLaunchTemplateName.NotFoundException',
-            `The specified launch template, with template name ${name}, does not exist.`,
-          );
-    }
-    templates = [template];
-  } else {
-    // Across all templates only $Latest and $Default may be asked for.
-    if (selectors.length === 0 || selectors.some((s) => s !== '$Latest' && s !== '$Default')) {
-      throw new AwsError(
-        'InvalidParameterCombination',
-        'To describe versions of all launch templates, specify only $Latest and/or $Default versions.',
-      );
-    }
-    templates = mine;
-  }
-  const min = queryInt(params, 'MinVersion');
-  const max = queryInt(params, 'MaxVersion');
-  const all: TemplateVersion[] = templates.flatMap((template) =>
-    pickVersions(template, selectors)
-      .filter(
-        (v) => (min === undefined || v.versionNumber >= min) && (max === undefined || v.versionNumber <= max),
-      )
-      .map((version) => ({ template, version })),
-  );
-  const filter = compileFilters(queryFilters(params), VERSION_FILTERS, ctx.account);
-  const page = paginate([{ items: all }], filter, maxResults, params['NextToken'] || undefined);
-  const items: XmlObject[] = page.items.map(({ template, version }) => ({
-    launchTemplateId: template.launchTemplateId,
-    launchTemplateName: template.launchTemplateName,
-    versionNumber: version.versionNumber,
-    versionDescription: version.description,
-    createTime: version.createTime,
-    createdBy: template.createdBy,
-    defaultVersion: version.versionNumber === template.defaultVersion,
-    launchTemplateData: { imageId: version.imageId, instanceType: version.instanceType },
-  }));
-  return { launchTemplateVersionSet: items, nextToken: page.nextToken };
-};
-
 export const resourceHandlers: Record<string, Ec2Handler> = {
   DescribeRegions: describeRegions,
   CreateTags: createTags,
   DeleteTags: deleteTags,
   DescribeInstances: describeInstances,
-  DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
 };

@@ -9,7 +9,7 @@ import { snapshotItem } from './ec2-render.js';
 import { AwsError, notAuthorized } from './errors.js';
 import { compileFilters, type FilterSpec } from './filters.js';
 import { type PageSource, paginate } from './paginate.js';
-import { queryFilters, queryInt, queryList, requireParam } from './query.js';
+import { queryFilters, queryInt, queryList, queryStructList, requireParam } from './query.js';
 import type { FakeSnapshot } from './state.js';
 
 export const SNAPSHOT_FILTERS: FilterSpec<FakeSnapshot> = {
@@ -77,7 +77,9 @@ const describeSnapshots: Ec2Handler = (ctx, params) => {
     return { snapshotSet: found.map((s) => snapshotItem(state, s, account)) };
   }
   const sources: PageSource<FakeSnapshot>[] = [{ items: ctx.store.snapshotOrder }];
-  const page = paginate(sources, matches, maxResults, params['NextToken'] || undefined);
+  const page = paginate(sources, matches, maxResults, params['NextToken'] || undefined, {
+    cap: ctx.pageCap,
+  });
   return { snapshotSet: page.items.map((s) => snapshotItem(state, s, account)), nextToken: page.nextToken };
 };
 
@@ -114,7 +116,95 @@ const deleteSnapshot: Ec2Handler = (ctx, params) => {
   return { return: true };
 };
 
+interface VolumePermissionChange {
+  group?: string;
+  userId?: string;
+}
+
+function volumePermissionChanges(
+  list: readonly Readonly<Record<string, string>>[],
+): VolumePermissionChange[] {
+  return list.map((entry) => {
+    const change: VolumePermissionChange = {};
+    if (entry['Group'] !== undefined) change.group = entry['Group'];
+    if (entry['UserId'] !== undefined) change.userId = entry['UserId'];
+    return change;
+  });
+}
+
+/**
+ * ModifySnapshotAttribute `createVolumePermission`: the structured form
+ * (`CreateVolumePermission.Add.N.UserId|Group`, `.Remove.N`) or the flat one (`OperationType` with
+ * `UserId.N` / `UserGroup.N`). Encrypted snapshots cannot be made public, and snapshots encrypted
+ * with the AWS managed key cannot be shared at all.
+ */
+const modifySnapshotAttribute: Ec2Handler = (ctx, params) => {
+  const snapshot = visibleSnapshot(ctx, requireParam(params, 'SnapshotId'));
+  if (snapshot.ownerId !== ctx.account) throw notAuthorized('snapshot', snapshot.snapshotId);
+  const attribute = params['Attribute'] ?? 'createVolumePermission';
+  if (attribute !== 'createVolumePermission') {
+    throw new AwsError('InvalidParameterValue', `Value (${attribute}) for parameter attribute is invalid.`);
+  }
+  const adds = volumePermissionChanges(queryStructList(params, 'CreateVolumePermission.Add'));
+  const removes = volumePermissionChanges(queryStructList(params, 'CreateVolumePermission.Remove'));
+  const operation = params['OperationType'];
+  if (operation !== undefined) {
+    if (operation !== 'add' && operation !== 'remove') {
+      throw new AwsError(
+        'InvalidParameterValue',
+        `Value (${operation}) for parameter operationType is invalid.`,
+      );
+    }
+    const flat = [
+      ...queryList(params, 'UserGroup').map((group) => ({ group })),
+      ...queryList(params, 'UserId').map((userId) => ({ userId })),
+    ];
+    (operation === 'add' ? adds : removes).push(...flat);
+  }
+  if (adds.length + removes.length === 0) {
+    throw new AwsError('MissingParameter', 'The request must contain the parameter createVolumePermission');
+  }
+  for (const change of [...adds, ...removes]) {
+    if (change.group !== undefined && change.group !== 'all') {
+      throw new AwsError('InvalidParameterValue', `Value (${change.group}) for parameter group is invalid.`);
+    }
+    if (change.userId !== undefined && !/^\d{12}$/.test(change.userId)) {
+      throw new AwsError(
+        'InvalidParameterValue',
+        `Value (${change.userId}) for parameter userId is invalid.`,
+      );
+    }
+  }
+  if (snapshot.encrypted && adds.length > 0) {
+    if (adds.some((c) => c.group === 'all')) {
+      throw new AwsError('OperationNotPermitted', 'Encrypted snapshots cannot be shared publicly.');
+    }
+    const key = snapshot.kmsKeyId
+      ? ctx.state.kms.resolve(snapshot.kmsKeyId, ctx.region, ctx.account)
+      : undefined;
+    if (key?.keyManager === 'AWS') {
+      throw new AwsError(
+        'OperationNotPermitted',
+        'Encrypted snapshots with EBS default key cannot be shared',
+      );
+    }
+  }
+  const permission = snapshot.createVolumePermission;
+  for (const change of adds) {
+    if (change.group === 'all') permission.public = true;
+    if (change.userId !== undefined && !permission.accounts.includes(change.userId))
+      permission.accounts.push(change.userId);
+  }
+  for (const change of removes) {
+    if (change.group === 'all') permission.public = false;
+    if (change.userId !== undefined)
+      permission.accounts = permission.accounts.filter((a) => a !== change.userId);
+  }
+  return { return: true };
+};
+
 export const snapshotHandlers: Record<string, Ec2Handler> = {
+  ModifySnapshotAttribute: modifySnapshotAttribute,
   DescribeSnapshots: describeSnapshots,
   DescribeSnapshotAttribute: describeSnapshotAttribute,
   DeleteSnapshot: deleteSnapshot,

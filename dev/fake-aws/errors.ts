@@ -1,3 +1,6 @@
+/** A JSON protocol body (Step Functions, KMS, SSM). */
+export type JsonObject = Record<string, unknown>;
+
 /**
  * An error answered to the client the way AWS answers it: an error code (`InvalidAMIID.NotFound`,
  * `AccessDenied`, `ResourceNotFoundException`…), a message and the HTTP status. Each protocol

@@ -2,21 +2,48 @@ import { Faults } from './faults.js';
 import type { AddKmsKeyInput, FakeKmsKey } from './kms.js';
 import { type FakeAwsCall, FakeAwsServer, type ServiceName } from './server.js';
 import type { ExecutionScript, ExecutionStatus, FakeExecution } from './sfn.js';
+import type {
+  FakeParameter,
+  FakeParameterVersion,
+  ParameterType,
+  ParameterValidationFailure,
+} from './ssm.js';
 import {
   type AccountOrganization,
+  type AddAutoScalingGroupInput,
   type AddImageInput,
   type AddInstanceInput,
+  type AddLaunchConfigurationInput,
   type AddLaunchTemplateInput,
   type AddSnapshotInput,
   type CopyFailure,
+  DEFAULT_ACCOUNT_ID,
   DEFAULT_REGION,
+  type FakeAutoScalingGroup,
   FakeAwsState,
   type FakeImage,
   type FakeInstance,
+  type FakeLaunchConfiguration,
   type FakeLaunchTemplate,
+  type FakeLaunchTemplateVersion,
   type FakeSnapshot,
+  type LaunchTemplateVersionInput,
   type Principal,
 } from './state.js';
+
+export interface AddParameterInput {
+  name: string;
+  value: string;
+  /** Default String. */
+  type?: ParameterType;
+  /** Default text. */
+  dataType?: string;
+  description?: string;
+  /** SecureString: the key (default alias/aws/ssm). */
+  keyId?: string;
+  region?: string;
+  accountId?: string;
+}
 
 export interface FakeAwsOptions {
   /** Default 0: any free port. */
@@ -34,7 +61,7 @@ export interface FakeAwsOptions {
 }
 
 /**
- * A fake AWS (EC2, STS, Step Functions, KMS) speaking the real wire protocols on one HTTP
+ * A fake AWS (EC2, Auto Scaling, STS, Step Functions, KMS, SSM) speaking the real wire protocols on one HTTP
  * endpoint: point the real SDK v3 clients at `url` with `endpoint`. State lives in memory, per
  * account and region; the builders below seed it and expose it for assertions.
  */
@@ -181,8 +208,47 @@ export class FakeAws {
     return this.state.addInstance(input);
   }
 
+  /**
+   * Creates a launch template with versions 1…N (`versions`) and a default version (1 unless
+   * `defaultVersion` says otherwise, e.g. an older one than the latest).
+   */
   addLaunchTemplate(input: AddLaunchTemplateInput): FakeLaunchTemplate {
     return this.state.addLaunchTemplate(input);
+  }
+
+  /** Appends a version to a template; `makeDefault` also makes it the default version. */
+  addLaunchTemplateVersion(
+    template: FakeLaunchTemplate,
+    version: LaunchTemplateVersionInput,
+    options: { makeDefault?: boolean } = {},
+  ): FakeLaunchTemplateVersion {
+    const added = this.state.addLaunchTemplateVersion(template, version);
+    if (options.makeDefault) this.state.setDefaultLaunchTemplateVersion(template, added.versionNumber);
+    return added;
+  }
+
+  setDefaultLaunchTemplateVersion(template: FakeLaunchTemplate, versionNumber: number): void {
+    this.state.setDefaultLaunchTemplateVersion(template, versionNumber);
+  }
+
+  /** Launch templates in creation order (all accounts). */
+  launchTemplates(region = DEFAULT_REGION): FakeLaunchTemplate[] {
+    return [...(this.state.regions.get(region)?.launchTemplates ?? [])];
+  }
+
+  // ---- Auto Scaling -----------------------------------------------------------------------
+
+  /**
+   * Creates an Auto Scaling group launching from exactly one of a launch configuration, a launch
+   * template (a template object, or an id/name, with an optional version) or a mixed instances
+   * policy (its launch template plus overrides that may name other templates).
+   */
+  addAutoScalingGroup(input: AddAutoScalingGroupInput): FakeAutoScalingGroup {
+    return this.state.addAutoScalingGroup(input);
+  }
+
+  addLaunchConfiguration(input: AddLaunchConfigurationInput): FakeLaunchConfiguration {
+    return this.state.addLaunchConfiguration(input);
   }
 
   /** How long image copies take on the clock. */
@@ -220,6 +286,55 @@ export class FakeAws {
 
   setKmsKeyEnabled(key: FakeKmsKey, enabled: boolean): void {
     this.state.kms.setEnabled(key, enabled);
+  }
+
+  // ---- SSM Parameter Store ------------------------------------------------------------------
+
+  /**
+   * Creates (or adds a version to) a parameter directly, without PutParameter's checks: for
+   * seeding, e.g. a golden-image parameter of data type `aws:ec2:image`.
+   */
+  addParameter(input: AddParameterInput): FakeParameter {
+    const region = input.region ?? DEFAULT_REGION;
+    const accountId = input.accountId ?? DEFAULT_ACCOUNT_ID;
+    const key = `${accountId}|${region}|${input.name}`;
+    let parameter = this.state.ssm.parameters.get(key);
+    if (!parameter) {
+      parameter = { name: input.name, region, accountId, versions: [], tags: {} };
+      this.state.ssm.parameters.set(key, parameter);
+    }
+    const version: FakeParameterVersion = {
+      name: input.name,
+      type: input.type ?? 'String',
+      value: input.value,
+      version: (parameter.versions.at(-1)?.version ?? 0) + 1,
+      dataType: input.dataType ?? 'text',
+      lastModifiedDate: this.state.now().toISOString(),
+      lastModifiedUser: `arn:aws:iam::${accountId}:user/sandbox`,
+    };
+    if (input.description !== undefined) version.description = input.description;
+    if (version.type === 'SecureString') version.keyId = input.keyId ?? 'alias/aws/ssm';
+    parameter.versions.push(version);
+    return parameter;
+  }
+
+  getParameter(
+    name: string,
+    region = DEFAULT_REGION,
+    accountId = DEFAULT_ACCOUNT_ID,
+  ): FakeParameter | undefined {
+    return this.state.ssm.get(accountId, region, name);
+  }
+
+  /** PutParameter calls of data type `aws:ec2:image` whose asynchronous validation failed (oldest first). */
+  get parameterValidationFailures(): readonly ParameterValidationFailure[] {
+    return this.state.ssm.validationFailures;
+  }
+
+  // ---- block public access for AMIs ------------------------------------------------------
+
+  setImageBlockPublicAccess(blocked: boolean, region = DEFAULT_REGION, accountId = DEFAULT_ACCOUNT_ID): void {
+    this.state.setImageBlockPublicAccess(accountId, region, blocked);
   }
 
   // ---- Step Functions ---------------------------------------------------------------------

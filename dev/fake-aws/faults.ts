@@ -22,18 +22,45 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+/** What happens to one page of a paginated answer. */
+export interface PageFault {
+  /** Answer this error instead of the page. */
+  error?: ErrorSpec;
+  /** Answer the page without its next token: the listing ends early, silently incomplete. */
+  end?: boolean;
+}
+
+/** The services whose calls `throttleRatio` throttles, and how each says so. */
+const THROTTLE_ERRORS: Readonly<Record<string, ErrorSpec>> = {
+  ec2: { code: 'RequestLimitExceeded', message: 'Request limit exceeded.', status: 503 },
+  autoscaling: { code: 'Throttling', message: 'Rate exceeded', status: 400 },
+  ssm: { code: 'ThrottlingException', message: 'Rate exceeded', status: 400 },
+};
+
 /**
  * Fault injection. Action keys are an action name (`DescribeImages`), a service-qualified one
- * (`ec2:DescribeImages`, `sts:AssumeRole`, `sfn:StartExecution`, `kms:DescribeKey`) or `*`.
+ * (`ec2:DescribeImages`, `sts:AssumeRole`, `sfn:StartExecution`, `kms:DescribeKey`,
+ * `autoscaling:DescribeAutoScalingGroups`, `ssm:GetParameter`) or `*`.
+ *
+ * Paginated actions can be hit on one page of a walk: `failPage` answers an error on page N (the
+ * first page is 1, the one asked without a token), `endAtPage` makes page N the last one although
+ * more items remain, and `capPageSize` answers at most N items per page whatever `MaxResults` asks
+ * (AWS may answer fewer items than asked, still with a token).
  */
 export class Faults {
   /** Delay added to every request. */
   latencyMs = 0;
-  /** Fraction (0..1) of EC2 calls answered `RequestLimitExceeded` (HTTP 503). */
+  /**
+   * Fraction (0..1) of EC2, Auto Scaling and SSM calls answered as throttled, each in its
+   * service's words: EC2 `RequestLimitExceeded` (HTTP 503), Auto Scaling `Throttling` (400), SSM
+   * `ThrottlingException` (400).
+   */
   throttleRatio = 0;
   private random: () => number;
   private readonly queued = new Map<string, { spec: ErrorSpec; remaining: number }[]>();
   private readonly persistent = new Map<string, ErrorSpec>();
+  private readonly pageFaults = new Map<string, Map<number, PageFault & { remaining: number }>>();
+  private readonly pageCaps = new Map<string, number>();
 
   constructor(seed = 1) {
     this.random = mulberry32(seed);
@@ -56,9 +83,40 @@ export class Faults {
     this.persistent.set(action, spec);
   }
 
+  /**
+   * Page `page` of every walk of `action` fails with this error: `times` pages (default: every
+   * time, until `clearErrors`).
+   */
+  failPage(action: string, page: number, spec: ErrorSpec): void {
+    this.setPageFault(action, page, { error: spec }, spec.times ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Page `page` of every walk of `action` is answered without a next token (until `clearErrors`). */
+  endAtPage(action: string, page: number): void {
+    this.setPageFault(action, page, { end: true }, Number.POSITIVE_INFINITY);
+  }
+
+  /** Every page of `action` holds at most `size` items (until `clearErrors`). */
+  capPageSize(action: string, size: number): void {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`Page size must be a positive integer: ${size}`);
+    this.pageCaps.set(action, size);
+  }
+
+  private setPageFault(action: string, page: number, fault: PageFault, remaining: number): void {
+    if (!Number.isInteger(page) || page < 1) throw new Error(`Pages are numbered from 1: ${page}`);
+    let byPage = this.pageFaults.get(action);
+    if (!byPage) {
+      byPage = new Map();
+      this.pageFaults.set(action, byPage);
+    }
+    byPage.set(page, { ...fault, remaining });
+  }
+
   clearErrors(): void {
     this.queued.clear();
     this.persistent.clear();
+    this.pageFaults.clear();
+    this.pageCaps.clear();
   }
 
   /** Clears errors and resets latency and throttling. */
@@ -87,10 +145,44 @@ export class Faults {
     return undefined;
   }
 
-  /** Whether this EC2 call is throttled. */
+  /** The fault for page `page` of this call, if any (consumes one of a counted `failPage`). */
+  pageFaultFor(service: string, action: string, page: number | undefined): PageFault | undefined {
+    if (page === undefined) return undefined;
+    for (const key of [`${service}:${action}`, action, '*']) {
+      const byPage = this.pageFaults.get(key);
+      const fault = byPage?.get(page);
+      if (!byPage || !fault) continue;
+      fault.remaining -= 1;
+      if (fault.remaining <= 0) byPage.delete(page);
+      return fault.error ? { error: fault.error } : { end: true };
+    }
+    return undefined;
+  }
+
+  /** The most items a page of this call may hold, if capped. */
+  pageCapFor(service: string, action: string): number | undefined {
+    for (const key of [`${service}:${action}`, action, '*']) {
+      const cap = this.pageCaps.get(key);
+      if (cap !== undefined) return cap;
+    }
+    return undefined;
+  }
+
+  /** The throttling error for this call, if the throttle ratio hits it (EC2, Auto Scaling, SSM). */
+  throttleFor(service: string): AwsError | undefined {
+    const spec = THROTTLE_ERRORS[service];
+    if (!spec || !this.throttles()) return undefined;
+    return toError(spec);
+  }
+
+  /** Whether the next throttled-service call is throttled (draws from the seeded sequence). */
   throttles(): boolean {
     return this.throttleRatio > 0 && this.random() < this.throttleRatio;
   }
+}
+
+export function pageFaultError(spec: ErrorSpec): AwsError {
+  return toError(spec);
 }
 
 function toError(spec: ErrorSpec): AwsError {

@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EC2_VERSION, ec2ErrorXml, handleEc2 } from './ec2.js';
+import { AUTOSCALING_NAMESPACE, AUTOSCALING_VERSION, handleAutoScaling } from './autoscaling.js';
+import { EC2_NAMESPACE, EC2_VERSION, ec2ErrorXml, handleEc2 } from './ec2.js';
 import { AwsError } from './errors.js';
-import type { Faults } from './faults.js';
+import { type Faults, pageFaultError } from './faults.js';
 import { handleKms } from './kms.js';
+import { pageOf } from './paginate.js';
 import { parseQuery, type QueryParams } from './query.js';
 import type { FakeAwsState, Principal } from './state.js';
-import { handleSts, stsErrorXml } from './sts.js';
+import { handleSts, queryErrorXml, STS_NAMESPACE } from './sts.js';
+import { type XmlObject, xmlDocument } from './xml.js';
 
-export type ServiceName = 'ec2' | 'sts' | 'sfn' | 'kms';
+export type ServiceName = 'ec2' | 'sts' | 'sfn' | 'kms' | 'autoscaling' | 'ssm';
 
 /** One request the fake answered. */
 export interface FakeAwsCall {
@@ -65,9 +68,57 @@ interface Route {
 const JSON_TARGETS: Record<string, { service: ServiceName; protocol: Protocol }> = {
   AWSStepFunctions: { service: 'sfn', protocol: 'json1.0' },
   TrentService: { service: 'kms', protocol: 'json1.1' },
+  AmazonSSM: { service: 'ssm', protocol: 'json1.1' },
 };
 
-const SIGNING_NAMES: Record<string, ServiceName> = { ec2: 'ec2', sts: 'sts', states: 'sfn', kms: 'kms' };
+const SIGNING_NAMES: Record<string, ServiceName> = {
+  ec2: 'ec2',
+  sts: 'sts',
+  states: 'sfn',
+  kms: 'kms',
+  autoscaling: 'autoscaling',
+  ssm: 'ssm',
+};
+
+/** The AWS query protocol services: their API version and XML namespace. */
+const QUERY_SERVICES: Partial<Record<ServiceName, { version: string; namespace: string }>> = {
+  sts: { version: '2011-06-15', namespace: STS_NAMESPACE },
+  autoscaling: { version: AUTOSCALING_VERSION, namespace: AUTOSCALING_NAMESPACE },
+};
+
+/**
+ * An action's answer before it is written on the wire, so the server can still act on it (end a
+ * paginated listing early) whatever the protocol.
+ */
+type Answer =
+  | { protocol: 'ec2'; body: XmlObject }
+  | { protocol: 'query'; namespace: string; result: XmlObject }
+  | { protocol: 'json1.0' | 'json1.1'; value: Record<string, unknown> };
+
+/** Drops the next-page token from an answer (the `endAtPage` fault). */
+function endListing(answer: Answer): Answer {
+  switch (answer.protocol) {
+    case 'ec2':
+      return { ...answer, body: { ...answer.body, nextToken: undefined } };
+    case 'query':
+      return { ...answer, result: { ...answer.result, NextToken: undefined } };
+    default: {
+      const value = { ...answer.value };
+      delete value['NextToken'];
+      if ('NextMarker' in value) {
+        delete value['NextMarker'];
+        value['Truncated'] = false;
+      }
+      return { ...answer, value };
+    }
+  }
+}
+
+/** The pagination token a request carries (`NextToken`, or `Marker` for KMS lists). */
+function requestToken(params: Record<string, unknown>): string | undefined {
+  const token = params['NextToken'] ?? params['Marker'];
+  return typeof token === 'string' ? token : undefined;
+}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -151,11 +202,13 @@ export class FakeAwsServer {
     const action = params['Action'];
     if (!action) return new AwsError('MissingAction', 'The request must contain the parameter Action');
     const signedFor = scope ? SIGNING_NAMES[scope.service] : undefined;
+    const byVersion = (Object.keys(QUERY_SERVICES) as ServiceName[]).find(
+      (name) => QUERY_SERVICES[name]?.version === params['Version'],
+    );
     const service: ServiceName | undefined =
-      signedFor ??
-      (params['Version'] === EC2_VERSION ? 'ec2' : params['Version'] === '2011-06-15' ? 'sts' : undefined);
+      signedFor ?? (params['Version'] === EC2_VERSION ? 'ec2' : byVersion);
     if (service === 'ec2') return { service, protocol: 'ec2', action, params };
-    if (service === 'sts') return { service, protocol: 'query', action, params };
+    if (service && QUERY_SERVICES[service]) return { service, protocol: 'query', action, params };
     return new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
   }
 
@@ -174,9 +227,10 @@ export class FakeAwsServer {
     const scope = parseAuthorization(req.headers.authorization) ?? parsePresigned(url);
     const route = this.route(req, url, body, scope);
     if (route instanceof AwsError) {
-      this.send(res, requestId, this.renderError('query', route, requestId));
+      this.send(res, requestId, this.renderError('query', route, requestId, STS_NAMESPACE));
       return;
     }
+    const namespace = QUERY_SERVICES[route.service]?.namespace;
     const region = scope?.region ?? 'us-east-1';
     const call: FakeAwsCall = {
       service: route.service,
@@ -211,14 +265,19 @@ export class FakeAwsServer {
       if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
       const injected = this.faults.errorFor(route.service, route.action);
       if (injected) throw injected;
-      if (route.service === 'ec2' && this.faults.throttles()) {
-        throw new AwsError('RequestLimitExceeded', 'Request limit exceeded.', 503);
-      }
+      const throttled = this.faults.throttleFor(route.service);
+      if (throttled) throw throttled;
+      const page = pageOf(requestToken(route.params));
+      const pageFault = this.faults.pageFaultFor(route.service, route.action, page);
+      if (pageFault?.error) throw pageFaultError(pageFault.error);
       this.state.settle();
-      reply = this.dispatch(route, principal, region, requestId);
+      const pageCap = this.faults.pageCapFor(route.service, route.action);
+      let answer = this.dispatch(route, principal, region, pageCap);
+      if (pageFault?.end) answer = endListing(answer);
+      reply = this.render(route.action, answer, requestId);
     } catch (error) {
       if (!(error instanceof AwsError)) throw error;
-      reply = this.renderError(route.protocol, error, requestId);
+      reply = this.renderError(route.protocol, error, requestId, namespace);
       call.errorCode = error.code;
     }
     call.status = reply.status;
@@ -226,38 +285,88 @@ export class FakeAwsServer {
     this.send(res, requestId, reply);
   }
 
-  private dispatch(route: Route, principal: Principal, region: string, requestId: string): Reply {
-    const xml = (body: string): Reply => ({ status: 200, contentType: 'text/xml;charset=UTF-8', body });
-    const json = (version: string, value: unknown): Reply => ({
-      status: 200,
-      contentType: `application/x-amz-json-${version}`,
-      body: JSON.stringify(value),
+  private dispatch(route: Route, principal: Principal, region: string, pageCap: number | undefined): Answer {
+    const ctx = () => ({
+      state: this.state,
+      region,
+      store: this.state.region(region),
+      caller: principal,
+      account: principal.accountId,
+      now: this.state.now(),
+      pageCap,
     });
     switch (route.service) {
-      case 'ec2': {
-        const ctx = {
-          state: this.state,
-          region,
-          store: this.state.region(region),
-          caller: principal,
-          account: principal.accountId,
-          now: this.state.now(),
-        };
-        return xml(handleEc2(ctx, route.action, route.params as QueryParams, requestId));
-      }
+      case 'ec2':
+        return { protocol: 'ec2', body: handleEc2(ctx(), route.action, route.params as QueryParams) };
       case 'sts':
-        return xml(handleSts(this.state, principal, route.action, route.params as QueryParams, requestId));
+        return {
+          protocol: 'query',
+          namespace: STS_NAMESPACE,
+          result: handleSts(this.state, principal, route.action, route.params as QueryParams),
+        };
+      case 'autoscaling':
+        return {
+          protocol: 'query',
+          namespace: AUTOSCALING_NAMESPACE,
+          result: handleAutoScaling(ctx(), route.action, route.params as QueryParams),
+        };
       case 'sfn':
-        return json('1.0', this.state.sfn.handle(route.action, route.params));
+        return {
+          protocol: 'json1.0',
+          value: this.state.sfn.handle(route.action, route.params),
+        };
       case 'kms':
-        return json(
-          '1.1',
-          handleKms(this.state.kms, route.action, route.params, region, principal.accountId),
-        );
+        return {
+          protocol: 'json1.1',
+          value: handleKms(this.state.kms, route.action, route.params, {
+            region,
+            accountId: principal.accountId,
+            callerArn: principal.arn,
+            pageCap,
+          }),
+        };
+      case 'ssm':
+        return {
+          protocol: 'json1.1',
+          value: this.state.ssm.handle(route.action, route.params, region, principal, pageCap),
+        };
     }
   }
 
-  private renderError(protocol: Protocol, error: AwsError, requestId: string): Reply {
+  private render(action: string, answer: Answer, requestId: string): Reply {
+    switch (answer.protocol) {
+      case 'ec2':
+        return {
+          status: 200,
+          contentType: 'text/xml;charset=UTF-8',
+          body: xmlDocument(`${action}Response`, EC2_NAMESPACE, { requestId, ...answer.body }),
+        };
+      case 'query':
+        return {
+          status: 200,
+          contentType: 'text/xml;charset=UTF-8',
+          body: xmlDocument(
+            `${action}Response`,
+            answer.namespace,
+            { [`${action}Result`]: answer.result, ResponseMetadata: { RequestId: requestId } },
+            'member',
+          ),
+        };
+      default:
+        return {
+          status: 200,
+          contentType: `application/x-amz-json-${answer.protocol.slice(4)}`,
+          body: JSON.stringify(answer.value),
+        };
+    }
+  }
+
+  private renderError(
+    protocol: Protocol,
+    error: AwsError,
+    requestId: string,
+    namespace: string | undefined,
+  ): Reply {
     switch (protocol) {
       case 'ec2':
         return {
@@ -269,7 +378,7 @@ export class FakeAwsServer {
         return {
           status: error.status,
           contentType: 'text/xml;charset=UTF-8',
-          body: stsErrorXml(error, requestId),
+          body: queryErrorXml(error, requestId, namespace ?? STS_NAMESPACE),
         };
       default:
         return {

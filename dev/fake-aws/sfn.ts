@@ -1,4 +1,4 @@
-import { AwsError } from './errors.js';
+import { AwsError, type JsonObject } from './errors.js';
 import type { IdGenerator } from './ids.js';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -73,7 +73,7 @@ export class SfnStore {
     return now.getTime() < endsAt ? 'RUNNING' : execution.outcome.status;
   }
 
-  handle(action: string, body: Record<string, unknown>): unknown {
+  handle(action: string, body: Record<string, unknown>): JsonObject {
     switch (action) {
       case 'StartExecution':
         return this.startExecution(body);
@@ -89,7 +89,7 @@ export class SfnStore {
     }
   }
 
-  private startExecution(body: Record<string, unknown>): unknown {
+  private startExecution(body: Record<string, unknown>): JsonObject {
     const stateMachineArn = requireString(body, 'stateMachineArn');
     const arn = STATE_MACHINE_ARN.exec(stateMachineArn);
     if (!arn)
@@ -137,7 +137,7 @@ export class SfnStore {
     return execution;
   }
 
-  private describeExecution(body: Record<string, unknown>): unknown {
+  private describeExecution(body: Record<string, unknown>): JsonObject {
     const execution = this.find(body);
     const status = this.status(execution, this.now());
     const result: Record<string, unknown> = {
@@ -170,7 +170,7 @@ export class SfnStore {
     return result;
   }
 
-  private stopExecution(body: Record<string, unknown>): unknown {
+  private stopExecution(body: Record<string, unknown>): JsonObject {
     const execution = this.find(body);
     const now = this.now();
     if (this.status(execution, now) === 'RUNNING') {

@@ -1,6 +1,7 @@
 import { IdGenerator } from './ids.js';
 import { KmsStore } from './kms.js';
 import { SfnStore } from './sfn.js';
+import { SsmStore } from './ssm.js';
 
 export const DEFAULT_ACCOUNT_ID = '111111111111';
 export const DEFAULT_REGION = 'us-east-1';
@@ -168,13 +169,20 @@ export interface FakeInstance {
   tags: Record<string, string>;
 }
 
-export interface FakeLaunchTemplateVersion {
-  versionNumber: number;
+/** What a launch template version launches (the part of `LaunchTemplateData` the fake keeps). */
+export interface LaunchTemplateData {
+  /** An AMI id, or `resolve:ssm:<parameter>` for an image id kept in SSM Parameter Store. */
   imageId?: string;
   instanceType?: string;
+  keyName?: string;
+}
+
+export interface FakeLaunchTemplateVersion extends LaunchTemplateData {
+  versionNumber: number;
   description?: string;
   /** ISO 8601. */
   createTime: string;
+  createdBy: string;
 }
 
 export interface FakeLaunchTemplate {
@@ -186,7 +194,68 @@ export interface FakeLaunchTemplate {
   /** ISO 8601. */
   createTime: string;
   defaultVersion: number;
+  /** In version order; version N is `versions[N - 1]`. */
   versions: FakeLaunchTemplateVersion[];
+  tags: Record<string, string>;
+}
+
+/** How an Auto Scaling group or override names a launch template (the Auto Scaling shape). */
+export interface LaunchTemplateSpecification {
+  launchTemplateId?: string;
+  launchTemplateName?: string;
+  /** A number, `$Latest` or `$Default`; absent means `$Default` (and is answered absent). */
+  version?: string;
+}
+
+export interface MixedInstancesPolicy {
+  launchTemplate: LaunchTemplateSpecification;
+  overrides: {
+    instanceType?: string;
+    weightedCapacity?: string;
+    launchTemplate?: LaunchTemplateSpecification;
+  }[];
+}
+
+export interface AutoScalingInstance {
+  instanceId: string;
+  instanceType: string;
+  availabilityZone: string;
+  lifecycleState: string;
+  healthStatus: string;
+  /** What the instance was launched from (version as a number). */
+  launchTemplate?: LaunchTemplateSpecification;
+  launchConfigurationName?: string;
+}
+
+export interface FakeAutoScalingGroup {
+  name: string;
+  arn: string;
+  region: string;
+  accountId: string;
+  /** ISO 8601. */
+  createdTime: string;
+  /** Exactly one of launchConfigurationName, launchTemplate and mixedInstancesPolicy is set. */
+  launchConfigurationName?: string;
+  launchTemplate?: LaunchTemplateSpecification;
+  mixedInstancesPolicy?: MixedInstancesPolicy;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  availabilityZones: string[];
+  instances: AutoScalingInstance[];
+  tags: Record<string, string>;
+}
+
+export interface FakeLaunchConfiguration {
+  name: string;
+  arn: string;
+  region: string;
+  accountId: string;
+  imageId: string;
+  instanceType: string;
+  keyName?: string;
+  /** ISO 8601. */
+  createdTime: string;
 }
 
 /** Who made a request: the account and identity behind its access key. */
@@ -249,13 +318,56 @@ export interface AddInstanceInput {
   tags?: Record<string, string>;
 }
 
+export interface LaunchTemplateVersionInput extends LaunchTemplateData {
+  description?: string;
+}
+
 export interface AddLaunchTemplateInput {
   region?: string;
   accountId?: string;
   name: string;
-  versions: { imageId?: string; instanceType?: string; description?: string }[];
+  /** Version 1, 2, … in order; at least one. */
+  versions: LaunchTemplateVersionInput[];
   /** Version number of the default version (default 1). */
   defaultVersion?: number;
+  tags?: Record<string, string>;
+}
+
+/** A launch template reference: a template object (id and name filled from it) or its id/name. */
+export type LaunchTemplateRefInput =
+  | { template: FakeLaunchTemplate; version?: string }
+  | LaunchTemplateSpecification;
+
+export interface AddAutoScalingGroupInput {
+  region?: string;
+  accountId?: string;
+  name: string;
+  launchConfigurationName?: string;
+  launchTemplate?: LaunchTemplateRefInput;
+  mixedInstancesPolicy?: {
+    launchTemplate: LaunchTemplateRefInput;
+    overrides?: {
+      instanceType?: string;
+      weightedCapacity?: string;
+      launchTemplate?: LaunchTemplateRefInput;
+    }[];
+  };
+  minSize?: number;
+  maxSize?: number;
+  desiredCapacity?: number;
+  availabilityZones?: string[];
+  /** Instances of the group (in service, launched from the group's template or configuration). */
+  instances?: (FakeInstance | string)[];
+  tags?: Record<string, string>;
+}
+
+export interface AddLaunchConfigurationInput {
+  region?: string;
+  accountId?: string;
+  name: string;
+  imageId: string;
+  instanceType?: string;
+  keyName?: string;
 }
 
 export interface CopyFailure {
@@ -287,6 +399,9 @@ export class RegionStore {
   readonly snapshotUsers = new Map<string, string[]>();
   readonly instances: FakeInstance[] = [];
   readonly launchTemplates: FakeLaunchTemplate[] = [];
+  /** Auto Scaling groups and launch configurations, in creation order (all accounts). */
+  readonly autoScalingGroups: FakeAutoScalingGroup[] = [];
+  readonly launchConfigurations: FakeLaunchConfiguration[] = [];
   /** `account|clientToken` → the CopyImage call it identified. */
   readonly copyTokens = new Map<string, { fingerprint: string; imageId: string }>();
 
@@ -353,6 +468,9 @@ export class FakeAwsState {
   readonly deniedRoles = new Set<string>();
   readonly kms: KmsStore;
   readonly sfn: SfnStore;
+  readonly ssm: SsmStore;
+  /** `account|region` → `block-new-sharing` where block public access for AMIs is on. */
+  readonly imageBlockPublicAccess = new Map<string, 'block-new-sharing'>();
   readonly copies: CopyJob[] = [];
   copyDurationMs: number;
   /** Failure applied to every copy started while it is set. */
@@ -367,6 +485,29 @@ export class FakeAwsState {
       accountId: DEFAULT_ACCOUNT_ID,
     });
     this.sfn = new SfnStore(this.ids, () => this.clock());
+    this.ssm = new SsmStore(this);
+  }
+
+  /** Whether block public access for AMIs is on for the account in the region. */
+  imagePublicSharingBlocked(accountId: string, region: string): boolean {
+    return this.imageBlockPublicAccess.has(`${accountId}|${region}`);
+  }
+
+  setImageBlockPublicAccess(accountId: string, region: string, blocked: boolean): void {
+    if (blocked) this.imageBlockPublicAccess.set(`${accountId}|${region}`, 'block-new-sharing');
+    else this.imageBlockPublicAccess.delete(`${accountId}|${region}`);
+  }
+
+  /**
+   * The AMI id a launch template's `resolve:ssm:<parameter>[:version]` reference resolves to for
+   * the account, or the reference itself when the parameter does not exist.
+   */
+  resolveImageParameter(region: string, accountId: string, reference: string): string {
+    const ref = reference.slice('resolve:ssm:'.length);
+    const match = /^(.*?)(?::([1-9]\d*))?$/.exec(ref);
+    const name = match?.[1] ?? ref;
+    const version = match?.[2] !== undefined ? Number(match[2]) : undefined;
+    return this.ssm.currentValue(accountId, region, name, version) ?? reference;
   }
 
   now(): Date {
@@ -614,25 +755,183 @@ export class FakeAwsState {
     if (store.launchTemplates.some((t) => t.accountId === accountId && t.launchTemplateName === input.name)) {
       throw new Error(`Launch template ${input.name} already exists`);
     }
+    if (input.versions.length === 0) throw new Error('A launch template has at least one version');
     const createTime = this.now().toISOString();
+    const createdBy = `arn:aws:iam::${accountId}:user/sandbox`;
     const template: FakeLaunchTemplate = {
       launchTemplateId: this.ids.ec2('lt'),
       launchTemplateName: input.name,
       region,
       accountId,
-      createdBy: `arn:aws:iam::${accountId}:user/sandbox`,
+      createdBy,
       createTime,
-      defaultVersion: input.defaultVersion ?? 1,
-      versions: input.versions.map((version, index) => {
-        const out: FakeLaunchTemplateVersion = { versionNumber: index + 1, createTime };
-        if (version.imageId !== undefined) out.imageId = version.imageId;
-        if (version.instanceType !== undefined) out.instanceType = version.instanceType;
-        if (version.description !== undefined) out.description = version.description;
-        return out;
-      }),
+      defaultVersion: 1,
+      versions: [],
+      tags: { ...input.tags },
     };
+    for (const version of input.versions) this.addLaunchTemplateVersion(template, version, createdBy);
+    this.setDefaultLaunchTemplateVersion(template, input.defaultVersion ?? 1);
     store.launchTemplates.push(template);
     return template;
+  }
+
+  /** Appends version `latest + 1` to a template. */
+  addLaunchTemplateVersion(
+    template: FakeLaunchTemplate,
+    input: LaunchTemplateVersionInput,
+    createdBy = template.createdBy,
+  ): FakeLaunchTemplateVersion {
+    const version: FakeLaunchTemplateVersion = {
+      versionNumber: template.versions.length + 1,
+      createTime: this.now().toISOString(),
+      createdBy,
+    };
+    if (input.imageId !== undefined) version.imageId = input.imageId;
+    if (input.instanceType !== undefined) version.instanceType = input.instanceType;
+    if (input.keyName !== undefined) version.keyName = input.keyName;
+    if (input.description !== undefined) version.description = input.description;
+    template.versions.push(version);
+    return version;
+  }
+
+  setDefaultLaunchTemplateVersion(template: FakeLaunchTemplate, versionNumber: number): void {
+    if (!template.versions.some((v) => v.versionNumber === versionNumber)) {
+      throw new Error(`Launch template ${template.launchTemplateName} has no version ${versionNumber}`);
+    }
+    template.defaultVersion = versionNumber;
+  }
+
+  // ---- Auto Scaling -------------------------------------------------------------------------
+
+  /** Fills a launch template reference's id and name from the template when the account has it. */
+  launchTemplateSpec(
+    region: string,
+    accountId: string,
+    ref: LaunchTemplateRefInput,
+  ): LaunchTemplateSpecification {
+    const given: LaunchTemplateSpecification =
+      'template' in ref
+        ? {
+            launchTemplateId: ref.template.launchTemplateId,
+            launchTemplateName: ref.template.launchTemplateName,
+          }
+        : { ...ref };
+    if (ref.version !== undefined) given.version = ref.version;
+    if (given.launchTemplateId === undefined && given.launchTemplateName === undefined) {
+      throw new Error('A launch template reference needs an id or a name');
+    }
+    const template = this.region(region).launchTemplates.find(
+      (t) =>
+        t.accountId === accountId &&
+        (given.launchTemplateId !== undefined
+          ? t.launchTemplateId === given.launchTemplateId
+          : t.launchTemplateName === given.launchTemplateName),
+    );
+    if (template) {
+      given.launchTemplateId = template.launchTemplateId;
+      given.launchTemplateName = template.launchTemplateName;
+    }
+    const out: LaunchTemplateSpecification = {};
+    if (given.launchTemplateId !== undefined) out.launchTemplateId = given.launchTemplateId;
+    if (given.launchTemplateName !== undefined) out.launchTemplateName = given.launchTemplateName;
+    if (given.version !== undefined) out.version = given.version;
+    return out;
+  }
+
+  addLaunchConfiguration(input: AddLaunchConfigurationInput): FakeLaunchConfiguration {
+    const region = input.region ?? DEFAULT_REGION;
+    const accountId = input.accountId ?? DEFAULT_ACCOUNT_ID;
+    const store = this.region(region);
+    if (store.launchConfigurations.some((c) => c.accountId === accountId && c.name === input.name)) {
+      throw new Error(`Launch configuration ${input.name} already exists`);
+    }
+    const configuration: FakeLaunchConfiguration = {
+      name: input.name,
+      arn: `arn:aws:autoscaling:${region}:${accountId}:launchConfiguration:${this.ids.uuid()}:launchConfigurationName/${input.name}`,
+      region,
+      accountId,
+      imageId: input.imageId,
+      instanceType: input.instanceType ?? 't3.micro',
+      createdTime: this.now().toISOString(),
+    };
+    if (input.keyName !== undefined) configuration.keyName = input.keyName;
+    store.launchConfigurations.push(configuration);
+    return configuration;
+  }
+
+  addAutoScalingGroup(input: AddAutoScalingGroupInput): FakeAutoScalingGroup {
+    const region = input.region ?? DEFAULT_REGION;
+    const accountId = input.accountId ?? DEFAULT_ACCOUNT_ID;
+    const store = this.region(region);
+    if (store.autoScalingGroups.some((g) => g.accountId === accountId && g.name === input.name)) {
+      throw new Error(`Auto Scaling group ${input.name} already exists`);
+    }
+    const sources = [input.launchConfigurationName, input.launchTemplate, input.mixedInstancesPolicy].filter(
+      (x) => x !== undefined,
+    );
+    if (sources.length !== 1) {
+      throw new Error(
+        'An Auto Scaling group needs exactly one of launchConfigurationName, launchTemplate, mixedInstancesPolicy',
+      );
+    }
+    const group: FakeAutoScalingGroup = {
+      name: input.name,
+      arn: `arn:aws:autoscaling:${region}:${accountId}:autoScalingGroup:${this.ids.uuid()}:autoScalingGroupName/${input.name}`,
+      region,
+      accountId,
+      createdTime: this.now().toISOString(),
+      minSize: input.minSize ?? 0,
+      maxSize: input.maxSize ?? Math.max(1, input.desiredCapacity ?? 0, input.minSize ?? 0),
+      desiredCapacity: input.desiredCapacity ?? input.instances?.length ?? input.minSize ?? 0,
+      availabilityZones: input.availabilityZones ?? [`${region}a`],
+      instances: [],
+      tags: { ...input.tags },
+    };
+    if (input.launchConfigurationName !== undefined)
+      group.launchConfigurationName = input.launchConfigurationName;
+    if (input.launchTemplate)
+      group.launchTemplate = this.launchTemplateSpec(region, accountId, input.launchTemplate);
+    if (input.mixedInstancesPolicy) {
+      group.mixedInstancesPolicy = {
+        launchTemplate: this.launchTemplateSpec(region, accountId, input.mixedInstancesPolicy.launchTemplate),
+        overrides: (input.mixedInstancesPolicy.overrides ?? []).map((o) => {
+          const override: MixedInstancesPolicy['overrides'][number] = {};
+          if (o.instanceType !== undefined) override.instanceType = o.instanceType;
+          if (o.weightedCapacity !== undefined) override.weightedCapacity = o.weightedCapacity;
+          if (o.launchTemplate)
+            override.launchTemplate = this.launchTemplateSpec(region, accountId, o.launchTemplate);
+          return override;
+        }),
+      };
+    }
+    const spec = group.launchTemplate ?? group.mixedInstancesPolicy?.launchTemplate;
+    for (const entry of input.instances ?? []) {
+      const instanceId = typeof entry === 'string' ? entry : entry.instanceId;
+      const instance = store.instances.find((i) => i.instanceId === instanceId);
+      const member: AutoScalingInstance = {
+        instanceId,
+        instanceType: instance?.instanceType ?? 't3.micro',
+        availabilityZone: group.availabilityZones[0] ?? `${region}a`,
+        lifecycleState: 'InService',
+        healthStatus: 'Healthy',
+      };
+      if (group.launchConfigurationName !== undefined)
+        member.launchConfigurationName = group.launchConfigurationName;
+      if (spec) {
+        const template = store.launchTemplates.find((t) => t.launchTemplateId === spec.launchTemplateId);
+        const selector = spec.version ?? '$Default';
+        const number =
+          selector === '$Latest'
+            ? template?.versions.length
+            : selector === '$Default'
+              ? template?.defaultVersion
+              : Number(selector);
+        member.launchTemplate = { ...spec, version: String(number ?? selector) };
+      }
+      group.instances.push(member);
+    }
+    store.autoScalingGroups.push(group);
+    return group;
   }
 
   // ---- image copies -----------------------------------------------------------------------

@@ -68,35 +68,26 @@ function getCallerIdentity(caller: Principal): XmlObject {
   return { UserId: caller.userId, Account: caller.accountId, Arn: caller.arn };
 }
 
-/** The STS query-protocol actions: answers wrapped in `<ActionResult>` plus `<ResponseMetadata>`. */
+/** The STS query-protocol actions; the server wraps the result in `<ActionResult>` plus `<ResponseMetadata>`. */
 export function handleSts(
   state: FakeAwsState,
   caller: Principal,
   action: string,
   params: QueryParams,
-  requestId: string,
-): string {
-  let result: XmlObject;
+): XmlObject {
   switch (action) {
     case 'AssumeRole':
-      result = assumeRole(state, caller, params);
-      break;
+      return assumeRole(state, caller, params);
     case 'GetCallerIdentity':
-      result = getCallerIdentity(caller);
-      break;
+      return getCallerIdentity(caller);
     default:
       throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
   }
-  return xmlDocument(
-    `${action}Response`,
-    STS_NAMESPACE,
-    { [`${action}Result`]: result, ResponseMetadata: { RequestId: requestId } },
-    'member',
-  );
 }
 
-export function stsErrorXml(error: AwsError, requestId: string): string {
-  return xmlDocument('ErrorResponse', STS_NAMESPACE, {
+/** An AWS query protocol error document (STS, Auto Scaling). */
+export function queryErrorXml(error: AwsError, requestId: string, namespace = STS_NAMESPACE): string {
+  return xmlDocument('ErrorResponse', namespace, {
     Error: { Type: error.type, Code: error.code, Message: error.message },
     RequestId: requestId,
   });

@@ -1,5 +1,6 @@
 import {
   CopyImageCommand,
+  CreateImageCommand,
   DescribeImagesCommand,
   DescribeSnapshotsCommand,
   EC2Client,
@@ -294,5 +295,76 @@ describe('CopyImage', () => {
       new CopyImageCommand({ SourceRegion: 'us-east-1', SourceImageId: shared.imageId, Name: 'into-222' }),
     );
     expect(fake.getImage('eu-west-1', ImageId as string)?.ownerId).toBe('222222222222');
+  });
+});
+
+describe('CreateImage', () => {
+  it('images a running or stopped instance: pending until its snapshots complete, then available', async () => {
+    const region = 'ap-northeast-1';
+    const source = fake.addImage({
+      region,
+      architecture: 'arm64',
+      blockDevices: [{ volumeSize: 12, encrypted: true }, { volumeSize: 50 }],
+    });
+    const instance = fake.addInstance({ region, imageId: source.imageId, state: 'stopped' });
+    const client = ec2(region);
+    const { ImageId } = await client.send(
+      new CreateImageCommand({
+        InstanceId: instance.instanceId,
+        Name: 'web-golden-2026-11-26',
+        Description: 'golden',
+        TagSpecifications: [
+          { ResourceType: 'image', Tags: [{ Key: 'Stage', Value: 'candidate' }] },
+          { ResourceType: 'snapshot', Tags: [{ Key: 'Stage', Value: 'candidate' }] },
+        ],
+      }),
+    );
+    const describe = async () =>
+      (await client.send(new DescribeImagesCommand({ ImageIds: [ImageId as string] }))).Images?.[0];
+    const pending = await describe();
+    expect(pending).toMatchObject({
+      State: 'pending',
+      OwnerId: ME,
+      Name: 'web-golden-2026-11-26',
+      Description: 'golden',
+      Architecture: 'arm64',
+      Tags: [{ Key: 'Stage', Value: 'candidate' }],
+    });
+    const snapshotIds = (pending?.BlockDeviceMappings ?? []).map((b) => b.Ebs?.SnapshotId as string);
+    expect(snapshotIds).toHaveLength(2);
+    expect(snapshotIds).not.toContain(source.blockDevices[0]?.snapshotId);
+    advance(2000);
+    expect((await describe())?.State).toBe('available');
+    const snaps = await client.send(new DescribeSnapshotsCommand({ SnapshotIds: snapshotIds }));
+    expect(snaps.Snapshots?.map((s) => [s.VolumeSize, s.Encrypted, s.State, s.Tags?.[0]?.Value])).toEqual([
+      [12, true, 'completed', 'candidate'],
+      [50, false, 'completed', 'candidate'],
+    ]);
+    expect(snaps.Snapshots?.[0]?.Description).toBe(
+      `Created by CreateImage(${instance.instanceId}) for ${ImageId}`,
+    );
+
+    const duplicate = await failure(
+      client.send(new CreateImageCommand({ InstanceId: instance.instanceId, Name: 'web-golden-2026-11-26' })),
+    );
+    expect(duplicate.name).toBe('InvalidAMIName.Duplicate');
+  });
+
+  it('refuses unknown, malformed, other accounts’ and terminated instances', async () => {
+    const region = 'ap-northeast-2';
+    const source = fake.addImage({ region });
+    const client = ec2(region);
+    const terminated = fake.addInstance({ region, imageId: source.imageId, state: 'terminated' });
+    const theirs = fake.addInstance({ region, imageId: source.imageId, accountId: '333333333333' });
+    const cases: [string, string][] = [
+      ['i-0123456789abcdef0', 'InvalidInstanceID.NotFound'],
+      ['instance-1', 'InvalidInstanceID.Malformed'],
+      [theirs.instanceId, 'InvalidInstanceID.NotFound'],
+      [terminated.instanceId, 'IncorrectInstanceState'],
+    ];
+    for (const [InstanceId, code] of cases) {
+      const error = await failure(client.send(new CreateImageCommand({ InstanceId, Name: 'never-created' })));
+      expect(error.name).toBe(code);
+    }
   });
 });
