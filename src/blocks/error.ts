@@ -25,6 +25,6 @@ export function renderError(input: ErrorInput): SlackMessage {
     input.retry ? '🔁 This looks temporary — please try again in a moment.' : undefined,
   ];
   if (notes.some(Boolean)) blocks.push(context(notes));
-  const text = `${icon} ${input.title ? `${input.title}: ` : ''}${input.message}`;
+  const text = `${icon} ${input.title ? `${esc(input.title, 150)}: ` : ''}${esc(input.message, 2500)}`;
   return message(text, blocks);
 }

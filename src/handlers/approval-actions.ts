@@ -219,10 +219,7 @@ export function createRejectSubmitHandler(deps: Deps) {
       detail: reason,
     });
     await deps.notifier.refreshRequest(res.request);
-    await deps.notifier.replyToRequest(
-      res.request,
-      `your request \`${request.id}\` was rejected by <@${userId}>${reason ? `: ${reason}` : '.'}`,
-    );
+    await deps.notifier.replyToRequest(res.request, { kind: 'rejected', by: userId, reason });
     void client;
   };
 }
