@@ -4,6 +4,7 @@
  * words, not as a stack trace.
  */
 import { createLogger, type Level } from '../../src/logger.js';
+import { installProcessGuards } from '../../src/process-guards.js';
 import { type Sandbox, SandboxRedisError, sandboxBanner, startSandbox } from './start-sandbox.js';
 
 const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
@@ -11,6 +12,7 @@ const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
 export async function runSandbox(env: Record<string, string | undefined> = process.env): Promise<void> {
   const level = LEVELS.find((l) => l === env.LOG_LEVEL?.trim()) ?? 'info';
   const logger = createLogger(level).child({ role: 'sandbox' });
+  installProcessGuards(logger);
   const port = Number(env.PORT?.trim() || 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     process.stderr.write(`PORT must be a port number, got ${JSON.stringify(env.PORT)}\n`);
