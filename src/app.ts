@@ -4,14 +4,24 @@ import { type Answerer, InProcessAnswerer } from './answer/answer-pool.js';
 import type { Deps } from './deps.js';
 import { registerHandlers } from './handlers/index.js';
 import { toSlackLogger } from './logger.js';
+import { SlackHttpReceiver } from './slack/http-receiver.js';
+import { ReplayGuard } from './slack/replay-guard.js';
 import { SocketModeReceiver } from './slack/socket-mode-receiver.js';
 import { isRedisReady } from './store/redis.js';
 
 export interface SlackApp {
   app: App;
-  /** Starts listening; resolves with the bound port (0 picks a free one). */
-  start(port: number): Promise<number>;
+  /** Starts listening on `host` (default: every interface); resolves with the bound port (0 picks a free one). */
+  start(port: number, host?: string): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** What this process is, as `/readyz` reports it: the bot, or the local sandbox against fakes. */
+export type AppMode = 'bot' | 'sandbox';
+
+export interface SlackAppOptions {
+  /** Default `bot`. */
+  mode?: AppMode;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -19,8 +29,11 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** `/healthz`: the process is up. `/readyz`: it can reach Redis, so it can do useful work. */
-export function healthRoutes(deps: Pick<Deps, 'redis'>): CustomRoute[] {
+/**
+ * `/healthz`: the process is up. `/readyz`: it can reach Redis, so it can do useful work; it also
+ * says whether this is the bot or the sandbox (`{ ok, redis, mode }`).
+ */
+export function healthRoutes(deps: Pick<Deps, 'redis'>, mode: AppMode = 'bot'): CustomRoute[] {
   return [
     {
       path: '/healthz',
@@ -32,29 +45,30 @@ export function healthRoutes(deps: Pick<Deps, 'redis'>): CustomRoute[] {
       method: ['GET'],
       handler: async (_req: IncomingMessage, res: ServerResponse) => {
         const redis = await isRedisReady(deps.redis);
-        json(res, redis ? 200 : 503, { ok: redis, redis: redis ? 'ok' : 'unreachable' });
+        json(res, redis ? 200 : 503, { ok: redis, redis: redis ? 'ok' : 'unreachable', mode });
       },
     },
   ];
 }
 
 /**
- * Builds the Bolt app: HTTP receiver (`POST /slack/events`) by default, Socket Mode when an
- * app-level token is configured. It never calls Slack at boot: the bot identity comes from
- * configuration, and token verification is off.
+ * Builds the Bolt app: HTTP receiver (`POST /slack/events`, with the strict gate of
+ * `slack/http-receiver.ts`: signature, timestamp window both ways, body shape, replays) by
+ * default, Socket Mode when an app-level token is configured. It never calls Slack at boot: the
+ * bot identity comes from configuration, and token verification is off.
  */
 export function createSlackApp(
   deps: Deps,
   extraRoutes: CustomRoute[] = [],
   answerer: Answerer = new InProcessAnswerer(deps),
+  options: SlackAppOptions = {},
 ): SlackApp {
   const { config } = deps;
-  const socketMode = Boolean(config.slack.appToken);
   const slackLogger = toSlackLogger(deps.logger, config.logLevel);
-  const customRoutes = [...healthRoutes(deps), ...extraRoutes];
+  const customRoutes = [...healthRoutes(deps, options.mode), ...extraRoutes];
   // Socket Mode: our own receiver (Web API URL honoured, health routes on `start(port)`), see
   // slack/socket-mode-receiver.ts. Bolt refuses `socketMode: true` together with a custom receiver.
-  const receiver = config.slack.appToken
+  const socket = config.slack.appToken
     ? new SocketModeReceiver({
         appToken: config.slack.appToken,
         slackApiUrl: config.slack.apiUrl,
@@ -63,14 +77,20 @@ export function createSlackApp(
         port: config.port,
       })
     : undefined;
+  const http = socket
+    ? undefined
+    : new SlackHttpReceiver({
+        signingSecret: config.slack.signingSecret ?? '',
+        logger: slackLogger,
+        customRoutes,
+        replayGuard: new ReplayGuard(deps.redis, config.redis.keyPrefix),
+      });
   const app = new App({
     token: config.slack.botToken,
-    signingSecret: socketMode ? undefined : config.slack.signingSecret,
-    receiver,
+    receiver: socket ?? http,
     botId: config.slack.botUserId ? 'B_AMIBOT' : undefined,
     botUserId: config.slack.botUserId,
     tokenVerificationEnabled: false,
-    customRoutes: receiver ? undefined : customRoutes,
     logger: slackLogger,
     logLevel: config.logLevel as LogLevel,
     clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
@@ -83,9 +103,9 @@ export function createSlackApp(
   let server: Server | undefined;
   return {
     app,
-    async start(port: number) {
-      if (receiver) return receiver.start(port);
-      server = (await app.start(port)) as Server;
+    async start(port: number, host?: string) {
+      if (socket) return socket.start(port, host);
+      server = (await app.start(host ? { port, host } : port)) as Server;
       const addr = server.address();
       return typeof addr === 'object' && addr ? addr.port : port;
     },

@@ -1,22 +1,13 @@
 import type { LogLevel, Logger as SlackLogger } from '@slack/bolt';
+import { redactSecrets, SECRET_KEYS } from './secrets.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** Values that must never reach a log line: Slack tokens, AWS keys, signatures and secrets. */
-const SECRET_PATTERNS: Array<[RegExp, string]> = [
-  [/xox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[redacted]'],
-  [/xapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]'],
-  [/\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, '$1[redacted]'],
-  [/v0=[a-f0-9]{64}/g, 'v0=[redacted]'],
-];
-const SECRET_KEYS = /token|secret|password|signature|authorization|credentials|sessiontoken|secretaccesskey/i;
-
+/** A copy of `value` fit for a log line: secret-named keys and credential-looking text (`secrets.ts`) removed. */
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') {
-    let out = value;
-    for (const [re, rep] of SECRET_PATTERNS) out = out.replace(re, rep);
-    return out;
+    return redactSecrets(value);
   }
   if (value instanceof Error) {
     return { name: value.name, message: redact(value.message), code: (value as { code?: unknown }).code };

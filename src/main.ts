@@ -3,6 +3,7 @@ import { createSlackApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { scheduleMaintenance, startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
+import { installProcessGuards } from './process-guards.js';
 import { loadSandbox, sandboxDecision } from './sandbox-mode.js';
 import { createRedis, isRedisReady, throttledRedisErrorLog, waitForReady } from './store/redis.js';
 import { buildDeps, closeDeps } from './wiring.js';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel).child({ role: config.role });
+  installProcessGuards(logger);
   const deps = buildDeps(config, { logger });
 
   // The client connection fails fast (no offline queue), so wait for it to connect first.

@@ -1,8 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { FakeSlack } from '../dev/fake-slack/fake-slack.js';
+import { QUEUES } from '../src/jobs/catalog.js';
+import { bullPrefix } from '../src/jobs/queues.js';
 import { createRedis } from '../src/store/redis.js';
 import { deleteKeys, REDIS_URL } from './support/app-under-test.js';
+import { buildSlashCommand, postSigned } from './support/slack-requests.js';
 
 /** Runs `src/main.ts` as `npm start` does (tsx), collecting its output. */
 function runMain(
@@ -87,4 +92,92 @@ describe('the amibot process', () => {
     expect(out).toMatch(/received SIGTERM/);
     expect(code).toBe(0);
   });
+
+  it('answers malformed signed bodies with 400 and keeps serving, web and workers', async () => {
+    const prefix = `amibot-test-${randomUUID().slice(0, 8)}`;
+    const fakeSlack = await FakeSlack.start();
+    const checks: {
+      statuses: number[];
+      healthy: boolean;
+      answered: boolean;
+      jobDone: boolean;
+      error?: unknown;
+    } = {
+      statuses: [],
+      healthy: false,
+      answered: false,
+      jobDone: false,
+    };
+    const malformed = [
+      'payload=null',
+      'payload=%7B',
+      `payload=${encodeURIComponent('[{"type":"block_actions"}]')}`,
+      `payload=${encodeURIComponent('{"user":{"id":"U1"}}')}`,
+      `payload=${'x'.repeat(2 * 1024 * 1024)}`,
+    ];
+    let port: string | undefined;
+    let started = false;
+    const exercise = async (events: string) => {
+      for (const body of malformed)
+        checks.statuses.push((await postSigned(events, body, SLACK.SLACK_SIGNING_SECRET)).status);
+      // JSON bodies too.
+      for (const body of ['[1,2,3]', 'null', '{"event":{}}']) {
+        checks.statuses.push((await postSigned(events, body, SLACK.SLACK_SIGNING_SECRET)).status);
+      }
+      checks.healthy = (await fetch(events.replace('/slack/events', '/healthz'))).status === 200;
+      const responseUrl = fakeSlack.responseUrl('after-malformed');
+      const ack = await postSigned(
+        events,
+        buildSlashCommand({ text: 'help', responseUrl }),
+        SLACK.SLACK_SIGNING_SECRET,
+      );
+      checks.answered =
+        ack.status === 200 &&
+        Boolean(await fakeSlack.waitForResponse('after-malformed', { timeoutMs: 10_000 }));
+      // The workers of the same process still take jobs.
+      const connection = createRedis(REDIS_URL, 'worker');
+      const queue = new Queue(QUEUES.maintenance, { connection, prefix: bullPrefix(prefix) });
+      try {
+        const job = await queue.add(
+          'requests-expire',
+          {},
+          { jobId: `after-malformed-${randomUUID().slice(0, 8)}` },
+        );
+        const deadline = Date.now() + 10_000;
+        while (Date.now() < deadline && !checks.jobDone) {
+          checks.jobDone = (await job.getState()) === 'completed';
+          if (!checks.jobDone) await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        await queue.close();
+        connection.disconnect();
+      }
+    };
+    const { code, out } = await runMain(
+      { ...SLACK, REDIS_URL, AMIBOT_REDIS_PREFIX: prefix, PORT: '0', LOG_LEVEL: 'info' },
+      (line, kill) => {
+        port = line.match(/listening on :(\d+)/)?.[1] ?? port;
+        if (/workers running/.test(line) && port && !started) {
+          started = true;
+          void exercise(`http://127.0.0.1:${port}/slack/events`)
+            .catch((err: unknown) => {
+              checks.error = err;
+            })
+            .finally(() => kill('SIGTERM'));
+        }
+      },
+    );
+    await fakeSlack.close();
+    const redis = createRedis(REDIS_URL, 'client', { enableOfflineQueue: true });
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+    expect(checks.error).toBeUndefined();
+    expect(checks.statuses).toEqual([400, 400, 400, 400, 413, 400, 400, 400]);
+    expect(checks.healthy).toBe(true);
+    expect(checks.answered).toBe(true);
+    expect(checks.jobDone).toBe(true);
+    expect(out).not.toMatch(/\n\s+at /);
+    expect(out).toMatch(/received SIGTERM/);
+    expect(code).toBe(0);
+  }, 60_000);
 });

@@ -7,8 +7,10 @@
  * (buttons with primary/danger styles; other elements as inert chips), image (as text), input
  * (plain_text_input, for modals), rich_text (as plain text). Mrkdwn: *bold*, _italic_, ~strike~,
  * `code`, ```blocks```, > quotes, <@U…> mentions, <#C…|name> channels, <url|label> links (http,
- * https and mailto only), <!here>-style specials and a few :emoji: codes.
+ * https and mailto only), <!here>-style specials and a few :emoji: codes, read with
+ * `src/blocks/mrkdwn-reader.ts`.
  */
+import { type MrkdwnNode, readMrkdwn } from '../../src/blocks/mrkdwn-reader.js';
 
 export interface RenderContext {
   /** User id → display name, for `<@U…>` mentions. */
@@ -31,13 +33,6 @@ const HTML_ESCAPES: Record<string, string> = {
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"'`]/g, (c) => HTML_ESCAPES[c] ?? c);
-}
-
-/** Undoes the three escapes Slack mrkdwn uses (`&amp;`, `&lt;`, `&gt;`). */
-function decodeSlackEntities(text: string): string {
-  return text.replace(/&(amp|lt|gt);/g, (_, name: string) =>
-    name === 'amp' ? '&' : name === 'lt' ? '<' : '>',
-  );
 }
 
 const EMOJI: Record<string, string> = {
@@ -81,62 +76,53 @@ function str(value: unknown): string {
 
 const SAFE_URL = /^(https?:\/\/|mailto:)/i;
 
-/** One `<…>` control sequence of mrkdwn (its inside, still with Slack's entities). */
-function renderControl(inner: string, ctx: RenderContext): string {
-  const bar = inner.indexOf('|');
-  const target = decodeSlackEntities(bar >= 0 ? inner.slice(0, bar) : inner);
-  const label = bar >= 0 ? decodeSlackEntities(inner.slice(bar + 1)) : undefined;
-  if (target.startsWith('@')) {
-    const id = target.slice(1);
-    const name = label ?? ctx.userName?.(id) ?? id;
-    return `<span class="mention" data-user="${escapeHtml(id)}">@${escapeHtml(name.replace(/^@/, ''))}</span>`;
+/** One node of mrkdwn, as read by the same reader the tests use (`src/blocks/mrkdwn-reader.ts`). */
+function nodeToHtml(node: MrkdwnNode, ctx: RenderContext): string {
+  const children = (nodes: readonly MrkdwnNode[]) => nodes.map((n) => nodeToHtml(n, ctx)).join('');
+  switch (node.kind) {
+    case 'text':
+      return emojify(escapeHtml(node.text));
+    case 'break':
+      return '<br>';
+    case 'user': {
+      const name = node.label ?? ctx.userName?.(node.id) ?? node.id;
+      return `<span class="mention" data-user="${escapeHtml(node.id)}">@${escapeHtml(name.replace(/^@/, ''))}</span>`;
+    }
+    case 'channel':
+      return `<span class="mention">#${escapeHtml((node.label ?? ctx.channelName?.(node.id) ?? node.id).replace(/^#/, ''))}</span>`;
+    case 'special':
+      return `<span class="mention">${escapeHtml(node.label ?? `@${node.name}`)}</span>`;
+    case 'link':
+      if (SAFE_URL.test(node.url)) {
+        return `<a href="${escapeHtml(node.url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(node.label ?? node.url)}</a>`;
+      }
+      // Anything else (a `javascript:` URL, a raw `<placeholder>`): its text only, never markup. The
+      // brackets are gone, as they are in Slack, so a placeholder sent unescaped shows up wrong here too.
+      return escapeHtml(node.label ?? node.url);
+    case 'code':
+      return `<code>${children(node.children)}</code>`;
+    case 'pre':
+      return `<pre>${children(node.children)}</pre>`;
+    case 'bold':
+      return `<strong>${children(node.children)}</strong>`;
+    case 'italic':
+      return `<em>${children(node.children)}</em>`;
+    case 'strike':
+      return `<del>${children(node.children)}</del>`;
+    case 'quote':
+      return `<span class="quote">${children(node.children)}</span>`;
   }
-  if (target.startsWith('#')) {
-    const id = target.slice(1);
-    return `<span class="mention">#${escapeHtml((label ?? ctx.channelName?.(id) ?? id).replace(/^#/, ''))}</span>`;
-  }
-  if (target.startsWith('!')) {
-    const special = target.slice(1);
-    if (label !== undefined) return `<span class="mention">${escapeHtml(label)}</span>`;
-    const name = special.split('^')[0] ?? special;
-    return `<span class="mention">@${escapeHtml(name)}</span>`;
-  }
-  if (SAFE_URL.test(target)) {
-    return `<a href="${escapeHtml(target)}" target="_blank" rel="noopener noreferrer">${escapeHtml(label ?? target)}</a>`;
-  }
-  // Anything else (a `javascript:` URL, stray brackets): shown as text, never as markup.
-  return escapeHtml(label ?? `<${target}>`);
 }
 
-/** Slack mrkdwn → HTML. Input is what the bot sent (with `&amp;`/`&lt;`/`&gt;` escapes). */
+/**
+ * Slack mrkdwn → HTML. Input is what the bot sent (with `&amp;`/`&lt;`/`&gt;` escapes); it is read
+ * by `readMrkdwn`, the reader the tests check every message with, so the page shows what Slack
+ * would: an escaped `&lt;ami-id&gt;` as `<ami-id>`, a raw `<!channel>` as a ping.
+ */
 export function mrkdwnToHtml(source: string, ctx: RenderContext = {}): string {
-  const slots: string[] = [];
-  const hold = (html: string) => `\uE000${slots.push(html) - 1}\uE000`;
-  let s = source.replace(/\uE000/g, '');
-  s = s.replace(/```([\s\S]*?)```/g, (_, code: string) =>
-    hold(`<pre>${escapeHtml(decodeSlackEntities(code.replace(/^\n/, '')))}</pre>`),
-  );
-  s = s.replace(/<([^<>\n]+)>/g, (_, inner: string) => hold(renderControl(inner, ctx)));
-  s = s.replace(/`([^`\n]+)`/g, (_, code: string) =>
-    hold(`<code>${escapeHtml(decodeSlackEntities(code))}</code>`),
-  );
-  s = escapeHtml(decodeSlackEntities(s));
-  // Block quotes: lines starting with `>` (escaped by now as `&gt;`).
-  s = s
-    .split('\n')
-    .map((line) =>
-      line.startsWith('&gt; ') || line === '&gt;' ? `<q-line>${line.slice(4).trimStart()}` : line,
-    )
-    .join('\n');
-  s = s.replace(/(^|[^\w*])\*(?!\s)([^*\n]+?)\*(?!\w)/g, '$1<strong>$2</strong>');
-  s = s.replace(/(^|[^\w_])_(?!\s)([^_\n]+?)_(?!\w)/g, '$1<em>$2</em>');
-  s = s.replace(/(^|[^\w~])~(?!\s)([^~\n]+?)~(?!\w)/g, '$1<del>$2</del>');
-  s = emojify(s);
-  s = s
-    .split('\n')
-    .map((line) => (line.startsWith('<q-line>') ? `<span class="quote">${line.slice(8)}</span>` : line))
-    .join('<br>');
-  return s.replace(/\uE000(\d+)\uE000/g, (_, i: string) => slots[Number(i)] ?? '');
+  return readMrkdwn(source)
+    .map((n) => nodeToHtml(n, ctx))
+    .join('');
 }
 
 /** A text object (`plain_text` or `mrkdwn`) → HTML. */

@@ -26,8 +26,10 @@ export const SANDBOX_REQUESTER = 'USANDREQ';
 export const SANDBOX_APPROVER = 'USANDAPP';
 export const SANDBOX_CHANNEL = 'CSANDBOX';
 export const SANDBOX_SIGNING_SECRET = 'amibot-sandbox-signing-secret';
-/** Every sandbox key lives under a prefix starting with this, so resetting it never touches a real bot's data. */
+/** The default Redis prefix of a sandbox is this plus a random suffix: unique per run. */
 export const SANDBOX_PREFIX = 'amibot-sandbox';
+/** Where the sandbox listens unless told otherwise: this machine only. */
+export const SANDBOX_LISTEN_HOST = '127.0.0.1';
 
 export const SANDBOX_USERS: SandboxUser[] = [
   { id: SANDBOX_REQUESTER, name: 'Riley (requester)', role: 'Files requests; may not approve them' },
@@ -40,12 +42,18 @@ export interface StartSandboxOptions {
   redisUrl: string;
   logger: Logger;
   clock?: () => Date;
-  /** Redis key prefix (default `amibot-sandbox`); must start with `amibot-sandbox`. Wiped at start and close. */
+  /**
+   * Redis key prefix (`AMIBOT_REDIS_PREFIX`); default a fresh `amibot-sandbox-<random>` per run.
+   * The sandbox only takes a prefix under which Redis holds nothing yet (or that it claims first),
+   * and at close deletes what is under it, so it never deletes keys it did not create.
+   */
   redisPrefix?: string;
   /** How long a fake image copy takes (default 8 s: long enough to watch progress). */
   copyDurationMs?: number;
-  /** Host name in the URL it reports (default localhost). */
+  /** Host name in the URL it reports (default localhost, or `listenHost` when that is a specific address). */
   host?: string;
+  /** Interface the app and page listen on (`HOST`); default 127.0.0.1. The fakes always listen on 127.0.0.1. */
+  listenHost?: string;
   /** Log level of the app's own config (Bolt's logger); default info. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -56,6 +64,10 @@ export interface Sandbox {
   /** The app's base URL. */
   appUrl: string;
   port: number;
+  /** The interface the app listens on. */
+  listenHost: string;
+  /** The Redis key prefix of this run. */
+  redisPrefix: string;
   config: Config;
   fakeAws: FakeAws;
   fakeSlack: FakeSlack;
@@ -74,13 +86,84 @@ export class SandboxRedisError extends Error {
   }
 }
 
-async function deletePrefix(redis: ReturnType<typeof createRedis>, prefix: string): Promise<void> {
+/** The prefix is taken: another sandbox runs on it, or Redis already holds data under it. */
+export class SandboxPrefixError extends Error {
+  constructor(prefix: string, why: 'in-use' | 'not-empty') {
+    super(
+      why === 'in-use'
+        ? `Another sandbox is running with AMIBOT_REDIS_PREFIX=${prefix}. Pick another prefix, or leave it unset for a fresh one.`
+        : `Redis already holds keys under "${prefix}:" (another amibot, or a sandbox that did not stop cleanly). The sandbox only uses an empty prefix, so that stopping it never deletes data it did not create. Pick another AMIBOT_REDIS_PREFIX, or leave it unset for a fresh one.`,
+    );
+    this.name = 'SandboxPrefixError';
+  }
+}
+
+const OWNER_TTL_MS = 60_000;
+
+/**
+ * Claims `prefix` for this run: `SET <prefix>:sandbox-owner <run> NX`, then checks that nothing
+ * else lives under the prefix. The claim is renewed while the sandbox runs and expires a minute
+ * after a crash.
+ */
+async function claimPrefix(
+  redis: ReturnType<typeof createRedis>,
+  prefix: string,
+  run: string,
+): Promise<void> {
+  const owner = `${prefix}:sandbox-owner`;
+  if ((await redis.set(owner, run, 'PX', OWNER_TTL_MS, 'NX')) !== 'OK')
+    throw new SandboxPrefixError(prefix, 'in-use');
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
     cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
+    if (keys.some((k) => k !== owner)) {
+      await releaseIfOwner(redis, owner, run);
+      throw new SandboxPrefixError(prefix, 'not-empty');
+    }
   } while (cursor !== '0');
+}
+
+/** Deletes the owner key when it is still this run's (an atomic compare-and-delete). */
+async function releaseIfOwner(
+  redis: ReturnType<typeof createRedis>,
+  owner: string,
+  run: string,
+): Promise<boolean> {
+  const released = await redis.eval(
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
+    1,
+    owner,
+    run,
+  );
+  return released === 1;
+}
+
+/**
+ * Deletes what this run created: every key under its prefix, and only while the prefix is still
+ * claimed by this run (a sandbox stalled past its claim deletes nothing).
+ */
+async function deleteOwnKeys(
+  redis: ReturnType<typeof createRedis>,
+  prefix: string,
+  run: string,
+): Promise<void> {
+  const owner = `${prefix}:sandbox-owner`;
+  if ((await redis.get(owner)) !== run) return;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    const mine = keys.filter((k) => k !== owner);
+    if (mine.length > 0) await redis.del(...mine);
+  } while (cursor !== '0');
+  await releaseIfOwner(redis, owner, run);
+}
+
+/** `127.0.0.1` for a wildcard address, else the address itself: where this machine reaches the app. */
+function reachableHost(listenHost: string): string {
+  if (listenHost === '0.0.0.0' || listenHost === '' || listenHost === '::') return '127.0.0.1';
+  return listenHost.includes(':') ? `[${listenHost}]` : listenHost;
 }
 
 /** The configuration the real bot would load, from the environment a sandbox operator would set. */
@@ -136,12 +219,14 @@ export function sandboxConfig(opts: {
 
 /** Starts the fakes, the real app and its workers; resolves once the page answers. */
 export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> {
-  const prefix = opts.redisPrefix ?? SANDBOX_PREFIX;
-  if (!prefix.startsWith(SANDBOX_PREFIX)) {
+  const prefix = opts.redisPrefix?.trim() || uniqueSandboxPrefix();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/.test(prefix)) {
     throw new Error(
-      `the sandbox Redis prefix must start with "${SANDBOX_PREFIX}" (it is wiped), got "${prefix}"`,
+      `AMIBOT_REDIS_PREFIX must be letters, digits, '.', '_', ':' or '-', got ${JSON.stringify(prefix)}`,
     );
   }
+  const listenHost = opts.listenHost?.trim() || SANDBOX_LISTEN_HOST;
+  const run = randomUUID();
   const logger = opts.logger;
   const clock = opts.clock ?? (() => new Date());
 
@@ -153,10 +238,32 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     redis.disconnect();
     throw new SandboxRedisError(opts.redisUrl);
   }
-  await deletePrefix(redis, prefix);
+  try {
+    await claimPrefix(redis, prefix, run);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  const renew = setInterval(() => {
+    redis
+      .eval(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end",
+        1,
+        `${prefix}:sandbox-owner`,
+        run,
+        OWNER_TTL_MS,
+      )
+      .catch(() => {});
+  }, OWNER_TTL_MS / 3);
+  renew.unref();
 
-  const fakeAws = await FakeAws.start({ clock, copyDurationMs: opts.copyDurationMs ?? 8_000 });
-  const fakeSlack = await FakeSlack.start();
+  // The fakes are for this process only: loopback, whatever HOST says.
+  const fakeAws = await FakeAws.start({
+    clock,
+    copyDurationMs: opts.copyDurationMs ?? 8_000,
+    host: '127.0.0.1',
+  });
+  const fakeSlack = await FakeSlack.start({ host: '127.0.0.1' });
   const catalog = seedSandboxCatalog(fakeAws, clock());
   for (const user of SANDBOX_USERS) {
     fakeSlack.addUser({ id: user.id, realName: user.name, name: user.name.split(' ')[0]?.toLowerCase() });
@@ -200,27 +307,35 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
   const workers = startWorkers(deps, { connection: workerConnection, concurrency: config.workerConcurrency });
   await scheduleMaintenance(deps);
 
-  const slack = createSlackApp(deps, controller.routes());
+  const slack = createSlackApp(deps, controller.routes(), undefined, { mode: 'sandbox' });
   let port: number;
   try {
-    port = await slack.start(opts.port);
+    port = await slack.start(opts.port, listenHost);
   } catch (err) {
     controller.close();
+    clearInterval(renew);
     await workers.close(2_000);
     workerConnection.disconnect();
+    await deleteOwnKeys(redis, prefix, run).catch(() => {});
     await closeDeps(deps);
     await fakeAws.close();
     await fakeSlack.close();
     throw err;
   }
-  controller.appUrl = `http://127.0.0.1:${port}`;
-  const host = opts.host ?? 'localhost';
+  controller.appUrl = `http://${reachableHost(listenHost)}:${port}`;
+  const host =
+    opts.host ??
+    (listenHost === SANDBOX_LISTEN_HOST || reachableHost(listenHost) === '127.0.0.1'
+      ? 'localhost'
+      : reachableHost(listenHost));
 
   let closed = false;
   return {
     url: `http://${host}:${port}/sandbox`,
     appUrl: controller.appUrl,
     port,
+    listenHost,
+    redisPrefix: prefix,
     config,
     fakeAws,
     fakeSlack,
@@ -232,7 +347,8 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       await slack.stop().catch(() => {});
       await workers.close(5_000);
       workerConnection.disconnect();
-      await deletePrefix(redis, prefix).catch(() => {});
+      clearInterval(renew);
+      await deleteOwnKeys(redis, prefix, run).catch(() => {});
       await closeDeps(deps);
       await fakeAws.close();
       await fakeSlack.close();

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { redactSecrets } from '../secrets.js';
 
 /** The IAM action each EC2/STS/KMS/SFN operation needs, for "missing permission" answers. */
 export interface AwsCallContext {
@@ -35,11 +36,17 @@ function where(ctx: AwsCallContext): string {
   return parts.length ? ` in ${parts.join(', ')}` : '';
 }
 
+/** The error code as AWS sent it, when it looks like one (`InvalidAMIID.NotFound`); else `Unknown`. */
+function errorCode(e: SdkErrorLike): string {
+  const raw = e.name ?? e.Code ?? e.code;
+  return typeof raw === 'string' && /^[A-Za-z][A-Za-z0-9._:-]{0,99}$/.test(raw) ? raw : 'Unknown';
+}
+
 /** Turns an AWS SDK error into an AppError with a message a Slack user can act on. */
 export function mapAwsError(err: unknown, ctx: AwsCallContext): AppError {
   if (err instanceof AppError) return err;
   const e = (err ?? {}) as SdkErrorLike;
-  const code = e.name ?? e.Code ?? e.code ?? 'Unknown';
+  const code = errorCode(e);
   const status = e.$metadata?.httpStatusCode;
   const context = { awsCode: code, status, ...ctx };
 
@@ -116,7 +123,9 @@ export function mapAwsError(err: unknown, ctx: AwsCallContext): AppError {
       },
     );
   }
-  const msg = e.message ? `: ${e.message}` : '';
+  // AWS's own words, which may quote what was sent (a key id, a token, a signed URL): sanitised.
+  const said = typeof e.message === 'string' ? redactSecrets(e.message).replace(/\s+/g, ' ').trim() : '';
+  const msg = said ? `: ${said}` : '';
   return new AppError(
     'aws_error',
     `AWS refused \`${ctx.action}\`${where(ctx)} (${code})${msg}`.slice(0, 500),

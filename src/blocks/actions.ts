@@ -63,3 +63,13 @@ export function decodeAmiRef(value: string): AmiRef | undefined {
   const ref: AmiRef = c === undefined ? { region: a, imageId: b } : { account: a, region: b, imageId: c };
   return isImageId(ref.imageId) ? ref : undefined;
 }
+
+/**
+ * The value of a *Details* button for an image, or undefined when the parts are not plain ids
+ * (an image id or region as AWS reported it is untrusted): such an image gets no button rather
+ * than a value the show handler would refuse, or one over Slack's 2000 characters.
+ */
+export function amiRefValue(ref: AmiRef): string | undefined {
+  const value = encodeAmiRef(ref);
+  return value.length <= 2000 && decodeAmiRef(value) ? value : undefined;
+}

@@ -29,6 +29,7 @@ import {
   type SlackMessage,
   section,
 } from './message.js';
+import { quote } from './mrkdwn.js';
 
 export interface ApprovalMessageInput {
   request: AmiRequest;
@@ -181,7 +182,7 @@ function stateBlocks(r: AmiRequest, input: ApprovalMessageInput): KnownBlock[] {
       break;
     case 'rejected': {
       const rej = r.rejection;
-      const reason = rej?.reason?.trim() ? `\n> ${esc(rej.reason.trim(), 500).replace(/\n/g, '\n> ')}` : '';
+      const reason = rej?.reason?.trim() ? `\n${quote(rej.reason, 500)}` : '';
       out.push(section(rej ? `🚫 Rejected by ${decisionLine(rej, now)}${reason}` : '🚫 Rejected.'));
       break;
     }
@@ -233,7 +234,7 @@ export function renderApprovalMessage(input: ApprovalMessageInput): SlackMessage
   const warnings = r.warnings.map((w) => `⚠️ ${esc(w, 1000)}`);
   const approvals = approvalsLine(r, now);
   const blocks: KnownBlock[] = [
-    section(`${emoji} *${title}* · request ${code(r.id, 40)} · ${code(r.kind, 20)}`),
+    section(`${emoji} ${bold(title, 40)} · request ${code(r.id, 40)} · ${code(r.kind, 20)}`),
     section(`${userMention(r.requester)} ${asks}: ${describeOperation(r, describeOpts)}.`),
     imageFields(r),
     ...packed(warnings, 2, undefined, 'warnings'),
@@ -244,6 +245,6 @@ export function renderApprovalMessage(input: ApprovalMessageInput): SlackMessage
       r.updatedAt !== r.createdAt ? `updated ${relativeTime(r.updatedAt, now)}` : undefined,
     ]),
   ];
-  const text = `${title}: ${r.kind} ${r.imageId} in ${r.account} (${r.region}) — request ${r.id}`;
+  const text = `${esc(title, 40)}: ${esc(r.kind, 20)} ${esc(r.imageId, 64)} in ${esc(r.account, 64)} (${esc(r.region, 40)}) — request ${esc(r.id, 40)}`;
   return message(text, blocks);
 }

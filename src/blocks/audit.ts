@@ -39,7 +39,7 @@ export function renderAuditEntries(input: AuditEntriesInput): SlackMessage {
   const forTarget = target ? ` for ${code(target, 64)}` : '';
   if (input.entries.length === 0) {
     const text = target ? `No audit entries for ${code(target, 64)}.` : 'No audit entries yet.';
-    return message(target ? `No audit entries for ${target}.` : 'No audit entries yet.', [
+    return message(target ? `No audit entries for ${esc(target, 64)}.` : 'No audit entries yet.', [
       section(`${text} Requests, decisions and jobs are recorded here as they happen.`),
     ]);
   }
@@ -50,9 +50,9 @@ export function renderAuditEntries(input: AuditEntriesInput): SlackMessage {
     { maxSections: MAX_SECTIONS, heading, more: (k) => `_+${k} more entries_` },
   );
   const blocks: KnownBlock[] = packed.texts.map((t) => section(t));
-  blocks.push(context(['`/ami audit <ami-id|request-id>` narrows the trail · times in UTC']));
+  blocks.push(context([`${code('/ami audit <ami-id|request-id>')} narrows the trail · times in UTC`]));
   return message(
-    `Audit trail${target ? ` for ${target}` : ''}: ${n} ${n === 1 ? 'entry' : 'entries'}`,
+    `Audit trail${target ? ` for ${esc(target, 64)}` : ''}: ${n} ${n === 1 ? 'entry' : 'entries'}`,
     blocks,
   );
 }

@@ -1,5 +1,6 @@
 /** Friendly error messages (usually ephemeral). Pure. */
 import type { KnownBlock } from '@slack/types';
+import { redactSecrets } from '../secrets.js';
 import { bold, codeBlock, context, esc, message, type SlackMessage, section } from './message.js';
 
 export interface ErrorInput {
@@ -14,7 +15,9 @@ export interface ErrorInput {
   severity?: 'warning' | 'error';
 }
 
-export function renderError(input: ErrorInput): SlackMessage {
+export function renderError(raw: ErrorInput): SlackMessage {
+  // Error messages often quote AWS: whatever credential one carries never reaches Slack.
+  const input: ErrorInput = { ...raw, message: redactSecrets(raw.message) };
   const severity = input.severity ?? (input.retry ? 'warning' : 'error');
   const icon = severity === 'warning' ? '⚠️' : '❌';
   const title = input.title ? `${bold(input.title, 150)}\n` : '';
@@ -25,6 +28,6 @@ export function renderError(input: ErrorInput): SlackMessage {
     input.retry ? '🔁 This looks temporary — please try again in a moment.' : undefined,
   ];
   if (notes.some(Boolean)) blocks.push(context(notes));
-  const text = `${icon} ${input.title ? `${input.title}: ` : ''}${input.message}`;
+  const text = `${icon} ${input.title ? `${esc(input.title, 150)}: ` : ''}${esc(input.message, 2500)}`;
   return message(text, blocks);
 }

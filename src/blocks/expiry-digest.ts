@@ -158,7 +158,7 @@ export function renderExpiryDigest(v: ExpiryDigestView): SlackMessage {
     );
   }
   const foot = [
-    `Costs are estimates (full snapshot size × price per GB-month; upper bounds). Set an expiry with \`/ami expire <ami-id> --in 90d\`.`,
+    `Costs are estimates (full snapshot size × price per GB-month; upper bounds). Set an expiry with ${code('/ami expire <ami-id> --in 90d')}.`,
   ];
   if (v.errors && v.errors.length > 0) {
     foot.push(
@@ -169,6 +169,6 @@ export function renderExpiryDigest(v: ExpiryDigestView): SlackMessage {
     );
   }
   blocks.push(context(foot));
-  const text = `${v.title}: ${inv.expiring.count} expiring within ${v.withinDays} days, ${inv.expired.count} expired, ${inv.noExpiry.count} without an expiry`;
+  const text = `${esc(v.title, 150)}: ${inv.expiring.count} expiring within ${v.withinDays} days, ${inv.expired.count} expired, ${inv.noExpiry.count} without an expiry`;
   return message(text, blocks);
 }

@@ -1,7 +1,7 @@
 /** `/ami find` results. Pure. */
-import type { KnownBlock } from '@slack/types';
+import type { Button, KnownBlock } from '@slack/types';
 import type { AmiImage } from '../domain/image.js';
-import { ACTION_IDS, encodeAmiRef, numberedActionId } from './actions.js';
+import { ACTION_IDS, type AmiRef, amiRefValue, numberedActionId } from './actions.js';
 import { dateWithAge, deprecationMarker, imageIdCode, ownerLabel, trustBadge } from './format.js';
 import {
   bold,
@@ -70,10 +70,13 @@ export function renderFindResults(input: FindResultsInput): SlackMessage {
       'Try:',
       '• `--include-deprecated` to include deprecated images',
       '• another region, e.g. `--region eu-west-1`',
-      '• a different owner: `--owner amazon|canonical|self|<account>`',
+      `• a different owner: ${code('--owner amazon|canonical|self|<account>')}`,
       '• fewer or different words',
     ].join('\n');
-    return message(`No images matched "${input.query}" in ${input.region}.`, [section(tips), footer(input)]);
+    return message(`No images matched "${esc(input.query, 300)}" in ${esc(input.region, 40)}.`, [
+      section(tips),
+      footer(input),
+    ]);
   }
 
   const cap = Math.max(1, Math.min(input.limit, MAX_FIND_RESULTS));
@@ -87,20 +90,23 @@ export function renderFindResults(input: FindResultsInput): SlackMessage {
   shown.forEach((r, i) => {
     blocks.push(
       section(resultText(r, input.now), {
-        accessory: button({
-          text: 'Details',
-          actionId: numberedActionId(ACTION_IDS.amiShow, i),
-          value: encodeAmiRef({
-            account: input.account,
-            region: r.image.region || input.region,
-            imageId: r.image.imageId,
-          }),
+        ...detailsButton(i, {
+          account: input.account,
+          region: r.image.region || input.region,
+          imageId: r.image.imageId,
         }),
       }),
     );
   });
   blocks.push(footer(input));
   const first = shown[0]!.image;
-  const text = `${n} ${n === 1 ? 'image' : 'images'} for "${input.query}" in ${input.region}; newest: ${first.name || first.imageId} (${first.imageId})`;
+  const text = `${n} ${n === 1 ? 'image' : 'images'} for "${esc(input.query, 300)}" in ${esc(input.region, 40)}; newest: ${esc(first.name || first.imageId, 250)} (${esc(first.imageId, 64)})`;
   return message(text, blocks);
+}
+
+/** `{ accessory }` with the *Details* button of an image, or nothing when its ref is not a plain id. */
+function detailsButton(i: number, ref: AmiRef): { accessory?: Button } {
+  const value = amiRefValue(ref);
+  if (!value) return {};
+  return { accessory: button({ text: 'Details', actionId: numberedActionId(ACTION_IDS.amiShow, i), value }) };
 }

@@ -2,6 +2,7 @@
 import type { KnownBlock } from '@slack/types';
 import {
   bold,
+  code,
   codeBlock,
   context,
   esc,
@@ -27,20 +28,21 @@ export interface HelpTopicDetail extends HelpTopicSummary {
 const MAX_TOPIC_SECTIONS = 45;
 
 export function renderHelp(topics: ReadonlyArray<HelpTopicSummary>): SlackMessage {
-  const lines = topics.map(
-    (t) => `${bold(t.name, 60)} — ${esc(t.summary, 300)}\n\`${esc(t.usage, 400).replace(/`/g, 'ˋ')}\``,
-  );
+  const lines = topics.map((t) => `${bold(t.name, 60)} — ${esc(t.summary, 300)}\n${code(t.usage, 400)}`);
   const packed = packLines(lines.length > 0 ? lines : ['_No commands available._'], {
     maxSections: MAX_TOPIC_SECTIONS,
-    more: (n) => `_+${n} more commands — see \`/ami help <command>\`_`,
+    more: (n) => `_+${n} more commands — see ${code('/ami help <command>')}_`,
   });
   const blocks: KnownBlock[] = [
     header('amibot — AMI chat-ops'),
     ...packed.texts.map((t) => section(t)),
-    context(['`/ami help <command>` for details and examples of one command']),
+    context([`${code('/ami help <command>')} for details and examples of one command`]),
   ];
-  const names = topics.map((t) => t.name).join(', ');
-  return message(`amibot commands: ${names || 'none'}. Use /ami help <command> for details.`, blocks);
+  const names = esc(topics.map((t) => t.name).join(', '), 1000);
+  return message(
+    `amibot commands: ${names || 'none'}. Use ${code('/ami help <command>')} for details.`,
+    blocks,
+  );
 }
 
 export function renderHelpTopic(topic: HelpTopicDetail): SlackMessage {
@@ -61,5 +63,8 @@ export function renderHelpTopic(topic: HelpTopicDetail): SlackMessage {
     const omitted = topic.examples.length - ex.length;
     blocks.push(section(`*Examples*\n${codeBlock(body, 2900)}${omitted > 0 ? `\n_+${omitted} more_` : ''}`));
   }
-  return message(`/ami ${topic.name}: ${topic.summary} Usage: ${topic.usage}`, blocks);
+  return message(
+    `/ami ${esc(topic.name, 60)}: ${esc(topic.summary, 1000)} Usage: ${code(topic.usage, 1000)}`,
+    blocks,
+  );
 }

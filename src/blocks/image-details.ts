@@ -180,6 +180,6 @@ export function renderImageDetails(input: ImageDetailsInput): SlackMessage {
     ]),
   );
 
-  const text = `${image.name || image.imageId} (${image.imageId}, ${image.region}): ${image.state}, ${image.architecture}, created ${image.creationDate ? image.creationDate.slice(0, 10) : 'unknown'}`;
+  const text = `${esc(image.name || image.imageId, 250)} (${esc(image.imageId, 64)}, ${esc(image.region, 40)}): ${esc(image.state, 40)}, ${esc(image.architecture, 40)}, created ${image.creationDate ? esc(image.creationDate.slice(0, 10), 10) : 'unknown'}`;
   return message(text, blocks);
 }

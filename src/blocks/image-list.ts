@@ -1,10 +1,10 @@
 /** `/ami list`: the images an account owns, with size, cost and expiry. Pure. */
-import type { KnownBlock } from '@slack/types';
+import type { Button, KnownBlock } from '@slack/types';
 import { formatAge } from '../domain/age.js';
 import { formatGiB, formatUsd, monthlyStorageCost, type StorageTotals } from '../domain/cost.js';
 import { readExpiry } from '../domain/expiry.js';
 import { type AmiImage, imageSizeGiB } from '../domain/image.js';
-import { ACTION_IDS, encodeAmiRef, numberedActionId } from './actions.js';
+import { ACTION_IDS, type AmiRef, amiRefValue, numberedActionId } from './actions.js';
 import { expiryLabel, imageIdCode, visibilityMarker } from './format.js';
 import { bold, button, context, esc, message, SLACK_LIMITS, type SlackMessage, section } from './message.js';
 
@@ -55,7 +55,7 @@ export function renderImageList(input: ImageListInput): SlackMessage {
   ]);
 
   if (input.images.length === 0 || total === 0) {
-    return message(`No images found in ${input.account} / ${input.region}.`, [
+    return message(`No images found in ${esc(input.account, 64)} / ${esc(input.region, 40)}.`, [
       section(
         `No images found in ${where}${filters}.\nTry another region with \`--region\` or loosen \`--tag\` / \`--older-than\`.`,
       ),
@@ -70,14 +70,10 @@ export function renderImageList(input: ImageListInput): SlackMessage {
   shown.forEach((image, i) => {
     blocks.push(
       section(itemText(image, input), {
-        accessory: button({
-          text: 'Details',
-          actionId: numberedActionId(ACTION_IDS.amiShow, i),
-          value: encodeAmiRef({
-            account: input.account,
-            region: image.region || input.region,
-            imageId: image.imageId,
-          }),
+        ...detailsButton(i, {
+          account: input.account,
+          region: image.region || input.region,
+          imageId: image.imageId,
         }),
       }),
     );
@@ -90,6 +86,13 @@ export function renderImageList(input: ImageListInput): SlackMessage {
     );
   }
   blocks.push(costNote);
-  const text = `${total} ${total === 1 ? 'image' : 'images'} in ${input.account} / ${input.region}: ${formatGiB(t.gib)}, about ${formatUsd(t.monthlyUsd)}/month${shown.length < total ? ` (showing ${shown.length})` : ''}`;
+  const text = `${total} ${total === 1 ? 'image' : 'images'} in ${esc(input.account, 64)} / ${esc(input.region, 40)}: ${formatGiB(t.gib)}, about ${formatUsd(t.monthlyUsd)}/month${shown.length < total ? ` (showing ${shown.length})` : ''}`;
   return message(text, blocks);
+}
+
+/** `{ accessory }` with the *Details* button of an image, or nothing when its ref is not a plain id. */
+function detailsButton(i: number, ref: AmiRef): { accessory?: Button } {
+  const value = amiRefValue(ref);
+  if (!value) return {};
+  return { accessory: button({ text: 'Details', actionId: numberedActionId(ACTION_IDS.amiShow, i), value }) };
 }

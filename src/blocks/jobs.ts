@@ -2,7 +2,8 @@ import type { KnownBlock } from '@slack/types';
 import { describeOperation, relativeTime, stateLabel } from '../domain/describe-request.js';
 import type { AmiRequest } from '../domain/request.js';
 import { progressLines } from './approval.js';
-import { context, message, type SlackMessage, section } from './message.js';
+import { bold, code, context, message, type SlackMessage, section } from './message.js';
+import { userMention } from './mrkdwn.js';
 
 export interface JobsInput {
   /** Queue name → job counts by state (waiting, active, delayed, failed, completed). */
@@ -19,7 +20,7 @@ export function renderJobs(input: JobsInput): SlackMessage {
   const queueLine = Object.entries(input.queues)
     .map(
       ([name, c]) =>
-        `*${name}*: ${c.active ?? 0} running, ${(c.waiting ?? 0) + (c.delayed ?? 0)} waiting, ${c.failed ?? 0} failed`,
+        `${bold(name, 60)}: ${c.active ?? 0} running, ${(c.waiting ?? 0) + (c.delayed ?? 0)} waiting, ${c.failed ?? 0} failed`,
     )
     .join(' · ');
   const blocks: KnownBlock[] = [section(`⚙️ *Work queues* — ${queueLine || 'no queues yet'}`)];
@@ -28,8 +29,8 @@ export function renderJobs(input: JobsInput): SlackMessage {
   }
   for (const r of input.active.slice(0, MAX_ACTIVE)) {
     const lines = [
-      `${stateLabel(r.state)} \`${r.id}\` · ${describeOperation(r)}`,
-      `requested by <@${r.requester}> ${relativeTime(r.createdAt, input.now)}`,
+      `${stateLabel(r.state)} ${code(r.id, 40)} · ${describeOperation(r)}`,
+      `requested by ${userMention(r.requester)} ${relativeTime(r.createdAt, input.now)}`,
       ...progressLines(r),
     ];
     blocks.push(section(lines.join('\n')));

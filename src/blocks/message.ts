@@ -15,9 +15,14 @@ import type {
   PlainTextElement,
   SectionBlock,
 } from '@slack/types';
+import { truncate } from './mrkdwn.js';
 
 export interface SlackMessage {
-  /** Plain-text fallback (notifications, screen readers, clients without blocks). Never empty. */
+  /**
+   * The fallback (notifications, screen readers, clients without blocks). Never empty. Slack reads
+   * it as mrkdwn, so it is built like block text: untrusted parts escaped (`mrkdwn.ts`), the bot's
+   * own mentions left working.
+   */
   text: string;
   blocks: KnownBlock[];
 }
@@ -44,52 +49,7 @@ export const SLACK_LIMITS = {
 /** Length cap for the fallback `text` this project produces. */
 export const FALLBACK_TEXT_MAX = 3000;
 
-export const ELLIPSIS = '…';
-
-/** Escapes the three characters Slack's mrkdwn treats as control characters. */
-export function escapeMrkdwn(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/**
- * Cuts `s` to at most `max` UTF-16 code units, ending with an ellipsis when cut. Never splits a
- * surrogate pair or an HTML entity produced by {@link escapeMrkdwn}.
- */
-export function truncate(s: string, max: number, ellipsis: string = ELLIPSIS): string {
-  if (s.length <= max) return s;
-  if (max <= 0) return '';
-  if (max <= ellipsis.length) return ellipsis.slice(0, max);
-  let cut = max - ellipsis.length;
-  const code = s.charCodeAt(cut - 1);
-  if (code >= 0xd800 && code <= 0xdbff) cut -= 1; // high surrogate without its low half
-  const amp = s.lastIndexOf('&', cut - 1);
-  if (amp !== -1 && cut - amp < 6 && !s.slice(amp, cut).includes(';')) {
-    const rest = s.slice(amp, amp + 6);
-    if (/^&(amp|lt|gt);/.test(rest)) cut = amp;
-  }
-  return s.slice(0, cut) + ellipsis;
-}
-
-/** Escaped and truncated to `max` raw characters; the ellipsis is added before escaping so nothing dangles. */
-export function esc(s: string, max = 200): string {
-  return escapeMrkdwn(truncate(s, max));
-}
-
-/** `*bold*`, escaped and truncated. Asterisks inside are swapped for a look-alike so they cannot break the span. */
-export function bold(s: string, max = 200): string {
-  return `*${esc(s, max).replace(/\*/g, '∗')}*`;
-}
-
-/** `` `code` ``, escaped and truncated. Backticks inside are swapped for a look-alike. */
-export function code(s: string, max = 200): string {
-  return '`' + esc(s, max).replace(/`/g, 'ˋ') + '`';
-}
-
-/** A fenced code block, escaped and truncated to `max` characters in total. */
-export function codeBlock(s: string, max = 2000): string {
-  const body = escapeMrkdwn(s.replace(/```/g, 'ˋˋˋ'));
-  return '```' + truncate(body, Math.max(1, max - 6)) + '```';
-}
+export { bold, code, codeBlock, ELLIPSIS, esc, escapeMrkdwn, truncate } from './mrkdwn.js';
 
 function nonEmpty(s: string, placeholder = '—'): string {
   return s.trim().length > 0 ? s : placeholder;
@@ -187,15 +147,13 @@ export function actions(elements: Button[], opts: BlockOptions = {}): ActionsBlo
 }
 
 /**
- * Assembles a message: the fallback text is made non-empty, stripped of mrkdwn control
- * characters and cut to {@link FALLBACK_TEXT_MAX}; blocks beyond 50 are replaced by a "+N more" note
- * (renderers stay below that on their own; this is the last line of defence).
+ * Assembles a message: the fallback text (mrkdwn, built with the helpers of `mrkdwn.ts` like any
+ * block text) is made non-empty, put on one line and cut to {@link FALLBACK_TEXT_MAX}; blocks
+ * beyond 50 are replaced by a "+N more" note (renderers stay below that on their own; this is the
+ * last line of defence).
  */
 export function message(text: string, blocks: KnownBlock[]): SlackMessage {
-  const fallback = truncate(
-    escapeMrkdwn(nonEmpty(text.replace(/\s+/g, ' ').trim(), 'amibot')),
-    FALLBACK_TEXT_MAX,
-  );
+  const fallback = truncate(nonEmpty(text.replace(/\s+/g, ' ').trim(), 'amibot'), FALLBACK_TEXT_MAX);
   const max = SLACK_LIMITS.blocksPerMessage;
   if (blocks.length <= max) return { text: fallback, blocks };
   const kept = blocks.slice(0, max - 1);

@@ -1,6 +1,6 @@
 /** Expiry reminders: the reminder with its buttons, the message after a click, the malformed-tag notice. Pure. */
 import type { KnownBlock } from '@slack/types';
-import { formatAge, formatDate } from '../domain/age.js';
+import { formatAge, formatDate, formatDateTime } from '../domain/age.js';
 import { formatGiB, formatUsd } from '../domain/cost.js';
 import { daysUntil, isExpired } from '../domain/expiry.js';
 import { type ImageOwner, milestonePhrase } from '../domain/reminders.js';
@@ -17,8 +17,8 @@ import {
   message,
   type SlackMessage,
   section,
-  truncate,
 } from './message.js';
+import { channelMention, userMention } from './mrkdwn.js';
 
 export type ReminderButton = 'extend' | 'snooze' | 'deregister';
 
@@ -37,7 +37,7 @@ export interface ReminderView {
   now: Date;
   extendDays: number;
   snoozeHours: number;
-  /** One line under the facts, e.g. what the account's expired-image policy did. */
+  /** One line under the facts: what the account's expired-image policy did ({@link reminderNoteText}). */
   note?: string;
   /** Default: all three. */
   buttons?: readonly ReminderButton[];
@@ -56,7 +56,7 @@ function relative(expiryAt: string, now: Date): string {
 
 /** `<@U123>` for a Slack user id, else the escaped label; team appended. */
 export function ownerText(owner: ImageOwner): string {
-  const who = owner.userId ? `<@${owner.userId}>` : owner.label ? esc(owner.label, 80) : undefined;
+  const who = owner.userId ? userMention(owner.userId) : owner.label ? esc(owner.label, 80) : undefined;
   const team = owner.team ? `team ${esc(owner.team, 60)}` : undefined;
   return [who, team].filter(Boolean).join(' · ') || '_unknown (no Owner/Team tag)_';
 }
@@ -119,22 +119,71 @@ export function renderReminder(v: ReminderView): SlackMessage {
       `Extend moves the expiry tag ${v.extendDays} days on · Snooze silences this image for ${span(v.snoozeHours)} · Deregister files a request that needs approval. Only the image’s owner or an approver of *${esc(v.account, 64)}* can use these.`,
     ]),
   );
-  const text = `${truncate(v.imageName || v.imageId, 200)} (${v.imageId}, ${truncate(v.account, 64)}/${v.region}) ${milestonePhrase(v.milestone)}: ${formatDate(v.expiry.at)}`;
+  const text = `${esc(v.imageName || v.imageId, 200)} (${esc(v.imageId, 64)}, ${esc(v.account, 64)}/${esc(v.region, 40)}) ${milestonePhrase(v.milestone)}: ${esc(formatDate(v.expiry.at), 40)}`;
   return message(text, blocks);
 }
 
 export interface ReminderOutcomeView extends Omit<ReminderView, 'reminderId' | 'buttons' | 'note'> {
-  /** What was done and by whom (mrkdwn, escaped by the caller). */
+  /** What was done and by whom: {@link reminderOutcomeText}. */
   outcome: string;
 }
 
 /** The reminder after someone acted on it: same facts, no buttons, what was done and by whom. */
 export function renderReminderOutcome(v: ReminderOutcomeView): SlackMessage {
   const blocks: KnownBlock[] = [section(title(v)), facts(v), section(v.outcome)];
-  return message(
-    `${truncate(v.imageName || v.imageId, 200)} (${v.imageId}): ${v.outcome.replace(/[*`_]/g, '')}`,
-    blocks,
-  );
+  return message(`${esc(v.imageName || v.imageId, 200)} (${esc(v.imageId, 64)}): ${v.outcome}`, blocks);
+}
+
+/** What someone did with a reminder's button. */
+export type ReminderOutcome =
+  | {
+      kind: 'extended';
+      by: string;
+      tagKey: string;
+      value: string;
+      days: number;
+      deprecationUnchanged: boolean;
+    }
+  | { kind: 'snoozed'; by: string; until: string }
+  | { kind: 'deregister-requested'; by: string; requestId: string; pending: boolean; channel?: string };
+
+/** The outcome line of a reminder after a click (mrkdwn; every value escaped). */
+export function reminderOutcomeText(o: ReminderOutcome): string {
+  const who = userMention(o.by);
+  switch (o.kind) {
+    case 'extended':
+      return `✅ *Extended* by ${who}: ${code(o.tagKey, 128)} is now ${code(o.value, 64)} (+${o.days} days). Reminders start afresh for the new date.${o.deprecationUnchanged ? ' The EC2 deprecation time is unchanged.' : ''}`;
+    case 'snoozed':
+      return `😴 *Snoozed* by ${who} until ${esc(formatDateTime(o.until), 40)}: no reminders for this image until then.`;
+    case 'deregister-requested':
+      return o.pending
+        ? `🗑️ ${who} *requested deregistration*: ${code(o.requestId, 40)}, waiting for approval${o.channel ? ` in ${channelMention(o.channel)}` : ''}.`
+        : `🗑️ ${who} *requested deregistration*: ${code(o.requestId, 40)} (no approval needed in this account; it is queued).`;
+  }
+}
+
+/** What the account's expired-image policy did, shown under a reminder. */
+export type ReminderNote =
+  | { kind: 'already-deprecated' }
+  | { kind: 'deprecated'; at: string }
+  | { kind: 'deprecate-failed'; error: string }
+  | { kind: 'deregister-requested'; requestId: string; channel?: string }
+  | { kind: 'deregister-failed'; error: string };
+
+/** The note line (mrkdwn; the error, AWS's words, escaped). */
+export function reminderNoteText(n: ReminderNote): string {
+  switch (n.kind) {
+    case 'already-deprecated':
+      return '🚫 The image is already deprecated in EC2.';
+    case 'deprecated':
+      return `🚫 amibot deprecated the image in EC2 (as of ${esc(formatDateTime(n.at), 40)}), per the account’s \`deprecate\` policy for expired images.`;
+    case 'deprecate-failed':
+      return `⚠️ amibot could not deprecate the image: ${esc(n.error, 1000)}`;
+    case 'deregister-requested':
+      return `🗑️ amibot requested its deregistration (${code(n.requestId, 40)}), per the account’s \`request-deregister\` policy; it waits for approval${n.channel ? ` in ${channelMention(n.channel)}` : ''}.`;
+    case 'deregister-failed':
+      return `⚠️ amibot did not request its deregistration: ${esc(n.error, 1000)}`;
+  }
 }
 
 export interface MalformedExpiryView {
@@ -159,10 +208,7 @@ export function renderMalformedExpiry(v: MalformedExpiryView): SlackMessage {
     context([`Owner: ${ownerText(v.owner)}`]),
   ];
   return message(
-    `Malformed expiry tag on ${v.imageName || v.imageId} (${v.imageId}): ${v.tagKey}=${v.value}`.slice(
-      0,
-      500,
-    ),
+    `Malformed expiry tag on ${esc(v.imageName || v.imageId, 200)} (${esc(v.imageId, 64)}): ${esc(`${v.tagKey}=${v.value}`, 200)}`,
     blocks,
   );
 }

@@ -4,7 +4,7 @@
  */
 import { channelMention, describeOperation } from '../domain/describe-request.js';
 import type { AmiRequest } from '../domain/request.js';
-import { code, context, message, type SlackMessage, section } from './message.js';
+import { code, context, esc, message, type SlackMessage, section } from './message.js';
 
 export interface RequestConfirmationInput {
   request: AmiRequest;
@@ -26,10 +26,13 @@ export function renderRequestConfirmation(input: RequestConfirmationInput): Slac
   const text =
     `📝 Request ${code(r.id, 40)} filed: ${describeOperation(r, opts(input.snapshotCount))}.\n` +
     `Approvers have been asked in ${channelMention(input.channel)}.${needs}`;
-  return message(`Request ${r.id} filed: ${r.kind} ${r.imageId}. Approvers have been asked.`, [
-    section(text),
-    context([`Cancel with ${code(`/ami cancel ${r.id}`, 60)} · see yours with \`/ami requests\``]),
-  ]);
+  return message(
+    `Request ${esc(r.id, 40)} filed: ${esc(r.kind, 20)} ${esc(r.imageId, 64)}. Approvers have been asked.`,
+    [
+      section(text),
+      context([`Cancel with ${code(`/ami cancel ${r.id}`, 60)} · see yours with \`/ami requests\``]),
+    ],
+  );
 }
 
 export interface AutoApprovedInput {
@@ -48,8 +51,8 @@ export function renderAutoApproved(input: AutoApprovedInput): SlackMessage {
   const text =
     `🚀 Request ${code(r.id, 40)} needs no approval and has been started: ` +
     `${describeOperation(r, opts(input.snapshotCount))}.${where}`;
-  return message(`Request ${r.id} started without approval: ${r.kind} ${r.imageId}.`, [
-    section(text),
-    context([`Cancel with ${code(`/ami cancel ${r.id}`, 60)} while it is queued`]),
-  ]);
+  return message(
+    `Request ${esc(r.id, 40)} started without approval: ${esc(r.kind, 20)} ${esc(r.imageId, 64)}.`,
+    [section(text), context([`Cancel with ${code(`/ami cancel ${r.id}`, 60)} while it is queued`])],
+  );
 }

@@ -63,7 +63,7 @@ export function renderRequestsList(input: RequestsListInput): SlackMessage {
     { maxSections: MAX_SECTIONS, heading: summary, more: (n) => `_+${n} more requests_` },
   );
   const blocks: KnownBlock[] = packed.texts.map((t) => section(t));
-  blocks.push(context(['Cancel with `/ami cancel <request-id>`', hint]));
+  blocks.push(context([`Cancel with ${code('/ami cancel <request-id>')}`, hint]));
   return message(
     `${openCount} open and ${doneCount} ${all ? 'finished' : 'recently finished'} requests`,
     blocks,

@@ -32,6 +32,7 @@ import {
   type SlackMessage,
   section,
 } from './message.js';
+import { channelMention, userMention } from './mrkdwn.js';
 
 export const SEVERITY_EMOJI: Record<Severity, string> = {
   critical: '🔴',
@@ -80,7 +81,7 @@ function imageLine(scan: ScanRecord): string {
 
 function footer(scan: ScanRecord, finishedAt?: string): KnownBlock {
   return context([
-    `Scan ${code(scan.id, 64)} · requested by <@${esc(scan.requester, 40)}>${finishedAt ? ` · finished ${esc(formatDateTime(finishedAt), 40)}` : ''}`,
+    `Scan ${code(scan.id, 64)} · requested by ${userMention(scan.requester)}${finishedAt ? ` · finished ${esc(formatDateTime(finishedAt), 40)}` : ''}`,
   ]);
 }
 
@@ -89,13 +90,13 @@ export function renderScanMessage({ scan }: { scan: ScanRecord }): SlackMessage 
   if (scan.state === 'done' && scan.report) return renderReport(scan, scan.report);
   if (scan.state === 'failed' || scan.state === 'done') {
     const reason = scan.error ?? 'the scan ended without a report';
-    return message(`❌ Scan of ${scan.imageId} failed: ${reason}`, [
+    return message(`❌ Scan of ${esc(scan.imageId, 64)} failed: ${esc(reason, 500)}`, [
       section(`❌ *Scan failed:* ${imageLine(scan)}\n${esc(reason, 2000)}`),
       footer(scan, scan.updatedAt),
     ]);
   }
   const status = describeProgress(scan.progress, scan.state);
-  return message(`🔍 Scanning ${scan.imageId}: ${status}`, [
+  return message(`🔍 Scanning ${esc(scan.imageId, 64)}: ${status}`, [
     section(`🔍 *Scanning* ${imageLine(scan)}\n_${status}_`),
     footer(scan),
   ]);
@@ -230,7 +231,7 @@ function renderReport(scan: ScanRecord, report: ScanReport): SlackMessage {
   blocks.push(context([tagsText(report)]));
   blocks.push(footer(scan, report.finishedAt));
   const counts = GRADED_SEVERITIES.map((s) => `${s} ${c[s]}`).join(', ');
-  return message(`${v.emoji} Scan of ${scan.imageId} ${v.label}: ${counts}`, blocks);
+  return message(`${v.emoji} Scan of ${esc(scan.imageId, 64)} ${v.label}: ${counts}`, blocks);
 }
 
 export interface ScanStartedInput {
@@ -244,9 +245,9 @@ export function renderScanStarted({ scan, deepConfigured }: ScanStartedInput): S
   if (deepConfigured) notes.push('The deep scan runs too; it takes a few minutes.');
   else if (scan.deep)
     notes.push('`--deep` was asked for, but no deep scanner is configured: only the built-in checks run.');
-  return message(`Scan ${scan.id} of ${scan.imageId} is running`, [
+  return message(`Scan ${esc(scan.id, 64)} of ${esc(scan.imageId, 64)} is running`, [
     section(
-      `🔍 Scan ${code(scan.id, 64)} of ${code(scan.imageId, 64)} is running; the report will appear in <#${esc(scan.channel, 40)}>.${notes.length ? `\n${notes.join('\n')}` : ''}`,
+      `🔍 Scan ${code(scan.id, 64)} of ${code(scan.imageId, 64)} is running; the report will appear in ${channelMention(scan.channel)}.${notes.length ? `\n${notes.join('\n')}` : ''}`,
     ),
   ]);
 }

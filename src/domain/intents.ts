@@ -8,10 +8,21 @@ export type Intent =
   | { kind: 'enqueue'; job: string; payload: Record<string, unknown> }
   /** Re-render the request's Slack message from its state at delivery time. */
   | { kind: 'refresh'; requestId: string }
-  /** A reply in the request's thread, mentioning the requester (`text` is mrkdwn, already escaped). */
-  | { kind: 'reply'; requestId: string; text: string }
+  /** A reply in the request's thread, mentioning the requester (worded by `blocks/request-reply.ts`). */
+  | { kind: 'reply'; requestId: string; reply: RequestReply }
   /** Take the request's queued jobs off the queue (a cancelled request). */
   | { kind: 'unqueue'; requestId: string };
+
+/** What a thread reply under a request's message says (untrusted parts are escaped when rendered). */
+export type RequestReply =
+  /** An approver rejected the request, with the reason they typed (if any). */
+  | { kind: 'rejected'; by: string; reason?: string }
+  /** The request expired without enough approvals. */
+  | { kind: 'expired' }
+  /** The work finished; `summary` may hold AWS's words. */
+  | { kind: 'finished'; ok: boolean; summary: string }
+  /** Any other reply, as plain text (escaped; backticks and asterisks still format). */
+  | { kind: 'note'; text: string };
 
 /**
  * The outbox key of an intent. Refreshes of one request share a key, so a burst of changes is one

@@ -5,7 +5,12 @@
  * posts; it only claims, saves the context and queues the job.
  */
 import { UnrecoverableError } from 'bullmq';
-import { type ReminderButton, renderMalformedExpiry, renderReminder } from '../blocks/reminder.js';
+import {
+  type ReminderButton,
+  reminderNoteText,
+  renderMalformedExpiry,
+  renderReminder,
+} from '../blocks/reminder.js';
 import type { Deps } from '../deps.js';
 import { BOT_ACTOR } from '../domain/audit.js';
 import { isExpired } from '../domain/expiry.js';
@@ -150,7 +155,7 @@ async function applyPolicy(
   if (c.policyAction === 'deprecate') {
     const already = c.deprecationTime && Date.parse(c.deprecationTime) <= now.getTime() + 120_000;
     if (already) {
-      result = { acted: false, note: '🚫 The image is already deprecated in EC2.' };
+      result = { acted: false, note: reminderNoteText({ kind: 'already-deprecated' }) };
     } else {
       // EC2 wants a future time in whole minutes: the next minute but one.
       const at = new Date(Math.ceil((now.getTime() + 60_000) / 60_000) * 60_000);
@@ -158,7 +163,7 @@ async function applyPolicy(
         await deps.changes.enableDeprecation(account, region, c.imageId, at);
         result = {
           acted: true,
-          note: `🚫 amibot deprecated the image in EC2 (as of ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC), per the account’s \`deprecate\` policy for expired images.`,
+          note: reminderNoteText({ kind: 'deprecated', at: at.toISOString() }),
         };
         await deps.audit.record({
           actor: BOT_ACTOR,
@@ -172,7 +177,7 @@ async function applyPolicy(
         });
       } catch (err) {
         const e = toAppError(err);
-        result = { acted: false, note: `⚠️ amibot could not deprecate the image: ${e.userMessage}` };
+        result = { acted: false, note: reminderNoteText({ kind: 'deprecate-failed', error: e.userMessage }) };
         await deps.audit.record({
           actor: BOT_ACTOR,
           action: 'image.deprecated',
@@ -200,11 +205,15 @@ async function applyPolicy(
       result = {
         acted: true,
         buttons,
-        note: `🗑️ amibot requested its deregistration (\`${request.id}\`), per the account’s \`request-deregister\` policy; it waits for approval${request.message ? ` in <#${request.message.channel}>` : ''}.`,
+        note: reminderNoteText({
+          kind: 'deregister-requested',
+          requestId: request.id,
+          channel: request.message?.channel,
+        }),
       };
     } catch (err) {
       const e = toAppError(err);
-      result = { acted: false, note: `⚠️ amibot did not request its deregistration: ${e.userMessage}` };
+      result = { acted: false, note: reminderNoteText({ kind: 'deregister-failed', error: e.userMessage }) };
       deps.logger.warn('expiry reminder could not file a deregister request', {
         imageId: c.imageId,
         error: err,

@@ -73,13 +73,6 @@ export function createRejectHandler(deps: Deps) {
   };
 }
 
-/** The thread reply of a rejection (the reason is the approver's words, shown as a quote). */
-export function rejectionReply(request: AmiRequest): string {
-  const by = request.rejection?.userId;
-  const reason = request.rejection?.reason;
-  return `your request \`${request.id}\` was rejected by <@${by}>${reason ? `: ${reason}` : '.'}`;
-}
-
 /**
  * The reject dialog's submit: acknowledged (the dialog closes) before anything else, then decided
  * atomically like an approval. A refusal found after the ack (someone else decided first, Redis
@@ -110,7 +103,7 @@ export function createRejectSubmitHandler(deps: Deps) {
     await ack();
     let message: string | undefined;
     try {
-      const outcome = await lifecycle.reject(deps, id, userId, reason, rejectionReply);
+      const outcome = await lifecycle.reject(deps, id, userId, reason);
       if (!outcome.ok) message = outcome.message;
     } catch (err) {
       message = failureMessage(deps, err, 'reject');

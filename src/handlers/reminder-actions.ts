@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } f
 import { ACTION_IDS, actionIdPattern } from '../blocks/actions.js';
 import { renderError } from '../blocks/error.js';
 import type { SlackMessage } from '../blocks/message.js';
-import { renderReminderOutcome } from '../blocks/reminder.js';
+import { reminderOutcomeText, renderReminderOutcome } from '../blocks/reminder.js';
 import { renderAutoApproved, renderRequestConfirmation } from '../blocks/request-confirmation.js';
 import type { AccountConfig } from '../config.js';
 import type { Deps } from '../deps.js';
@@ -197,12 +197,15 @@ async function perform(
         result: 'ok',
         detail: `${tagKey}: ${before} → ${next.tagValue}`,
       });
-      const deprecation =
-        current?.source === 'deprecation' || image.deprecationTime
-          ? ' The EC2 deprecation time is unchanged.'
-          : '';
       return {
-        text: `✅ *Extended* by <@${userId}>: \`${tagKey}\` is now \`${next.tagValue}\` (+${settings.extendDays} days). Reminders start afresh for the new date.${deprecation}`,
+        text: reminderOutcomeText({
+          kind: 'extended',
+          by: userId,
+          tagKey,
+          value: next.tagValue,
+          days: settings.extendDays,
+          deprecationUnchanged: current?.source === 'deprecation' || Boolean(image.deprecationTime),
+        }),
       };
     }
     case 'snooze': {
@@ -218,9 +221,7 @@ async function perform(
         result: 'ok',
         detail: `until ${until.toISOString()}`,
       });
-      return {
-        text: `😴 *Snoozed* by <@${userId}> until ${formatDateTime(until.toISOString())}: no reminders for this image until then.`,
-      };
+      return { text: reminderOutcomeText({ kind: 'snoozed', by: userId, until: until.toISOString() }) };
     }
     case 'deregister': {
       const { request, channel } = await requestDeregistration(deps, {
@@ -231,12 +232,14 @@ async function perform(
         channelId: ctx.channel,
         expiry: ctx.expiry,
       });
-      const where = request.message ? ` in <#${request.message.channel}>` : '';
       return {
-        text:
-          request.state === 'pending'
-            ? `🗑️ <@${userId}> *requested deregistration*: \`${request.id}\`, waiting for approval${where}.`
-            : `🗑️ <@${userId}> *requested deregistration*: \`${request.id}\` (no approval needed in this account; it is queued).`,
+        text: reminderOutcomeText({
+          kind: 'deregister-requested',
+          by: userId,
+          requestId: request.id,
+          pending: request.state === 'pending',
+          channel: request.message?.channel,
+        }),
         reply:
           request.approvalsNeeded === 0
             ? renderAutoApproved({ request, channel })

@@ -115,7 +115,7 @@ async function perform(deps: Deps, intent: Intent): Promise<void> {
     case 'reply': {
       const request = await deps.requests.get(intent.requestId);
       if (!request?.message) return;
-      await deps.notifier.reply(request, intent.text);
+      await deps.notifier.reply(request, intent.reply);
       return;
     }
     case 'unqueue': {

@@ -2,7 +2,7 @@ import type { AccountConfig } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { AuditEntry } from '../domain/audit.js';
 import { REQUEST_ID_RE } from '../domain/ids.js';
-import type { Intent } from '../domain/intents.js';
+import type { Intent, RequestReply } from '../domain/intents.js';
 import { checkCancel, checkDecision, type GroupMembers, referencedGroups } from '../domain/policy.js';
 import type { AmiRequest, RequestResult } from '../domain/request.js';
 import { AppError } from '../errors.js';
@@ -23,7 +23,11 @@ import { jobsFor } from './jobs-for.js';
 export type Outcome = { ok: true; request: AmiRequest } | { ok: false; message: string; code?: string };
 
 const refresh = (r: AmiRequest): Intent => ({ kind: 'refresh', requestId: r.id });
-const reply = (r: AmiRequest, text: string): Intent => ({ kind: 'reply', requestId: r.id, text });
+const reply = (r: AmiRequest, body: RequestReply): Intent => ({
+  kind: 'reply',
+  requestId: r.id,
+  reply: body,
+});
 
 /** Commits a change's audit entries to the log line stream and delivers its follow-ups. */
 async function afterCommit<E>(deps: Deps, res: UpdateResult<E>, audit: readonly AuditEntry[]): Promise<void> {
@@ -237,7 +241,6 @@ export async function reject(
   value: string | undefined,
   userId: string,
   reason: string | undefined,
-  replyText: (request: AmiRequest) => string,
 ): Promise<Outcome> {
   const got = await load(deps, value, userId);
   if (!got.ok) return got;
@@ -271,7 +274,10 @@ export async function reject(
             ...(reason ? { detail: reason.slice(0, 300) } : {}),
           }),
         ],
-        intents: [refresh(next), reply(next, replyText(next))],
+        intents: [
+          refresh(next),
+          reply(next, { kind: 'rejected', by: userId, ...(reason ? { reason } : {}) }),
+        ],
       },
     };
   });
@@ -337,7 +343,7 @@ export async function expire(deps: Deps, id: string): Promise<boolean> {
       request: next,
       effects: {
         audit: [deps.audit.about(r, { actor: 'amibot', action: 'request.expired', result: 'ok' })],
-        intents: [refresh(next), reply(next, `your request \`${r.id}\` expired without enough approvals.`)],
+        intents: [refresh(next), reply(next, { kind: 'expired' })],
       },
     };
   });
@@ -377,10 +383,7 @@ export function endEffects(deps: Deps, request: AmiRequest, result: RequestResul
         detail: result.summary.slice(0, 300),
       }),
     ],
-    intents: [
-      refresh(request),
-      reply(request, `${result.ok ? '✅' : '❌'} \`${request.id}\`: ${result.summary}`),
-    ],
+    intents: [refresh(request), reply(request, { kind: 'finished', ok: result.ok, summary: result.summary })],
   };
 }
 

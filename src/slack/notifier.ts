@@ -1,6 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import { renderApprovalMessage } from '../blocks/approval.js';
 import type { SlackMessage } from '../blocks/message.js';
+import { type RequestReply, renderRequestReply } from '../blocks/request-reply.js';
 import type { AmiRequest, MessageRef } from '../domain/request.js';
 import type { Logger } from '../logger.js';
 
@@ -87,28 +88,24 @@ export class SlackNotifier {
     }
   }
 
-  /** A thread reply under the request's message that mentions the requester; throws when Slack refuses. */
-  async reply(request: AmiRequest, text: string): Promise<void> {
+  /**
+   * A thread reply under the request's message that mentions the requester; throws when Slack
+   * refuses (the outbox relay retries). A string is taken as plain text and escaped (it may hold
+   * AWS's words); the wording of each kind is in `blocks/request-reply.ts`.
+   */
+  async reply(request: AmiRequest, reply: RequestReply | string): Promise<void> {
     if (!request.message) return;
-    await this.post(
-      request.message.channel,
-      {
-        text: `<@${request.requester}> ${text}`,
-        blocks: [
-          {
-            type: 'section',
-            text: { type: 'mrkdwn', text: `<@${request.requester}> ${text}`.slice(0, 3000) },
-          },
-        ],
-      },
-      request.message.ts,
+    const message = renderRequestReply(
+      request,
+      typeof reply === 'string' ? { kind: 'note', text: reply } : reply,
     );
+    await this.post(request.message.channel, message, request.message.ts);
   }
 
   /** `reply`, with a failure logged instead of thrown. */
-  async replyToRequest(request: AmiRequest, text: string): Promise<void> {
+  async replyToRequest(request: AmiRequest, reply: RequestReply | string): Promise<void> {
     try {
-      await this.reply(request, text);
+      await this.reply(request, reply);
     } catch (err) {
       this.logger.error('could not reply in the request thread', { requestId: request.id, error: err });
     }

@@ -73,6 +73,41 @@ function routeTable(routes: CustomRoute[]): Map<string, Map<string, RouteHandler
   return table;
 }
 
+function isRecord(v: unknown): v is StringIndexed {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Why a WebSocket message is not an envelope the client can handle, or undefined when it is. */
+export function envelopeProblem(data: unknown): { reason: string; envelopeId?: string } | undefined {
+  const text = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('utf8') : undefined;
+  if (text === undefined) return { reason: 'not text' };
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return { reason: 'not JSON' };
+  }
+  if (!isRecord(message)) return { reason: 'not a JSON object' };
+  const envelopeId =
+    typeof message.envelope_id === 'string' && message.envelope_id ? message.envelope_id : undefined;
+  const withId = (reason: string) => (envelopeId ? { reason, envelopeId } : { reason });
+  if (typeof message.type !== 'string') return withId('no type');
+  if (message.type === 'hello' || message.type === 'disconnect') return undefined;
+  if (!envelopeId) return { reason: `a ${message.type} envelope without envelope_id` };
+  const payload = message.payload;
+  if (!isRecord(payload)) return withId(`a ${message.type} envelope whose payload is not an object`);
+  if (message.type === 'events_api' && !(isRecord(payload.event) && typeof payload.event.type === 'string')) {
+    return withId('an events_api envelope without an event type');
+  }
+  if (message.type === 'interactive' && typeof payload.type !== 'string') {
+    return withId('an interactive payload without a type');
+  }
+  if (message.type === 'slash_commands' && typeof payload.command !== 'string') {
+    return withId('a slash command payload without a command');
+  }
+  return undefined;
+}
+
 export class SocketModeReceiver implements Receiver {
   readonly client: SocketModeClient;
   private app: App | undefined;
@@ -100,18 +135,54 @@ export class SocketModeReceiver implements Receiver {
     this.client.on('slack_event', (args: SlackEventArgs) => {
       void this.dispatch(args, extract);
     });
+    this.guardMessages();
+  }
+
+  /**
+   * Puts a check in front of the client's own message handler, which dereferences what it is sent
+   * without looking (`null`, an `events_api` envelope without a payload…) and, being async, would
+   * turn that into an unhandled rejection. A message that is not a well-formed envelope is logged
+   * and dropped; when it carries an `envelope_id` it is acknowledged, so Slack does not send it
+   * again.
+   */
+  private guardMessages(): void {
+    const client = this.client;
+    const handlers = client.listeners('ws_message') as Array<(data: unknown, isBinary: boolean) => unknown>;
+    client.removeAllListeners('ws_message');
+    client.on('ws_message', (data: unknown, isBinary: boolean) => {
+      if (!isBinary) {
+        const problem = envelopeProblem(data);
+        if (problem) {
+          this.logger.warn(`ignored a malformed Socket Mode message: ${problem.reason}`);
+          if (problem.envelopeId) {
+            // `send` is what the client's own ack() calls; TypeScript marks it private.
+            (client as unknown as { send(id: string, body: object): Promise<void> })
+              .send(problem.envelopeId, {})
+              .catch((error: unknown) => {
+                this.logger.error(`Failed to acknowledge a malformed Socket Mode envelope: ${error}`);
+              });
+          }
+          return;
+        }
+      }
+      for (const handler of handlers) {
+        Promise.resolve()
+          .then(() => handler.call(client, data, isBinary))
+          .catch((error: unknown) => this.logger.error(`Socket Mode message handling failed: ${error}`));
+      }
+    });
   }
 
   init(app: App): void {
     this.app = app;
   }
 
-  /** Starts the HTTP server, then connects; resolves with the HTTP port actually bound. */
-  async start(port: number = this.defaultPort): Promise<number> {
+  /** Starts the HTTP server (on `host`, default the constructor's), then connects; resolves with the HTTP port actually bound. */
+  async start(port: number = this.defaultPort, host: string | undefined = this.host): Promise<number> {
     const server = createServer((req, res) => this.serveHttp(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, this.host, () => {
+      server.listen(port, host, () => {
         server.off('error', reject);
         resolve();
       });

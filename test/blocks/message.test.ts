@@ -8,7 +8,9 @@ import {
   codeBlock,
   context,
   divider,
+  esc,
   escapeMrkdwn,
+  FALLBACK_TEXT_MAX,
   fields,
   header,
   message,
@@ -106,8 +108,18 @@ describe('block helpers keep limits by construction', () => {
     expect(assertWithinSlackLimits(msg)).toEqual([]);
   });
 
-  it('message() escapes the fallback text', () => {
-    expect(message('<!here> & co', []).text).toBe('&lt;!here&gt; &amp; co');
+  it('message() keeps the fallback as mrkdwn: the bot’s own mentions work, escaped text stays escaped', () => {
+    expect(message(`<@U123> asked: ${esc('<!here> & co')}`, []).text).toBe(
+      '<@U123> asked: &lt;!here&gt; &amp; co',
+    );
+  });
+
+  it('message() never cuts a mention or an entity in half', () => {
+    const text = `${'x'.repeat(FALLBACK_TEXT_MAX - 5)} <@U123456> &amp;`;
+    const cut = message(text, []).text;
+    expect(cut.length).toBeLessThanOrEqual(FALLBACK_TEXT_MAX);
+    expect(cut.endsWith(' …')).toBe(true);
+    expect(cut).not.toContain('<@');
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeAws } from '../../dev/fake-aws/index.js';
 import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
+import { controlsOf, describeControl, visibleText } from '../../src/blocks/mrkdwn-reader.js';
 import type { AccountConfig } from '../../src/config.js';
 import { accountPolicySchema } from '../../src/domain/policy.js';
 import type { AmiRequest } from '../../src/domain/request.js';
@@ -14,6 +15,21 @@ import {
 } from '../support/app-under-test.js';
 import { buildViewSubmission, postSigned } from '../support/slack-requests.js';
 import { waitFor } from '../support/wait.js';
+
+/** Every mrkdwn text in a list of blocks. */
+function mrkdwnTexts(blocks: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.type === 'mrkdwn' && typeof o.text === 'string') out.push(o.text);
+      else Object.values(o).forEach(walk);
+    }
+  };
+  walk(blocks);
+  return out;
+}
 
 const CHANNEL = 'CAPPROVALS';
 const REQUESTER = 'UREQ1';
@@ -267,6 +283,37 @@ describe('reject, cancel, expire', () => {
     expect(done.rejection?.reason).toBe('not during the freeze');
     const msg = await settledMessage(req);
     expect(allText(msg)).toContain('not during the freeze');
+  });
+
+  it('posts a hostile rejection reason as text: no channel ping, no disguised link, the mentions still work', async () => {
+    const req = await fileRequest(t, `disable ${ownImage().imageId}`);
+    await click(t, req, 'request_reject', APPROVER);
+    const open = await fakeSlack.waitForCall(
+      'views.open',
+      (c) => (c.body.view as { private_metadata?: string }).private_metadata === req.id,
+    );
+    const view = open.body.view as { callback_id: string; private_metadata: string };
+    const reason = '<!channel> see <https://evil.example|the runbook> & ask <@U0BOSS>';
+    const body = buildViewSubmission({
+      callbackId: view.callback_id,
+      privateMetadata: view.private_metadata,
+      userId: APPROVER,
+      values: { reason: { reason_input: { type: 'plain_text_input', value: reason } } },
+    });
+    expect((await postSigned(`${t.url}/slack/events`, body, SIGNING_SECRET)).status).toBe(200);
+    expect((await finalState(t, req.id)).state).toBe('rejected');
+    const reply = await waitFor('the thread reply', async () =>
+      fakeSlack.replies(CHANNEL, req.message!.ts).find((m) => m.text.includes('rejected')),
+    );
+    const texts = [reply.text, ...mrkdwnTexts(reply.blocks)];
+    for (const text of texts) {
+      expect(controlsOf(text).map(describeControl)).toEqual([`<@${REQUESTER}>`, `<@${APPROVER}>`]);
+      expect(visibleText(text)).toContain(reason);
+    }
+    const updated = await settledMessage(req);
+    const shown = mrkdwnTexts(updated.blocks).flatMap((t) => controlsOf(t).map(describeControl));
+    expect(shown).not.toContain('<!channel>');
+    expect(shown.filter((c) => c.startsWith('<http'))).toEqual([]);
   });
 
   it('lets the requester cancel a pending request, and no one else who is not an approver', async () => {

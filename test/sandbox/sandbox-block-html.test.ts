@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, messageToHtml, mrkdwnToHtml, textToHtml } from '../../dev/sandbox/block-html.js';
 import { renderApprovalMessage } from '../../src/blocks/approval.js';
+import { renderError } from '../../src/blocks/error.js';
+import { renderHelp } from '../../src/blocks/help.js';
+import { helpTopics } from '../../src/domain/help.js';
 import type { AmiRequest } from '../../src/domain/request.js';
 
 const names = { userName: (id: string) => ({ UREQ: 'Riley' })[id] };
@@ -28,7 +31,22 @@ describe('mrkdwn → HTML', () => {
       '<strong>Approval needed</strong> for <em>this</em> <del>old</del> <code>ami-123</code>',
     );
     expect(mrkdwnToHtml('a\nb')).toBe('a<br>b');
-    expect(mrkdwnToHtml('```\nline *1*\n<b>\n```')).toBe('<pre>line *1*\n&lt;b&gt;\n</pre>');
+    expect(mrkdwnToHtml('```\nline *1*\n&lt;b&gt;\n```')).toBe('<pre>line *1*\n&lt;b&gt;\n</pre>');
+    // Raw brackets are link syntax to Slack, in a code block too: the brackets do not show.
+    expect(mrkdwnToHtml('```<b>```')).toBe('<pre>b</pre>');
+  });
+
+  it('shows the project’s placeholders as Slack does: escaped ones as <ami-id>, never as slot markers', () => {
+    const help = messageToHtml(renderHelp(helpTopics()));
+    expect(help).toContain('<code>/ami help &lt;command&gt;</code>');
+    expect(help).toContain('&lt;ami-id&gt;');
+    const error = messageToHtml(renderError({ message: 'Missing the image.', usage: '/ami show <ami-id>' }));
+    expect(error).toContain('<pre>/ami show &lt;ami-id&gt;</pre>');
+    for (const html of [help, error]) {
+      expect(html).not.toMatch(/[\uE000\uE001▯]/);
+    }
+    // The same placeholder sent raw would lose its brackets, in Slack and on the page.
+    expect(mrkdwnToHtml('`/ami help <command>`')).toBe('<code>/ami help command</code>');
   });
 
   it('leaves underscores and stars inside words alone (AMI names)', () => {

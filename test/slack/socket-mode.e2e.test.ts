@@ -192,6 +192,35 @@ describe('the app in Socket Mode', () => {
     });
   });
 
+  it('drops malformed envelopes without crashing, acks those with an envelope_id, and keeps serving', async () => {
+    const malformed: Array<[string, string | undefined]> = [
+      ['null', undefined],
+      ['[1,2]', undefined],
+      ['"text"', undefined],
+      ['{not json', undefined],
+      ['{"envelope_id":"bad-1","type":"events_api","payload":null}', 'bad-1'],
+      ['{"envelope_id":"bad-2","type":"events_api","payload":{"event":null}}', 'bad-2'],
+      ['{"envelope_id":"bad-3","type":"interactive","payload":null}', 'bad-3'],
+      ['{"envelope_id":"bad-4","type":"interactive","payload":[1]}', 'bad-4'],
+      ['{"envelope_id":"bad-5","type":"slash_commands","payload":"x"}', 'bad-5'],
+      ['{"envelope_id":"bad-6","type":"interactive","payload":{"no":"type"}}', 'bad-6'],
+      ['{"envelope_id":"bad-7"}', 'bad-7'],
+      ['{"type":"interactive","payload":{"type":"block_actions"}}', undefined],
+    ];
+    for (const [raw] of malformed) link.current.send(raw);
+    for (const [, id] of malformed) if (id) await link.waitForAck(id);
+    const responseId = 'socket-after-malformed';
+    const payload = buildSlashCommandPayload({
+      text: 'help',
+      responseUrl: fakeSlack.responseUrl(responseId),
+    });
+    const { id } = link.send('slash_commands', payload, { accepts_response_payload: false });
+    await link.waitForAck(id);
+    const reply = await fakeSlack.waitForResponse(responseId, { timeoutMs: 10_000 });
+    expect(allText(reply.body)).toMatch(/deregister/);
+    expect(link.connections).toHaveLength(1);
+  });
+
   it('serves /healthz and /readyz on the port start() returned', async () => {
     expect(t.url).not.toMatch(/:0$/);
     const health = await fetch(`${t.url}/healthz`);
@@ -199,7 +228,7 @@ describe('the app in Socket Mode', () => {
     expect(await health.json()).toEqual({ ok: true });
     const ready = await fetch(`${t.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ok: true, redis: 'ok' });
+    expect(await ready.json()).toMatchObject({ ok: true, redis: 'ok', mode: 'bot' });
     expect((await fetch(`${t.url}/slack/events`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${t.url}/healthz`, { method: 'POST' })).status).toBe(405);
   });
