@@ -1,11 +1,11 @@
 import { decodeAmiRef } from '../blocks/actions.js';
 import { renderError } from '../blocks/error.js';
 import type { SlackMessage } from '../blocks/message.js';
+import { errorReply, runCommand } from '../commands/index.js';
+import { showCommand } from '../commands/show.js';
 import type { Deps } from '../deps.js';
 import { parseCommand } from '../domain/grammar/index.js';
 import { toAppError } from '../errors.js';
-import { errorReply, runCommand } from '../handlers/commands/index.js';
-import { showCommand } from '../handlers/commands/show.js';
 import { postToResponseUrl } from '../slack/response-url.js';
 
 /**

@@ -69,6 +69,14 @@ export async function reserveCopyStart(
   });
 }
 
+/** Waits (briefly, in place) until the region's CopyImage bucket has a token, and takes it. */
+export async function holdCopyRate(deps: Deps, account: AccountConfig, destRegion: string): Promise<void> {
+  await deps.rateLimiter.acquire(copyBucket(account.alias, destRegion), {
+    rate: deps.config.aws.copyImageRate,
+    burst: 1,
+  });
+}
+
 /** Registers a started copy with its region's poller (and makes sure the poller runs). */
 export async function watchCopy(
   deps: Deps,

@@ -5,6 +5,7 @@ import { type AccountConfig, resolveAccount } from '../config.js';
 import {
   copyStatus,
   DEFER_AFTER_MS,
+  holdCopyRate,
   isFailedState,
   releaseSlot,
   reserveCopyStart,
@@ -193,6 +194,9 @@ async function startCopy(ctx: CopyContext, account: AccountConfig, request: AmiR
   const left = startAt - Date.now();
   if (left > DEFER_AFTER_MS) await ctx.defer(left);
   if (left > 0) await deps.sleep(left);
+  // The reservation spreads the waiting copies out; the bucket is the hard limit at the call
+  // itself (a copy that ran late must not bunch up with the next one).
+  await holdCopyRate(deps, account, region);
 
   const imageId = await callCopyImage(deps, account, request, region);
   await ctx.checkpoint({ step: 'copying', imageId, copyStartedAt: Date.now() });
@@ -301,6 +305,7 @@ async function callCopyImage(
   const now = deps.clock();
   // A name taken by another image of the account: try the next suffix (with its own token).
   for (let attempt = 0; attempt < 5; attempt++) {
+    if (attempt > 0) await holdCopyRate(deps, account, region);
     try {
       const out = await deps.copies.copyImage(account, region, {
         sourceRegion: request.region,

@@ -1,6 +1,13 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type JobName, type JobPayload, jobDefinition, parsePayload } from './catalog.js';
+import {
+  InvalidPayload,
+  isJobName,
+  type JobName,
+  type JobPayload,
+  jobDefinition,
+  parsePayload,
+} from './catalog.js';
 import { QUEUES, type QueueKey } from './job.js';
 
 /** BullMQ keys live under `<prefix>:bull:<queue>:…`, beside the bot's own keys. */
@@ -62,6 +69,15 @@ export class JobQueues {
       return true;
     }
     return false;
+  }
+
+  /**
+   * A job named at run time (an outbox intent): the name is checked against the catalogue and
+   * the payload parsed like any other; an unknown name is an `InvalidPayload` error.
+   */
+  named(name: string): JobName {
+    if (!isJobName(name)) throw new InvalidPayload(`unknown job ${name}`);
+    return name;
   }
 
   /** Runs a delayed job now (a copy whose status changed, a freed slot). False when it was not delayed. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { redrive, relayDue } from '../requests/follow-ups.js';
+import { relayDue } from '../requests/follow-ups.js';
+import { redrive } from '../requests/redrive.js';
 import { defineJob } from './job.js';
 
 /**

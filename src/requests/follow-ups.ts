@@ -4,7 +4,6 @@ import type { Deps } from '../deps.js';
 import type { Intent } from '../domain/intents.js';
 import { type AmiRequest, isFinal } from '../domain/request.js';
 import { toAppError } from '../errors.js';
-import { InvalidPayload, isJobName, type JobName } from '../jobs/catalog.js';
 import type { ClaimedIntent } from '../store/outbox.js';
 import { jobsFor } from './jobs-for.js';
 
@@ -41,7 +40,7 @@ const PERMANENT_SLACK = new Set([
 ]);
 
 function isPermanent(err: unknown): boolean {
-  if (err instanceof InvalidPayload) return true;
+  if ((err as Error)?.name === 'InvalidPayload') return true;
   const slack = (err as { data?: { error?: string } })?.data?.error;
   return typeof slack === 'string' && PERMANENT_SLACK.has(slack);
 }
@@ -100,8 +99,7 @@ async function failed(deps: Deps, claimed: ClaimedIntent, err: unknown): Promise
 async function perform(deps: Deps, intent: Intent): Promise<void> {
   switch (intent.kind) {
     case 'enqueue': {
-      if (!isJobName(intent.job)) throw new InvalidPayload(`unknown job ${intent.job}`);
-      await deps.queues.enqueue(intent.job as JobName, intent.payload as never);
+      await deps.queues.enqueue(deps.queues.named(intent.job), intent.payload as never);
       const requestId = intent.payload.requestId;
       if (typeof requestId === 'string') await markQueued(deps, requestId);
       return;
@@ -124,7 +122,7 @@ async function perform(deps: Deps, intent: Intent): Promise<void> {
       const request = await deps.requests.get(intent.requestId);
       if (!request) return;
       for (const job of jobsFor(request)) {
-        await deps.queues.removeWaiting(job.job as JobName, job.payload as never);
+        await deps.queues.removeWaiting(deps.queues.named(job.job), job.payload as never);
       }
       // Copies that queued for a slot leave the queue (their jobs are gone).
       await leaveCopyQueues(deps, request);
@@ -134,7 +132,7 @@ async function perform(deps: Deps, intent: Intent): Promise<void> {
       const request = await deps.requests.get(intent.requestId);
       if (!request) return;
       for (const job of jobsFor(request)) {
-        await deps.queues.wakeJob(job.job as JobName, job.payload as never);
+        await deps.queues.wakeJob(deps.queues.named(job.job), job.payload as never);
       }
       return;
     }
@@ -178,74 +176,4 @@ export async function relayDue(deps: Deps, budgetMs = 30_000): Promise<number> {
     // Everything due was held by someone else or failed again: leave it for the next run.
     if (n === 0 || Date.now() > until) return delivered;
   }
-}
-
-export interface RedriveStats {
-  checked: number;
-  requeued: number;
-  failed: number;
-}
-
-/**
- * Requests that stopped moving: approved, queued or running, unchanged for `stuckAfterMs`, with
- * none of their jobs waiting, delayed or running. A job that is missing altogether (lost before it
- * was queued, removed by hand) is queued again — job ids are deterministic and jobs resume from
- * their checkpoints, so nothing runs twice; a request whose jobs all ended without finishing it is
- * failed with a message saying so, so it never sits "running" forever.
- */
-export async function redrive(deps: Deps, stuckAfterMs: number): Promise<RedriveStats> {
-  const stats: RedriveStats = { checked: 0, requeued: 0, failed: 0 };
-  const quiet = await deps.requests.quietActive(new Date(deps.clock().getTime() - stuckAfterMs), 200);
-  for (const id of quiet) {
-    const request = await deps.requests.get(id);
-    if (!request) {
-      await deps.requests.forget(id);
-      continue;
-    }
-    if (!['approved', 'queued', 'running'].includes(request.state)) continue;
-    stats.checked++;
-    const jobs = jobsFor(request);
-    const states = await Promise.all(
-      jobs.map((j) => deps.queues.jobState(j.job as JobName, j.payload as never)),
-    );
-    if (
-      states.some(
-        (s) =>
-          s === 'waiting' ||
-          s === 'active' ||
-          s === 'delayed' ||
-          s === 'prioritized' ||
-          s === 'waiting-children',
-      )
-    )
-      continue;
-    const missing = jobs.filter((_, i) => states[i] === 'unknown');
-    const unfinishedRegions = missing.filter((j) => {
-      const region = j.payload.region;
-      const progress = typeof region === 'string' ? request.progress?.[region] : undefined;
-      return !progress || !['available', 'failed', 'cancelled'].includes(progress.state);
-    });
-    if (unfinishedRegions.length > 0) {
-      for (const j of unfinishedRegions) await deps.queues.enqueue(j.job as JobName, j.payload as never);
-      deps.logger.warn('re-drove a request whose jobs were missing', {
-        requestId: id,
-        state: request.state,
-        jobs: unfinishedRegions.length,
-      });
-      stats.requeued++;
-      continue;
-    }
-    const { failUnfinished } = await import('./lifecycle.js');
-    await failUnfinished(
-      deps,
-      id,
-      'Its job ended without finishing it (see the audit trail and the worker logs); nothing more will happen. Check the image, then file the request again if needed.',
-    );
-    deps.logger.error('failed a request whose jobs ended without finishing it', {
-      requestId: id,
-      state: request.state,
-    });
-    stats.failed++;
-  }
-  return stats;
 }

@@ -175,7 +175,12 @@ describe('a decision whose web process dies before the work is queued', () => {
         : undefined;
     });
     expect(allText(final)).toContain(APPROVER);
-    const replies = fakeSlack.replies(CHANNEL, done.message!.ts).filter((m) => m.ts !== done.message!.ts);
+    const replyOf = () =>
+      fakeSlack.replies(CHANNEL, done.message!.ts).filter((m) => m.ts !== done.message!.ts);
+    await waitFor('the reply about the outcome', async () => replyOf().length > 0 || undefined);
+    // The relay keeps running every 500 ms: nothing is delivered twice.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const replies = replyOf();
     expect(replies).toHaveLength(1);
     expect(replies[0]?.text).toContain(`<@${REQUESTER}>`);
   });

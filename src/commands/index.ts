@@ -1,7 +1,7 @@
-import { renderError } from '../../blocks/error.js';
-import type { Command } from '../../domain/grammar/index.js';
-import { USAGE } from '../../domain/grammar/index.js';
-import type { AppError } from '../../errors.js';
+import { renderError } from '../blocks/error.js';
+import type { Command } from '../domain/grammar/index.js';
+import { USAGE } from '../domain/grammar/index.js';
+import type { AppError } from '../errors.js';
 import { expiringCommand } from './expiring.js';
 import { findCommand } from './find.js';
 import { helpCommand } from './help.js';

@@ -1,9 +1,9 @@
-import { renderImageList } from '../../blocks/image-list.js';
-import { storageTotals } from '../../domain/cost.js';
-import { formatDuration } from '../../domain/duration.js';
-import type { ListCommand } from '../../domain/grammar/index.js';
-import type { AmiImage } from '../../domain/image.js';
-import { resolveTarget } from '../target.js';
+import { renderImageList } from '../blocks/image-list.js';
+import { storageTotals } from '../domain/cost.js';
+import { formatDuration } from '../domain/duration.js';
+import type { ListCommand } from '../domain/grammar/index.js';
+import type { AmiImage } from '../domain/image.js';
+import { resolveTarget } from './target.js';
 import type { CommandContext, CommandReply } from './types.js';
 
 /** How many DescribeImageAttribute calls run at once when marking shared images. */

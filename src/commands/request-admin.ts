@@ -1,16 +1,11 @@
-import { renderAuditEntries } from '../../blocks/audit.js';
-import { renderJobs } from '../../blocks/jobs.js';
-import { section } from '../../blocks/message.js';
-import { renderRequestsList } from '../../blocks/requests-list.js';
-import type {
-  AuditCommand,
-  CancelCommand,
-  JobsCommand,
-  RequestsCommand,
-} from '../../domain/grammar/index.js';
-import { isFinal } from '../../domain/request.js';
-import { AppError } from '../../errors.js';
-import * as lifecycle from '../../requests/lifecycle.js';
+import { renderAuditEntries } from '../blocks/audit.js';
+import { renderJobs } from '../blocks/jobs.js';
+import { section } from '../blocks/message.js';
+import { renderRequestsList } from '../blocks/requests-list.js';
+import type { AuditCommand, CancelCommand, JobsCommand, RequestsCommand } from '../domain/grammar/index.js';
+import { isFinal } from '../domain/request.js';
+import { AppError } from '../errors.js';
+import * as lifecycle from '../requests/lifecycle.js';
 import type { CommandContext, CommandReply } from './types.js';
 
 /** `/ami requests [--all]`: open requests first, then recent ones. */

@@ -1,5 +1,5 @@
-import type { SlackMessage } from '../../blocks/message.js';
-import type { Deps } from '../../deps.js';
+import type { SlackMessage } from '../blocks/message.js';
+import type { Deps } from '../deps.js';
 
 /** Who asked, and where: what every subcommand handler receives besides its parsed command. */
 export interface CommandContext {

@@ -1,7 +1,7 @@
-import type { AccountConfig } from '../../config.js';
-import type { Deps } from '../../deps.js';
-import { ownerToEc2 } from '../../domain/find-query.js';
-import type { AmiImage } from '../../domain/image.js';
+import type { AccountConfig } from '../config.js';
+import type { Deps } from '../deps.js';
+import { ownerToEc2 } from '../domain/find-query.js';
+import type { AmiImage } from '../domain/image.js';
 
 /**
  * Whether an image comes from a trusted owner: its owner id or alias is in `trustedOwners`, or

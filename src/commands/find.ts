@@ -1,8 +1,8 @@
-import { renderFindResults } from '../../blocks/find-results.js';
-import { interpretFindQuery } from '../../domain/find-query.js';
-import type { FindCommand } from '../../domain/grammar/index.js';
-import type { AmiImage } from '../../domain/image.js';
-import { resolveTarget } from '../target.js';
+import { renderFindResults } from '../blocks/find-results.js';
+import { interpretFindQuery } from '../domain/find-query.js';
+import type { FindCommand } from '../domain/grammar/index.js';
+import type { AmiImage } from '../domain/image.js';
+import { resolveTarget } from './target.js';
 import { trustChecker } from './trust.js';
 import type { CommandContext, CommandReply } from './types.js';
 

@@ -1,6 +1,6 @@
-import { renderHelp, renderHelpTopic } from '../../blocks/help.js';
-import type { HelpCommand } from '../../domain/grammar/index.js';
-import { helpFor, helpTopics } from '../../domain/help.js';
+import { renderHelp, renderHelpTopic } from '../blocks/help.js';
+import type { HelpCommand } from '../domain/grammar/index.js';
+import { helpFor, helpTopics } from '../domain/help.js';
 import type { CommandReply } from './types.js';
 
 /** `/ami help [subcommand]`. */

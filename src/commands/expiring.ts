@@ -1,11 +1,11 @@
-import { renderExpiryDigest } from '../../blocks/expiry-digest.js';
-import type { resolveAccount } from '../../config.js';
-import type { ExpiringCommand } from '../../domain/grammar/index.js';
-import { DAY_MS } from '../../domain/reminders.js';
-import { AppError } from '../../errors.js';
-import { collectInventory } from '../../expiry/inventory.js';
-import { sweepTargets } from '../../expiry/targets.js';
-import { resolveTarget } from '../target.js';
+import { renderExpiryDigest } from '../blocks/expiry-digest.js';
+import type { resolveAccount } from '../config.js';
+import type { ExpiringCommand } from '../domain/grammar/index.js';
+import { DAY_MS } from '../domain/reminders.js';
+import { AppError } from '../errors.js';
+import { collectInventory } from '../expiry/inventory.js';
+import { sweepTargets } from '../expiry/targets.js';
+import { resolveTarget } from './target.js';
 import type { CommandContext, CommandReply } from './types.js';
 
 /**

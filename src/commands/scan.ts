@@ -1,8 +1,8 @@
-import { renderScanMessage, renderScanStarted } from '../../blocks/scan-report.js';
-import type { ScanCommand } from '../../domain/grammar/index.js';
-import { newScanId, type ScanRecord } from '../../domain/scan.js';
-import { AppError } from '../../errors.js';
-import { resolveTarget } from '../target.js';
+import { renderScanMessage, renderScanStarted } from '../blocks/scan-report.js';
+import type { ScanCommand } from '../domain/grammar/index.js';
+import { newScanId, type ScanRecord } from '../domain/scan.js';
+import { AppError } from '../errors.js';
+import { resolveTarget } from './target.js';
 import type { CommandContext, CommandReply } from './types.js';
 
 /**

@@ -1,7 +1,7 @@
-import { renderAutoApproved, renderRequestConfirmation } from '../../blocks/request-confirmation.js';
-import type { AccountConfig } from '../../config.js';
-import { formatUsd, monthlyStorageCost } from '../../domain/cost.js';
-import { resolveWhen } from '../../domain/duration.js';
+import { renderAutoApproved, renderRequestConfirmation } from '../blocks/request-confirmation.js';
+import type { AccountConfig } from '../config.js';
+import { formatUsd, monthlyStorageCost } from '../domain/cost.js';
+import { resolveWhen } from '../domain/duration.js';
 import type {
   CopyCommand,
   DeprecateCommand,
@@ -13,14 +13,14 @@ import type {
   ShareCommand,
   UndeprecateCommand,
   UnshareCommand,
-} from '../../domain/grammar/index.js';
-import type { AmiImage } from '../../domain/image.js';
-import { checkRequest, referencedGroups } from '../../domain/policy.js';
-import type { AmiRequest, OperationParams } from '../../domain/request.js';
-import { AppError } from '../../errors.js';
-import { approvalChannel, buildRequest, type Prepared } from '../../requests/build.js';
-import * as lifecycle from '../../requests/lifecycle.js';
-import { resolveTarget } from '../target.js';
+} from '../domain/grammar/index.js';
+import type { AmiImage } from '../domain/image.js';
+import { checkRequest, referencedGroups } from '../domain/policy.js';
+import type { AmiRequest, OperationParams } from '../domain/request.js';
+import { AppError } from '../errors.js';
+import { approvalChannel, buildRequest, type Prepared } from '../requests/build.js';
+import * as lifecycle from '../requests/lifecycle.js';
+import { resolveTarget } from './target.js';
 import type { CommandContext, CommandReply } from './types.js';
 
 export type QuickRequestCommand =

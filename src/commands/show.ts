@@ -1,8 +1,8 @@
-import { renderImageDetails } from '../../blocks/image-details.js';
-import type { AccountConfig } from '../../config.js';
-import type { LaunchPermissions } from '../../domain/image.js';
-import { isAppError } from '../../errors.js';
-import { resolveTarget } from '../target.js';
+import { renderImageDetails } from '../blocks/image-details.js';
+import type { AccountConfig } from '../config.js';
+import type { LaunchPermissions } from '../domain/image.js';
+import { isAppError } from '../errors.js';
+import { resolveTarget } from './target.js';
 import { trustChecker } from './trust.js';
 import type { CommandContext, CommandReply } from './types.js';
 
