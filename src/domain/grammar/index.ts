@@ -17,7 +17,7 @@
  *   2. flags.ts: its entry in FLAGS (`{}` when it takes none; reuse WHERE_FLAGS for region/account).
  *   3. schemas.ts: a `pruneSchema` built from fields.ts and validators.ts, and its COMMAND_SCHEMAS entry.
  *   4. usage.ts: its USAGE line; ../help.ts: its help entry (summary, details, examples).
- *   5. handlers/commands/index.ts: a `case 'prune':` in `runCommand`.
+ *   5. commands/index.ts: a `case 'prune':` in `runCommand`.
  *   6. test/domain/grammar.test.ts: cases for what it accepts and what it refuses.
  */
 
