@@ -196,7 +196,7 @@ export function describeOperation(request: AmiRequest, opts: DescribeOptions = {
     }
     case 'encrypt':
       return p.replace
-        ? `Encrypt ${img} in ${region} in place of the original, ${keyPhrase(p.kmsKeyId)} (the unencrypted original is deregistered after)`
+        ? `Encrypt ${img} in ${region} in place of the original, ${keyPhrase(p.kmsKeyId)} (the unencrypted original is deregistered after, unless something still uses it)`
         : `Make an encrypted copy of ${img} in ${region}, ${keyPhrase(p.kmsKeyId)}`;
     default:
       return `Change ${img}`;

@@ -98,7 +98,7 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
     details: [
       APPROVAL,
       '`--kms-key` picks the key (key id, ARN or `alias/name`); without it the account’s default EBS key is used.',
-      '`--replace` deregisters the unencrypted original once the encrypted copy is available.',
+      '`--replace` deregisters the unencrypted original once the encrypted copy is available — unless something still uses it, in which case it is kept (and refused up front if something uses it now).',
       WHERE,
     ],
     examples: [
@@ -190,7 +190,8 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
       APPROVAL,
       OWNED,
       'Its EBS snapshots are deleted too, unless `--keep-snapshots`.',
-      '`--force` deregisters even while instances or launch templates still use the image (the approval message says what uses it).',
+      'Refused while anything uses the image (instances in any state but terminated, any launch template version, Auto Scaling groups, launch configurations) or when that cannot be checked; checked again just before it runs.',
+      '`--force` deregisters anyway (the approval message says what uses it).',
     ],
     examples: [
       '/ami deregister ami-0abc1234def567890',

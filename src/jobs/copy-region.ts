@@ -9,6 +9,7 @@ import type { AmiRequest, RegionProgress, RequestResult } from '../domain/reques
 import { AppError, toAppError } from '../errors.js';
 import { deliver } from '../requests/follow-ups.js';
 import * as lifecycle from '../requests/lifecycle.js';
+import { retireReplacedOriginal } from '../requests/replace-original.js';
 import { copyBucket } from '../store/rate-limit.js';
 import { defineJob, type JobAttempt, rethrowInterruption } from './job.js';
 
@@ -392,23 +393,18 @@ export async function finishRegion(
 async function replaceOriginal(deps: Deps, request: AmiRequest): Promise<void> {
   let audit: AuditEntry[] = [];
   const account = resolveAccount(deps.config, request.account);
-  let note: string;
-  try {
-    if (!account) throw new AppError('bad_input', 'account no longer configured');
-    const out = await deps.changes.deregister(account, request.region, request.imageId, {
-      deleteSnapshots: true,
-      knownSnapshotIds: request.image.snapshotIds,
-    });
-    note = `The unencrypted original \`${request.imageId}\` ${out.alreadyGone ? 'was already gone' : 'is deregistered'} (${out.deletedSnapshots.length} snapshot(s) deleted).`;
-  } catch (err) {
-    note = `The encrypted copy is ready, but the original \`${request.imageId}\` could not be deregistered: ${toAppError(err).userMessage}`;
-  }
+  // The in-use guard first: the original is kept when something uses it, or that is unknown.
+  const out = await retireReplacedOriginal(deps, account, request);
   const res = await deps.requests.transition(
     request.id,
     ['running'],
     'succeeded',
     (r) => ({
-      result: { ok: true, summary: `${r.result?.summary ?? ''} ${note}`.trim(), details: r.result?.details },
+      result: {
+        ok: true,
+        summary: `${r.result?.summary ?? ''} ${out.summary}`.trim(),
+        details: [...(r.result?.details ?? []), ...out.details],
+      },
     }),
     deps.clock(),
     (next) => {

@@ -99,7 +99,7 @@ describe('describeOperation', () => {
     [
       'encrypt in place',
       { kind: 'encrypt', replace: true, kmsKeyId: 'alias/ami' },
-      `Encrypt ${IMG} in \`us-east-1\` in place of the original, encrypted with \`alias/ami\` (the unencrypted original is deregistered after)`,
+      `Encrypt ${IMG} in \`us-east-1\` in place of the original, encrypted with \`alias/ami\` (the unencrypted original is deregistered after, unless something still uses it)`,
     ],
     [
       'encrypt as a copy',

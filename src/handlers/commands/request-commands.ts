@@ -19,6 +19,7 @@ import { checkRequest, referencedGroups } from '../../domain/policy.js';
 import type { AmiRequest, OperationParams } from '../../domain/request.js';
 import { AppError } from '../../errors.js';
 import { approvalChannel, buildRequest, type Prepared } from '../../requests/build.js';
+import { checkDeregisterFiling, checkReplaceFiling } from '../../requests/in-use-guard.js';
 import * as lifecycle from '../../requests/lifecycle.js';
 import { resolveTarget } from '../target.js';
 import type { CommandContext, CommandReply } from './types.js';
@@ -96,21 +97,9 @@ async function prepare(
       return { params: { kind: 'expire', expiresAt: at, tagKey: ctx.deps.config.expiryTagKey }, warnings };
     }
     case 'deregister': {
-      const usage = await ctx.deps.changes.findImageUsage(account, region, image.imageId);
-      const users = [
-        ...usage.instances.map((i) => `instance \`${i.instanceId}\` (${i.state})`),
-        ...usage.launchTemplates.map((t) => `launch template *${t.name}* version ${t.version}`),
-      ];
-      if (users.length > 0) {
-        const list =
-          users.slice(0, 10).join(', ') + (users.length > 10 ? ` and ${users.length - 10} more` : '');
-        if (!cmd.force) {
-          bad(
-            `\`${image.imageId}\` is still in use by ${list}. Deregistering it would break them; add \`--force\` if you are sure.`,
-          );
-        }
-        warnings.push(`Still in use by ${list} (requested with \`--force\`).`);
-      }
+      // Refused here when in use or when that cannot be checked; with --force, filed with the users listed.
+      const forced = await checkDeregisterFiling(ctx.deps, account, region, image.imageId, cmd.force);
+      if (forced) warnings.push(forced);
       if (image.public) warnings.push('The image is public: anyone launching it by id will fail after this.');
       const snaps = image.blockDevices.filter((d) => d.snapshotId).length;
       if (!cmd.keepSnapshots && snaps > 0) {
@@ -274,7 +263,7 @@ export async function copyRequestCommand(
     params = { kind: 'encrypt', kmsKeyId: cmd.kmsKeyId, replace: cmd.replace };
     if (cmd.replace) {
       warnings.push(
-        `*Replace*: once the encrypted copy is available, the unencrypted original \`${image.imageId}\` is deregistered and its snapshots deleted.`,
+        `*Replace*: once the encrypted copy is available, the unencrypted original \`${image.imageId}\` is deregistered and its snapshots deleted — unless something uses it by then, in which case it is kept.`,
       );
     }
   }
@@ -286,6 +275,10 @@ export async function copyRequestCommand(
           `KMS key \`${cmd.kmsKeyId}\` in \`${dest}\` is ${key.state}, not enabled: the copy could not be encrypted with it.`,
         );
     }
+  }
+  if (cmd.name === 'encrypt' && cmd.replace) {
+    // The original is deregistered at the end: refused now if something uses it (or that is unknown).
+    await checkReplaceFiling(deps, account, region, image.imageId);
   }
   if (!owned)
     warnings.push(
