@@ -8,6 +8,7 @@ import { IMAGE_ID_RE, REGION_RE, REQUEST_ID_RE } from '../domain/ids.js';
 import type { AmiRequest, RegionProgress, RequestResult } from '../domain/request.js';
 import { AppError, toAppError } from '../errors.js';
 import { deliver } from '../requests/follow-ups.js';
+import { carryLaunchPermissions, publicKeptBackNote } from '../requests/launch-grants.js';
 import * as lifecycle from '../requests/lifecycle.js';
 import { retireReplacedOriginal } from '../requests/replace-original.js';
 import { copyBucket } from '../store/rate-limit.js';
@@ -281,15 +282,19 @@ async function copyPermissions(
   region: string,
   imageId: string,
 ): Promise<void> {
-  const perms = await deps.images.getLaunchPermissions(account, request.region, request.imageId);
-  const targets = [
-    ...perms.accounts.map((accountId) => ({ kind: 'account' as const, accountId })),
-    ...perms.organizations.map((arn) => ({ kind: 'organization' as const, arn })),
-    ...perms.organizationalUnits.map((arn) => ({ kind: 'ou' as const, arn })),
-    ...(perms.public ? [{ kind: 'public' as const }] : []),
-  ];
-  if (targets.length === 0) return;
-  await deps.changes.addLaunchPermissions(account, region, imageId, targets);
+  // Read again now and kept within the account's current policy (never public unless allowed).
+  const grants = await carryLaunchPermissions(
+    deps,
+    account,
+    { region: request.region, imageId: request.imageId },
+    { region, imageId },
+  );
+  if (grants.publicDropped)
+    await setProgress(deps, request.id, region, {
+      state: 'copying',
+      imageId,
+      reason: publicKeptBackNote(account.alias),
+    });
 }
 
 /** A cancelled copy: deregister the partial image (and its snapshots) so nothing half-made is left. */
@@ -393,8 +398,13 @@ export async function finishRegion(
 async function replaceOriginal(deps: Deps, request: AmiRequest): Promise<void> {
   let audit: AuditEntry[] = [];
   const account = resolveAccount(deps.config, request.account);
-  // The in-use guard first: the original is kept when something uses it, or that is unknown.
-  const out = await retireReplacedOriginal(deps, account, request);
+  // Permissions carried over, then the in-use guard; the original is kept when either says so.
+  const out = await retireReplacedOriginal(
+    deps,
+    account,
+    request,
+    request.progress?.[request.region]?.imageId,
+  );
   const res = await deps.requests.transition(
     request.id,
     ['running'],

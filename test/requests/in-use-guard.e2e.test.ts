@@ -365,7 +365,7 @@ describe('encrypt --replace', () => {
     expect(done.result?.details?.join('\n')).toContain(`launch template *enc-${img.imageId}* version 1`);
   });
 
-  it('an unused original is retired', async () => {
+  it('an unused original is retired after its permissions are carried over', async () => {
     const img = own();
     const req = await file(`encrypt ${img.imageId} --replace`);
     await approve(req);

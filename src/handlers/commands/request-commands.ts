@@ -15,11 +15,12 @@ import type {
   UnshareCommand,
 } from '../../domain/grammar/index.js';
 import type { AmiImage } from '../../domain/image.js';
-import { checkRequest, referencedGroups } from '../../domain/policy.js';
-import type { AmiRequest, OperationParams } from '../../domain/request.js';
+import { checkRequest, countPermissions, referencedGroups } from '../../domain/policy.js';
+import type { AmiRequest, LaunchGrants, OperationParams } from '../../domain/request.js';
 import { AppError } from '../../errors.js';
 import { approvalChannel, buildRequest, type Prepared } from '../../requests/build.js';
 import { checkDeregisterFiling, checkReplaceFiling } from '../../requests/in-use-guard.js';
+import { plannedGrants } from '../../requests/launch-grants.js';
 import * as lifecycle from '../../requests/lifecycle.js';
 import { resolveTarget } from '../target.js';
 import type { CommandContext, CommandReply } from './types.js';
@@ -42,6 +43,13 @@ function future(iso: string, now: Date, what: string): string {
   if (Date.parse(iso) <= now.getTime())
     bad(`${what} must be in the future (it is ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC now).`);
   return iso;
+}
+
+const SHARED_ENCRYPTED_WARNING =
+  'The copy is encrypted: the accounts it is shared with also need access to its KMS key (a customer-managed key; the AWS-managed EBS key cannot be shared).';
+
+function publicDroppedWarning(accountAlias: string, what: string): string {
+  return `The source image is *public*, but the ${what} will not be: public sharing is turned off for account *${accountAlias}*. Its other launch permissions are applied.`;
 }
 
 /** Checks one quick command against the image and works out exactly what will change. */
@@ -239,6 +247,9 @@ export async function copyRequestCommand(
         '`--with-permissions` copies the image’s launch permissions, which only the owner can read; this image belongs to another account.',
       );
     }
+    const grants = cmd.withPermissions
+      ? await plannedGrants(deps, account, region, image.imageId)
+      : undefined;
     params = {
       kind: 'copy',
       toRegions: destinations,
@@ -246,11 +257,15 @@ export async function copyRequestCommand(
       encrypt: cmd.encrypt,
       kmsKeyId: cmd.kmsKeyId,
       withPermissions: cmd.withPermissions,
+      ...(grants ? { grants } : {}),
     };
-    if (cmd.withPermissions)
+    if (grants) {
       warnings.push(
-        'The source image’s launch permissions will be applied to each copy (they are not copied by EC2).',
+        'The launch permissions listed are applied to each copy once it is ready (EC2 does not copy them); they are read again then, within the account’s policy.',
       );
+      if (grants.publicDropped) warnings.push(publicDroppedWarning(account.alias, 'copies'));
+      if (cmd.encrypt && countPermissions(grants.permissions) > 0) warnings.push(SHARED_ENCRYPTED_WARNING);
+    }
   } else {
     destinations = [region];
     if (encryptedNow && !cmd.kmsKeyId) {
@@ -260,11 +275,15 @@ export async function copyRequestCommand(
       bad(
         '`--replace` deregisters the original, which only its owner can do; this image belongs to another account.',
       );
-    params = { kind: 'encrypt', kmsKeyId: cmd.kmsKeyId, replace: cmd.replace };
-    if (cmd.replace) {
+    let grants: LaunchGrants | undefined;
+    if (cmd.replace) grants = await plannedGrants(deps, account, region, image.imageId);
+    params = { kind: 'encrypt', kmsKeyId: cmd.kmsKeyId, replace: cmd.replace, ...(grants ? { grants } : {}) };
+    if (grants) {
       warnings.push(
-        `*Replace*: once the encrypted copy is available, the unencrypted original \`${image.imageId}\` is deregistered and its snapshots deleted — unless something uses it by then, in which case it is kept.`,
+        `*Replace*: once the encrypted copy is available, it gets the original’s launch permissions (listed, read again then), and the unencrypted original \`${image.imageId}\` is deregistered and its snapshots deleted — unless something uses the original by then, in which case it is kept.`,
       );
+      if (grants.publicDropped) warnings.push(publicDroppedWarning(account.alias, 'encrypted copy'));
+      if (countPermissions(grants.permissions) > 0) warnings.push(SHARED_ENCRYPTED_WARNING);
     }
   }
   if (cmd.kmsKeyId) {
