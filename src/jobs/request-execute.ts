@@ -75,6 +75,13 @@ async function perform(deps: Deps, request: AmiRequest): Promise<RequestResult> 
   const img = `\`${imageId}\``;
   switch (p.kind) {
     case 'share': {
+      // The policy may have changed since the request was filed: never public unless allowed now.
+      if (p.targets.some((t) => t.kind === 'public') && !account.policy.allowPublicSharing) {
+        return {
+          ok: false,
+          summary: `Not shared: public sharing is now turned off for account ${account.alias}, so ${img} was not made public (nothing was changed).`,
+        };
+      }
       const after = await deps.changes.addLaunchPermissions(account, region, imageId, p.targets);
       const n = after.accounts.length + after.organizations.length + after.organizationalUnits.length;
       return {

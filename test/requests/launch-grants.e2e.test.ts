@@ -175,3 +175,23 @@ describe('share', () => {
     for (const a of accounts) expect(message).toContain(`account \`${a}\``);
   });
 });
+
+describe('share --with all', () => {
+  it('is checked against the policy again when it runs: turned off since filing, nothing is shared', async () => {
+    const img = own();
+    const req = await file(open, `share ${img.imageId} --with all,${PARTNER}`);
+    expect(approvalText(req, OPEN_CHANNEL)).toMatch(/\*everyone\* \(public\)/);
+    const policy = open.deps.config.accounts[0]!.policy;
+    policy.allowPublicSharing = false;
+    try {
+      const done = await approve(open, req, OPEN_CHANNEL);
+      expect(done.state).toBe('failed');
+      expect(done.result?.summary).toMatch(/public sharing is now turned off/);
+      const after = fakeAws.getImage('us-east-1', img.imageId)!;
+      expect(after.public).toBe(false);
+      expect(after.launchPermission.accounts).toEqual([]);
+    } finally {
+      policy.allowPublicSharing = true;
+    }
+  });
+});
