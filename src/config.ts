@@ -90,8 +90,17 @@ export const configSchema = z
       progressIntervalMs: z.number().int().min(0).max(600_000),
       /** BullMQ lock: a job whose worker died is picked up again after about this long. */
       lockMs: z.number().int().min(500).max(600_000),
+      /** Progress updates per message at most (state changes and the final state always go out). */
+      progressUpdatesPerMessage: z.number().int().min(0).max(1000),
       /** Progress updates per Slack channel per minute (Slack allows chat.update about 50/min). */
       channelUpdatesPerMinute: z.number().min(1).max(6000),
+      /**
+       * Copies in flight per account and destination region, across all workers. EC2 allows 50
+       * concurrent AMI copies into one destination Region, no more than 25 from one source Region
+       * (EC2 User Guide, "Copy an AMI": limits).
+       */
+      maxCopiesInFlight: z.number().int().min(1).max(1000),
+      maxCopiesInFlightPerSource: z.number().int().min(1).max(1000),
       /** How often the relay delivers request follow-ups still due and re-drives stuck requests. */
       redriveEveryMs: z.number().int().min(100).max(600_000),
       /** A request unchanged this long with none of its jobs queued or running counts as stuck. */
@@ -165,7 +174,10 @@ const ENV_NAMES: Record<string, string> = {
   'jobs.progressIntervalMs': 'AMIBOT_PROGRESS_INTERVAL_MS',
   'jobs.lockMs': 'AMIBOT_JOB_LOCK_MS',
   'jobs.channelUpdatesPerMinute': 'AMIBOT_CHANNEL_UPDATES_PER_MINUTE',
+  'jobs.progressUpdatesPerMessage': 'AMIBOT_PROGRESS_UPDATES_PER_MESSAGE',
   'jobs.redriveEveryMs': 'AMIBOT_REDRIVE_EVERY_MS',
+  'jobs.maxCopiesInFlight': 'AMIBOT_MAX_COPIES_IN_FLIGHT',
+  'jobs.maxCopiesInFlightPerSource': 'AMIBOT_MAX_COPIES_IN_FLIGHT_PER_SOURCE',
   'jobs.stuckAfterMs': 'AMIBOT_STUCK_AFTER_MS',
   defaultRegion: 'AMIBOT_DEFAULT_REGION',
   cacheTtlSeconds: 'AMIBOT_CACHE_TTL_SECONDS',
@@ -271,7 +283,10 @@ export function loadConfig({
       progressIntervalMs: num(env.AMIBOT_PROGRESS_INTERVAL_MS) ?? 3_000,
       lockMs: num(env.AMIBOT_JOB_LOCK_MS) ?? 30_000,
       channelUpdatesPerMinute: num(env.AMIBOT_CHANNEL_UPDATES_PER_MINUTE) ?? 50,
+      progressUpdatesPerMessage: num(env.AMIBOT_PROGRESS_UPDATES_PER_MESSAGE) ?? 6,
       redriveEveryMs: num(env.AMIBOT_REDRIVE_EVERY_MS) ?? 15_000,
+      maxCopiesInFlight: num(env.AMIBOT_MAX_COPIES_IN_FLIGHT) ?? 50,
+      maxCopiesInFlightPerSource: num(env.AMIBOT_MAX_COPIES_IN_FLIGHT_PER_SOURCE) ?? 25,
       stuckAfterMs: num(env.AMIBOT_STUCK_AFTER_MS) ?? 120_000,
     },
     defaultRegion,

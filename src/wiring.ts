@@ -81,6 +81,7 @@ export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
     rateLimiter,
     progress: new ProgressReporter(redis, config.redis.keyPrefix, notifier, logger, {
       minIntervalMs: config.jobs.progressIntervalMs,
+      maxUpdatesPerMessage: config.jobs.progressUpdatesPerMessage,
       sleep,
       channelBudget: {
         limiter: rateLimiter,

@@ -45,6 +45,9 @@ export interface DescribeCopyOptions {
   justCreated?: boolean;
 }
 
+/** Image ids per DescribeImages call when polling copies (one region's copies in flight fit in one). */
+export const IDS_PER_CALL = 100;
+
 /** Image copies across regions (and encryption, which is a copy with a key). */
 export class Ec2Copies {
   private readonly snapshots: Snapshots;
@@ -112,6 +115,67 @@ export class Ec2Copies {
         imageId: input.sourceImageId,
       });
     }
+  }
+
+  /**
+   * Where many copies in one region stand, in one DescribeImages call per `IDS_PER_CALL` ids (by
+   * the `image-id` filter, so an id EC2 does not list yet — a copy seconds old — is simply absent
+   * instead of failing the whole call) and one DescribeSnapshots for the progress of the pending
+   * ones. Images EC2 does not list are left out of the map.
+   */
+  async describeCopies(
+    account: AccountConfig,
+    region: string,
+    imageIds: string[],
+  ): Promise<Map<string, CopyStatus>> {
+    const out = new Map<string, CopyStatus>();
+    const images: Image[] = [];
+    for (let i = 0; i < imageIds.length; i += IDS_PER_CALL) {
+      const ids = imageIds.slice(i, i + IDS_PER_CALL);
+      try {
+        const res = await this.clients.ec2(account, region).send(
+          new DescribeImagesCommand({
+            Owners: ['self'],
+            Filters: [{ Name: 'image-id', Values: ids }],
+            IncludeDeprecated: true,
+            IncludeDisabled: true,
+          }),
+        );
+        images.push(...(res.Images ?? []));
+      } catch (err) {
+        throw mapAwsError(err, { action: 'ec2:DescribeImages', region, account: account.alias });
+      }
+    }
+    const snapshotsOf = (image: Image) =>
+      (image.BlockDeviceMappings ?? []).flatMap((b) => (b.Ebs?.SnapshotId ? [b.Ebs.SnapshotId] : []));
+    const pendingSnapshots = images.filter((i) => i.State !== 'available').flatMap(snapshotsOf);
+    const progress = new Map(
+      (await this.snapshots.describe(account, region, pendingSnapshots)).map((s) => [
+        s.snapshotId,
+        parseProgress(s.progress),
+      ]),
+    );
+    for (const image of images) {
+      if (!image.ImageId) continue;
+      const state = image.State ?? 'unknown';
+      const snapshotIds = snapshotsOf(image);
+      const reason = image.StateReason?.Message ?? image.StateReason?.Code;
+      let percent = 0;
+      if (state === 'available') percent = 100;
+      else if (snapshotIds.length > 0) {
+        percent = Math.round(
+          snapshotIds.reduce((a, id) => a + (progress.get(id) ?? 0), 0) / snapshotIds.length,
+        );
+        if (state === 'pending') percent = Math.min(percent, 99);
+      }
+      out.set(image.ImageId, {
+        state,
+        percent,
+        snapshotIds,
+        ...(reason && state !== 'available' ? { reason } : {}),
+      });
+    }
+    return out;
   }
 
   /** Where a copy stands: image state, average snapshot progress, failure reason. */

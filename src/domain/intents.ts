@@ -11,7 +11,9 @@ export type Intent =
   /** A reply in the request's thread, mentioning the requester (worded by `blocks/request-reply.ts`). */
   | { kind: 'reply'; requestId: string; reply: RequestReply }
   /** Take the request's queued jobs off the queue (a cancelled request). */
-  | { kind: 'unqueue'; requestId: string };
+  | { kind: 'unqueue'; requestId: string }
+  /** Run the request's waiting (delayed) jobs now, so they see a change (a cancelled running copy). */
+  | { kind: 'wake'; requestId: string };
 
 /** What a thread reply under a request's message says (untrusted parts are escaped when rendered). */
 export type RequestReply =
@@ -39,5 +41,7 @@ export function intentId(intent: Intent, seq: number): string {
       return `reply:${intent.requestId}:${seq}`;
     case 'unqueue':
       return `unqueue:${intent.requestId}`;
+    case 'wake':
+      return `wake:${intent.requestId}:${seq}`;
   }
 }

@@ -62,12 +62,11 @@ async function pace(
   ctx: ReminderPostContext,
 ): Promise<void> {
   const rate = ctx.rate ?? { ...REMINDER_POST_RATE, rate: deps.config.expiry.postsPerSecond };
-  const store = reminderStore(deps.redis, deps.config.redis.keyPrefix);
   let slotAt = payload.slotAt;
   if (slotAt === undefined) {
     // A reservation spreads the queued posts of a channel over time, so deferred jobs come back
     // one by one instead of all retrying the bucket at once.
-    const wait = await store.reservePostSlot(channel, rate, Date.now());
+    const wait = await deps.rateLimiter.reserve(`reminder-posts-${channel}`, rate, Date.now());
     slotAt = Date.now() + wait;
     if (wait > DEFER_AFTER_MS && ctx.defer) {
       await ctx.saveSlot?.(slotAt);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { copyPollJob } from './copy-poll.js';
 import { copyRegionJob } from './copy-region.js';
 import { expiryDigestJob, expirySweepJob } from './expiry-sweep.js';
 import type { JobDefinition, QueueKey } from './job.js';
@@ -22,6 +23,7 @@ export { QUEUES, type QueueKey } from './job.js';
 export const JOB_CATALOG = {
   'request-execute': requestExecuteJob,
   'copy-region': copyRegionJob,
+  'copy-poll': copyPollJob,
   'scan-image': scanImageJob,
   'requests-expire': requestsExpireJob,
   'requests-redrive': requestsRedriveJob,

@@ -1,7 +1,16 @@
-import { DelayedError, UnrecoverableError } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { renderApprovalMessage } from '../blocks/approval.js';
 import { type AccountConfig, resolveAccount } from '../config.js';
+import {
+  copyStatus,
+  DEFER_AFTER_MS,
+  isFailedState,
+  releaseSlot,
+  reserveCopyStart,
+  takeSlot,
+  watchCopy,
+} from '../copies/flight.js';
 import type { Deps } from '../deps.js';
 import type { AuditEntry } from '../domain/audit.js';
 import { IMAGE_ID_RE, REGION_RE, REQUEST_ID_RE } from '../domain/ids.js';
@@ -11,61 +20,61 @@ import { deliver } from '../requests/follow-ups.js';
 import { carryLaunchPermissions, publicKeptBackNote } from '../requests/launch-grants.js';
 import * as lifecycle from '../requests/lifecycle.js';
 import { retireReplacedOriginal } from '../requests/replace-original.js';
-import { copyBucket } from '../store/rate-limit.js';
-import { defineJob, type JobAttempt, rethrowInterruption } from './job.js';
+import { defineJob, type JobContext, rethrowInterruption } from './job.js';
 
-/** One destination region of an approved copy or encrypt request. */
+/**
+ * One destination region of an approved copy or encrypt request, in steps that hold a worker slot
+ * only while they act (see `copies/flight.ts`):
+ *
+ *   (start) ─ a slot among the copies in flight into the region (queued in order when full;
+ *             the job waits delayed, woken when a slot frees)
+ *           ─ its turn for CopyImage (paced per account and region; the job waits delayed)
+ *           ─ CopyImage with a token derived from the request → `copying` + the image id
+ *   copying ─ the job waits delayed; the region's poller wakes it when the copy changes state
+ *   permissions ─ (`--with-permissions`) the source's launch permissions applied to the copy
+ *   done    ─ the region recorded; the last region finishes the request
+ *
+ * Every step is checkpointed in the job's data, so a job that is retried, handed back at shutdown
+ * or picked up after its worker died resumes at its step: a copy is never started twice (the
+ * image id is saved as soon as EC2 returns it, and the token makes a repeated call return the same
+ * image).
+ */
+const copyRegionSchema = z
+  .object({
+    requestId: z.string().regex(REQUEST_ID_RE),
+    region: z.string().regex(REGION_RE),
+    step: z.enum(['copying', 'permissions', 'done']).optional(),
+    imageId: z.string().regex(IMAGE_ID_RE).optional(),
+    /** When the copy first asked for a slot (its place in the queue). */
+    ticket: z.number().int().nonnegative().optional(),
+    /** Its reserved turn for CopyImage (epoch ms). */
+    startAt: z.number().int().nonnegative().optional(),
+    /** When CopyImage answered (epoch ms): the time limit counts from here. */
+    copyStartedAt: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+type CopyPayload = z.infer<typeof copyRegionSchema>;
+type CopyContext = JobContext<CopyPayload>;
+
+/** The copy job's id, which is also its name among the copies in flight. */
+export function copyJobId(p: Pick<CopyPayload, 'requestId' | 'region'>): string {
+  return `copy-${p.requestId}-${p.region}`;
+}
+
 export const copyRegionJob = defineJob({
   name: 'copy-region',
   queue: 'copies',
-  // `step` and `imageId` are the job's checkpoint (job.updateData), so a retried job resumes.
-  schema: z
-    .object({
-      requestId: z.string().regex(REQUEST_ID_RE),
-      region: z.string().regex(REGION_RE),
-      step: z.enum(['copying', 'permissions', 'done']).optional(),
-      imageId: z.string().regex(IMAGE_ID_RE).optional(),
-    })
-    .strict(),
+  schema: copyRegionSchema,
   attempts: 8,
   backoff: { type: 'exponential', delay: 5_000 },
+  // Per run, and for the whole copy from CopyImage on (runs are short: the wait holds no slot).
   timeoutMs: 6 * 3600_000,
-  jobId: (p) => `copy-${p.requestId}-${p.region}`,
-  run: (ctx) =>
-    copyRegion(ctx.deps, ctx.payload.requestId, ctx.payload.region, {
-      attempt: ctx.attempt,
-      checkpoint: { step: ctx.payload.step, imageId: ctx.payload.imageId },
-      saveCheckpoint: (c) => ctx.checkpoint(c),
-      defer: (ms) => ctx.defer(ms),
-    }),
+  jobId: copyJobId,
+  run: (ctx): Promise<void> => copyRegion(ctx),
   onGiveUp: (ctx, message) =>
-    finishRegion(ctx.deps, ctx.payload.requestId, ctx.payload.region, {
-      state: 'failed',
-      imageId: ctx.payload.imageId,
-      reason: message,
-    }),
+    giveUp(ctx.deps, ctx.payload.requestId, ctx.payload.region, ctx.payload.imageId, message),
 });
-
-/** What a copy job remembers between attempts (BullMQ `job.updateData`), so a retry resumes. */
-export interface CopyCheckpoint {
-  step?: 'copying' | 'permissions' | 'done';
-  imageId?: string;
-}
-
-export interface CopyJobContext {
-  attempt: JobAttempt;
-  checkpoint: CopyCheckpoint;
-  saveCheckpoint: (c: CopyCheckpoint) => Promise<void>;
-  /**
-   * Puts the job back in the queue for `ms` and ends this run (never returns). Used while the
-   * region's CopyImage bucket is empty, so a waiting copy does not hold a worker slot that a copy
-   * to another region could use. Without it the job waits in place.
-   */
-  defer?: (ms: number) => Promise<never>;
-}
-
-/** Waits shorter than this are slept through; longer ones give the worker slot back. */
-const DEFER_AFTER_MS = 1_000;
 
 /** The idempotency token for one region of one request: a retried job never makes a second image. */
 export function copyClientToken(requestId: string, region: string, nameAttempt = 0): string {
@@ -107,19 +116,10 @@ async function setProgress(
   return res.ok ? res.request : undefined;
 }
 
-/**
- * One destination region of an approved copy (or the single region of an encrypt): CopyImage in
- * the destination region with a token derived from the request, then poll until the image is
- * available or failed, updating the request's message. Crash-safe: the new image id is saved
- * (job data and the request) as soon as EC2 returns it, and the token makes a repeated call
- * return the same image, so a restarted job resumes polling instead of copying again.
- */
-export async function copyRegion(
-  deps: Deps,
-  requestId: string,
-  region: string,
-  ctx: CopyJobContext,
-): Promise<void> {
+async function copyRegion(ctx: CopyContext): Promise<void> {
+  const { deps } = ctx;
+  const { requestId, region } = ctx.payload;
+  const member = copyJobId(ctx.payload);
   const request = await deps.requests.get(requestId);
   if (!request) throw new UnrecoverableError(`request ${requestId} does not exist`);
   if (request.params.kind !== 'copy' && request.params.kind !== 'encrypt') {
@@ -127,65 +127,175 @@ export async function copyRegion(
   }
   const account = resolveAccount(deps.config, request.account);
   if (!account) throw new UnrecoverableError(`account ${request.account} is no longer configured`);
+  const imageId = ctx.payload.imageId ?? request.progress?.[region]?.imageId;
   if (request.state === 'cancelled') {
-    await cleanUpCancelled(
-      deps,
-      account,
-      request,
-      region,
-      ctx.checkpoint.imageId ?? request.progress?.[region]?.imageId,
-    );
+    await cleanUpCancelled(deps, account, request, region, imageId);
+    await releaseSlot(deps, account, region, request.region, member);
     return;
   }
-  if (!['approved', 'queued', 'running'].includes(request.state)) return;
+  if (!['approved', 'queued', 'running'].includes(request.state)) {
+    await releaseSlot(deps, account, region, request.region, member);
+    return;
+  }
   if (!(await lifecycle.start(deps, requestId))) return;
 
   try {
-    let imageId = ctx.checkpoint.imageId ?? request.progress?.[region]?.imageId;
-    if (!imageId) {
-      imageId = await startCopy(deps, account, request, region, ctx.defer);
-      await ctx.saveCheckpoint({ step: 'copying', imageId });
-    }
-    const latest = await setProgress(deps, requestId, region, { state: 'copying', imageId, percent: 0 });
-    if (latest) await showProgress(deps, latest);
-
-    const outcome = await pollCopy(deps, account, requestId, region, imageId);
-    if (outcome === 'cancelled') return;
-    if (outcome.state === 'failed') {
-      await finishRegion(deps, requestId, region, {
-        state: 'failed',
-        imageId,
-        reason: outcome.reason ?? 'EC2 reported the copy as failed',
-      });
+    if (ctx.payload.step === 'done') {
+      await finishRegion(deps, requestId, region, { state: 'available', imageId, percent: 100 });
       return;
     }
-    if (request.params.kind === 'copy' && request.params.withPermissions) {
-      await ctx.saveCheckpoint({ step: 'permissions', imageId });
-      await copyPermissions(deps, account, request, region, imageId);
+    if (ctx.payload.step !== 'permissions') {
+      if (!imageId) await startCopy(ctx, account, request, member);
+      await waitForCopy(ctx, account, request, member);
     }
-    await ctx.saveCheckpoint({ step: 'done', imageId });
-    await finishRegion(deps, requestId, region, { state: 'available', imageId, percent: 100 });
+    const copied = ctx.payload.imageId as string;
+    if (request.params.kind === 'copy' && request.params.withPermissions) {
+      await ctx.checkpoint({ step: 'permissions' });
+      await copyPermissions(deps, account, request, region, copied);
+    }
+    await ctx.checkpoint({ step: 'done' });
+    await finishRegion(deps, requestId, region, { state: 'available', imageId: copied, percent: 100 });
   } catch (err) {
-    if (err instanceof DelayedError) throw err; // deferred for the rate limit, not a failure
+    if (err instanceof CopyEnded) return;
     rethrowInterruption(err);
+    if ((err as Error)?.name === 'DelayedError') throw err; // waiting, not failing
     const appErr = toAppError(err);
-    const last = ctx.attempt.attemptsMade + 1 >= ctx.attempt.attempts;
-    if (appErr.retry && !last) throw err;
+    if (appErr.retry && !ctx.lastAttempt) throw err;
+    await releaseSlot(deps, account, region, request.region, member);
     await finishRegion(deps, requestId, region, {
       state: 'failed',
-      imageId: ctx.checkpoint.imageId,
+      imageId: ctx.payload.imageId,
       reason: appErr.userMessage,
     });
     throw new UnrecoverableError(appErr.userMessage);
   }
 }
 
-async function startCopy(
+/**
+ * A slot, then the turn for CopyImage, then CopyImage: each wait gives the worker slot back (the
+ * job is delayed with its place saved). Ends with the image id checkpointed and the copy watched.
+ */
+async function startCopy(ctx: CopyContext, account: AccountConfig, request: AmiRequest, member: string) {
+  const { deps } = ctx;
+  const { region } = ctx.payload;
+  const ticket = ctx.payload.ticket ?? Date.now();
+  if (!(await takeSlot(deps, account, region, request.region, member, ticket))) {
+    await showRegion(deps, request.id, region, {
+      state: 'queued',
+      reason: 'waiting for a copy slot in the region',
+    });
+    // Woken as soon as a slot frees; the delay is only a safety net.
+    await ctx.defer(deps.config.jobs.maxPollMs, { ticket });
+  }
+  let startAt = ctx.payload.startAt;
+  if (startAt === undefined) {
+    startAt = Date.now() + (await reserveCopyStart(deps, account, region));
+    await ctx.checkpoint({ ticket, startAt });
+  }
+  const left = startAt - Date.now();
+  if (left > DEFER_AFTER_MS) await ctx.defer(left);
+  if (left > 0) await deps.sleep(left);
+
+  const imageId = await callCopyImage(deps, account, request, region);
+  await ctx.checkpoint({ step: 'copying', imageId, copyStartedAt: Date.now() });
+  await watchCopy(deps, account, region, member, imageId);
+  await showRegion(deps, request.id, region, { state: 'copying', imageId, percent: 0 });
+  // The poller wakes the job when the copy changes state; the delay is a safety net.
+  await ctx.defer(3 * deps.config.jobs.maxPollMs);
+}
+
+/**
+ * The copy is with EC2: look at the poller's record of it; while pending, wait delayed (the poller
+ * wakes the job when it changes; the delay is a safety net). Returns once it is available; a
+ * failed, vanished, cancelled or timed-out copy ends the region here.
+ */
+async function waitForCopy(ctx: CopyContext, account: AccountConfig, request: AmiRequest, member: string) {
+  const { deps } = ctx;
+  const { region, requestId } = ctx.payload;
+  const imageId = ctx.payload.imageId as string;
+  const current = await deps.requests.get(requestId);
+  if (!current || current.state === 'cancelled') {
+    if (current) await cleanUpCancelled(deps, account, current, region, imageId);
+    await releaseSlot(deps, account, region, request.region, member);
+    throw new CopyEnded();
+  }
+  const startedAt = ctx.payload.copyStartedAt ?? Date.now();
+  const status = await copyStatus(deps, account, region, imageId, startedAt);
+  const vanished = status?.state === 'missing' && Date.now() - startedAt > 5 * 60_000;
+  if (status && (isFailedState(status.state) || vanished)) {
+    await releaseSlot(deps, account, region, request.region, member);
+    await finishRegion(deps, requestId, region, {
+      state: 'failed',
+      imageId,
+      reason: vanished
+        ? 'EC2 no longer lists the copy'
+        : (status.reason ?? 'EC2 reported the copy as failed'),
+    });
+    throw new CopyEnded();
+  }
+  if (status?.state === 'available') {
+    await releaseSlot(deps, account, region, request.region, member);
+    return;
+  }
+  if (Date.now() - startedAt > ctx.timeoutMs) {
+    await giveUp(
+      deps,
+      requestId,
+      region,
+      imageId,
+      `The copy did not finish within ${Math.round(ctx.timeoutMs / 60_000)} minutes.`,
+    );
+    throw new CopyEnded();
+  }
+  await ctx.defer(3 * deps.config.jobs.maxPollMs);
+}
+
+/** The region ended inside a step (failed, cancelled, timed out): the job is done, not failed. */
+class CopyEnded extends Error {
+  constructor() {
+    super('copy ended');
+    this.name = 'CopyEnded';
+  }
+}
+
+/** A copy that ran out of time: its partial image is deregistered and the region fails with `message`. */
+async function giveUp(
+  deps: Deps,
+  requestId: string,
+  region: string,
+  imageId: string | undefined,
+  message: string,
+) {
+  const request = await deps.requests.get(requestId);
+  const account = request ? resolveAccount(deps.config, request.account) : undefined;
+  if (request && account) {
+    if (imageId) {
+      await deps.changes
+        .deregister(account, region, imageId, { deleteSnapshots: true })
+        .catch((err: unknown) => {
+          deps.logger.error('could not remove the partial copy of a timed-out request', {
+            requestId,
+            imageId,
+            error: err,
+          });
+        });
+    }
+    await releaseSlot(deps, account, region, request.region, copyJobId({ requestId, region })).catch(
+      () => {},
+    );
+  }
+  await finishRegion(deps, requestId, region, {
+    state: 'failed',
+    imageId,
+    reason: `${message}${imageId ? ` The partial image ${imageId} was deregistered.` : ''}`,
+  });
+}
+
+async function callCopyImage(
   deps: Deps,
   account: AccountConfig,
   request: AmiRequest,
   region: string,
-  defer?: CopyJobContext['defer'],
 ): Promise<string> {
   const p = request.params;
   const encrypt = p.kind === 'encrypt' || (p.kind === 'copy' && p.encrypt);
@@ -193,16 +303,6 @@ async function startCopy(
   const now = deps.clock();
   // A name taken by another image of the account: try the next suffix (with its own token).
   for (let attempt = 0; attempt < 5; attempt++) {
-    const bucket = copyBucket(account.alias, region);
-    const spec = { rate: deps.config.aws.copyImageRate, burst: 1 };
-    for (
-      let wait = await deps.rateLimiter.tryTake(bucket, spec);
-      wait > 0;
-      wait = await deps.rateLimiter.tryTake(bucket, spec)
-    ) {
-      if (defer && wait > DEFER_AFTER_MS) await defer(wait);
-      await deps.sleep(wait + Math.floor(Math.random() * 50));
-    }
     try {
       const out = await deps.copies.copyImage(account, region, {
         sourceRegion: request.region,
@@ -236,43 +336,15 @@ async function startCopy(
   throw new AppError('conflict', `Could not find a free name for the copy in ${region}; pass \`--name\`.`);
 }
 
-type PollOutcome = { state: 'available' } | { state: 'failed'; reason?: string } | 'cancelled';
-
-async function pollCopy(
+/** Records a region's progress and shows it (throttled). */
+async function showRegion(
   deps: Deps,
-  account: AccountConfig,
   requestId: string,
   region: string,
-  imageId: string,
-): Promise<PollOutcome> {
-  let wait = deps.config.jobs.pollMs;
-  let justCreated = true;
-  for (;;) {
-    const current = await deps.requests.get(requestId);
-    if (!current || current.state === 'cancelled') {
-      if (current) await cleanUpCancelled(deps, account, current, region, imageId);
-      return 'cancelled';
-    }
-    const status = await deps.copies.describeCopy(account, region, imageId, { justCreated });
-    justCreated = false;
-    if (status.state === 'available') return { state: 'available' };
-    if (
-      status.state === 'failed' ||
-      status.state === 'invalid' ||
-      status.state === 'error' ||
-      status.state === 'deregistered'
-    ) {
-      return { state: 'failed', reason: status.reason };
-    }
-    const latest = await setProgress(deps, requestId, region, {
-      state: 'copying',
-      imageId,
-      percent: status.percent,
-    });
-    if (latest) await showProgress(deps, latest);
-    await deps.sleep(wait);
-    wait = Math.min(deps.config.jobs.maxPollMs, Math.ceil(wait * 1.5));
-  }
+  progress: RegionProgress,
+): Promise<void> {
+  const latest = await setProgress(deps, requestId, region, progress);
+  if (latest) await showProgress(deps, latest);
 }
 
 async function copyPermissions(

@@ -32,6 +32,8 @@ export interface JobContext<P> {
   attempt: JobAttempt;
   /** This is the last attempt: a retryable failure now is final. */
   lastAttempt: boolean;
+  /** The job's time limit (the catalogue's, or a shorter one the worker was started with). */
+  timeoutMs: number;
   /**
    * Aborted when the job must stop: its timeout passed (`JobTimedOut`) or the process is shutting
    * down and hands the job back (`JobHandedBack`). AWS calls and `deps.sleep` made while the job
@@ -59,6 +61,8 @@ export interface JobDefinition<N extends string = string, S extends z.ZodType = 
   timeoutMs: number;
   /** Deterministic job id: the same logical work always gets the same id (no ':' allowed). */
   jobId: (payload: z.infer<S>) => string;
+  /** Removed from Redis as soon as it ends (completed or failed), so its id is free again at once. */
+  ephemeral?: boolean;
   /** Recurring jobs: when to run, from the configuration (undefined: not scheduled). */
   schedule?: (config: Config) => { every?: number; pattern?: string } | undefined;
   run(ctx: JobContext<z.infer<S>>): Promise<unknown>;

@@ -43,8 +43,9 @@ export class JobQueues {
       attempts: spec.attempts,
       backoff: spec.backoff,
       delay: opts.delayMs,
-      removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
-      removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
+      // An ephemeral job (a poller) is gone when it ends, so the next one can take its id at once.
+      removeOnComplete: spec.ephemeral ? true : { age: 7 * 24 * 3600, count: 1000 },
+      removeOnFail: spec.ephemeral ? true : { age: 30 * 24 * 3600, count: 5000 },
     });
     return jobId;
   }
@@ -61,6 +62,25 @@ export class JobQueues {
       return true;
     }
     return false;
+  }
+
+  /** Runs a delayed job now (a copy whose status changed, a freed slot). False when it was not delayed. */
+  async wake(queue: QueueKey, jobId: string): Promise<boolean> {
+    const job = await this.queue(queue).getJob(jobId);
+    if (!job || !(await job.isDelayed())) return false;
+    try {
+      await job.promote();
+      return true;
+    } catch {
+      // It left the delayed set meanwhile (it is running, or another process woke it).
+      return false;
+    }
+  }
+
+  /** `wake` by job name and payload. */
+  async wakeJob<N extends JobName>(name: N, payload: JobPayload<N>): Promise<boolean> {
+    const spec = jobDefinition(name);
+    return this.wake(spec.queue, spec.jobId(parsePayload(name, payload)));
   }
 
   /** Where a job stands (`unknown` when there is no such job). */

@@ -67,6 +67,7 @@ export async function processJob(
     payload,
     attempt: { attemptsMade: job.attemptsMade, attempts },
     lastAttempt: job.attemptsMade + 1 >= attempts,
+    timeoutMs: opts.timeouts?.[job.name] ?? def.timeoutMs,
     signal: controller.signal,
     logger,
     async checkpoint(patch) {
@@ -80,7 +81,7 @@ export async function processJob(
       throw new DelayedError();
     },
   };
-  const timeoutMs = opts.timeouts?.[job.name] ?? def.timeoutMs;
+  const timeoutMs = ctx.timeoutMs;
   const timer = setTimeout(() => controller.abort(new JobTimedOut(def.name, timeoutMs)), timeoutMs);
   running.add(controller);
   try {

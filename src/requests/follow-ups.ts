@@ -1,3 +1,5 @@
+import { resolveAccount } from '../config.js';
+import { releaseSlot } from '../copies/flight.js';
 import type { Deps } from '../deps.js';
 import type { Intent } from '../domain/intents.js';
 import { type AmiRequest, isFinal } from '../domain/request.js';
@@ -124,8 +126,28 @@ async function perform(deps: Deps, intent: Intent): Promise<void> {
       for (const job of jobsFor(request)) {
         await deps.queues.removeWaiting(job.job as JobName, job.payload as never);
       }
+      // Copies that queued for a slot leave the queue (their jobs are gone).
+      await leaveCopyQueues(deps, request);
       return;
     }
+    case 'wake': {
+      const request = await deps.requests.get(intent.requestId);
+      if (!request) return;
+      for (const job of jobsFor(request)) {
+        await deps.queues.wakeJob(job.job as JobName, job.payload as never);
+      }
+      return;
+    }
+  }
+}
+
+async function leaveCopyQueues(deps: Deps, request: AmiRequest): Promise<void> {
+  if (request.params.kind !== 'copy' && request.params.kind !== 'encrypt') return;
+  const account = resolveAccount(deps.config, request.account);
+  if (!account) return;
+  for (const job of jobsFor(request)) {
+    const region = String(job.payload.region);
+    await releaseSlot(deps, account, region, request.region, `copy-${request.id}-${region}`);
   }
 }
 

@@ -317,8 +317,13 @@ export async function cancel(deps: Deps, id: string, userId: string): Promise<Ou
             detail: `was ${r.state}`,
           }),
         ],
-        // A running copy sees the cancellation itself and removes its partial image.
-        intents: [refresh(next), ...(queued ? [{ kind: 'unqueue', requestId: r.id } as const] : [])],
+        // Queued work is removed; a running copy is woken to remove its partial image.
+        intents: [
+          refresh(next),
+          queued
+            ? ({ kind: 'unqueue', requestId: r.id } as const)
+            : ({ kind: 'wake', requestId: r.id } as const),
+        ],
       },
     };
   });

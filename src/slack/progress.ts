@@ -18,6 +18,11 @@ export interface ProgressOptions {
    * about 50 a minute. Progress updates over budget are skipped; final ones wait for a token.
    */
   channelBudget?: { limiter: RateLimiter; spec: RateSpec };
+  /**
+   * At most this many progress updates per message (state changes and the final state are not
+   * counted and always go out): a long copy's message is not rewritten every poll cycle.
+   */
+  maxUpdatesPerMessage?: number;
   /** How often a final update is retried when Slack rate-limits it. */
   finalAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -43,6 +48,7 @@ export class ProgressReporter {
     const id = `${ref.channel}-${ref.ts}`;
     return {
       slot: `${this.prefix}:progress:slot:${id}`,
+      count: `${this.prefix}:progress:count:${id}`,
       hash: `${this.prefix}:progress:hash:${id}`,
       lock: `${this.prefix}:progress:lock:${id}`,
       final: `${this.prefix}:progress:final:${id}`,
@@ -87,6 +93,15 @@ export class ProgressReporter {
     try {
       // A late progress update must never overwrite the final state.
       if (await this.redis.exists(k.final)) return false;
+      const max = this.opts.maxUpdatesPerMessage;
+      if (max !== undefined) {
+        const [[, n]] = (await this.redis
+          .multi()
+          .incr(k.count)
+          .expire(k.count, 24 * 3600)
+          .exec()) as [[Error | null, number]];
+        if (n > max) return false;
+      }
       await this.notifier.update(ref, message);
       await this.redis.set(k.hash, digest, 'EX', 24 * 3600);
       return true;

@@ -32,6 +32,26 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 60000)
 return wait
 `;
 
+/**
+ * A reservation in a paced sequence (GCRA): slots are `1000 / rate` ms apart, the first `burst`
+ * after a quiet spell are free at once. Returns the ms until this caller's slot. Unlike `tryTake`,
+ * every caller gets its own future slot, so many waiters come back one by one instead of all
+ * retrying at once.
+ */
+const RESERVE_SCRIPT = `
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local newTat = tat + interval
+local allowAt = newTat - burst * interval
+local wait = 0
+if allowAt > now then wait = allowAt - now end
+redis.call('SET', KEYS[1], tostring(newTat), 'PX', (newTat - now) + 60000)
+return wait
+`;
+
 export interface RateSpec {
   /** Tokens per second. */
   rate: number;
@@ -47,6 +67,17 @@ export class RateLimiter {
     private readonly now: () => number = () => Date.now(),
   ) {
     redis.defineCommand('amibotTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+    redis.defineCommand('amibotReserveSlot', { numberOfKeys: 1, lua: RESERVE_SCRIPT });
+  }
+
+  /**
+   * Reserves this caller's slot in a paced sequence shared by every process (see RESERVE_SCRIPT);
+   * returns the ms to wait for it. Real time: it paces real API calls.
+   */
+  async reserve(bucket: string, spec: RateSpec, nowMs: number = this.now()): Promise<number> {
+    const key = `${this.prefix}:slots:${bucket}`;
+    const r = this.redis as unknown as { amibotReserveSlot(...a: (string | number)[]): Promise<number> };
+    return Number(await r.amibotReserveSlot(key, nowMs, Math.ceil(1000 / spec.rate), spec.burst));
   }
 
   /** Takes one token, or says how long to wait (ms) before one is there. */

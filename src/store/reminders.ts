@@ -91,19 +91,6 @@ export interface Claim {
 const RELEASE_IF_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 /** GCRA: KEYS[1] holds the theoretical arrival time of the next post. */
-const RESERVE_SLOT_SCRIPT = `
-local now = tonumber(ARGV[1])
-local interval = tonumber(ARGV[2])
-local burst = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local newTat = tat + interval
-local allowAt = newTat - burst * interval
-local wait = 0
-if allowAt > now then wait = allowAt - now end
-redis.call('SET', KEYS[1], tostring(newTat), 'PX', (newTat - now) + 60000)
-return wait
-`;
 
 function ttlAfter(expiryIso: string, now: Date, days: number): number {
   const t = Date.parse(expiryIso);
@@ -241,28 +228,6 @@ export class ReminderStore {
   async claimPolicyAction(id: string, now: Date): Promise<boolean> {
     const key = `${this.contextKey(id)}:policy`;
     return (await this.redis.set(key, now.toISOString(), 'EX', CONTEXT_TTL_SECONDS, 'NX')) === 'OK';
-  }
-
-  /**
-   * Reserves the next post slot of a channel (all workers together): slots are `1000 / rate` ms
-   * apart, the first `burst` after a quiet spell are free at once. Returns the ms until this
-   * caller's slot. Real time (`nowMs`), not the injected clock: it paces real Slack calls.
-   */
-  async reservePostSlot(
-    channel: string,
-    spec: { rate: number; burst: number },
-    nowMs: number,
-  ): Promise<number> {
-    const interval = Math.ceil(1000 / spec.rate);
-    const wait = await this.redis.eval(
-      RESERVE_SLOT_SCRIPT,
-      1,
-      `${this.prefix}:reminder-slot:${channel}`,
-      nowMs,
-      interval,
-      spec.burst,
-    );
-    return Number(wait);
   }
 
   async saveContext(ctx: ReminderContext): Promise<void> {

@@ -34,10 +34,11 @@ afterAll(async () => {
   await fakeSlack.close();
 });
 
-function reporter(minIntervalMs: number, perMinute?: number) {
+function reporter(minIntervalMs: number, perMinute?: number, maxUpdatesPerMessage?: number) {
   const limiter = new RateLimiter(redis, prefix);
   return new ProgressReporter(redis, `${prefix}-${randomUUID().slice(0, 6)}`, notifier, silentLogger, {
     minIntervalMs,
+    maxUpdatesPerMessage,
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
     channelBudget: perMinute ? { limiter, spec: { rate: perMinute / 60, burst: 1 } } : undefined,
   });
@@ -77,5 +78,17 @@ describe('ProgressReporter', () => {
     expect(await p.update(a, msg('a 10 %'))).toBe(true);
     expect(await p.update(b, msg('b 10 %'))).toBe(false);
     expect(await p.update(a, msg('a 20 %'))).toBe(false);
+  });
+
+  it('sends at most the per-message number of progress updates; state changes and the final state still go out', async () => {
+    const ref = await notifier.post('CPROG5', msg('queued'));
+    const p = reporter(0, undefined, 3);
+    const sent: boolean[] = [];
+    for (let i = 1; i <= 6; i++) sent.push(await p.update(ref, msg(`${i * 10} %`)));
+    expect(sent).toEqual([true, true, true, false, false, false]);
+    await p.set(ref, msg('approved by someone'));
+    expect(fakeSlack.message('CPROG5', ref.ts)?.text).toBe('approved by someone');
+    await p.final(ref, msg('done'));
+    expect(fakeSlack.message('CPROG5', ref.ts)?.text).toBe('done');
   });
 });
