@@ -61,6 +61,9 @@ async function main(): Promise<void> {
       config.answerThreads > 0
         ? new ThreadAnswerer({ config }, config.answerThreads, inProcess, logger)
         : inProcess;
+    // The threads load and build their dependencies before the port opens (a thread that cannot
+    // start is retried with backoff meanwhile; its share of the answers goes to the main thread).
+    if (answerer instanceof ThreadAnswerer) await answerer.settled(20_000);
     const slack = createSlackApp(deps, [], answerer);
     const port = await slack.start(config.port);
     stops.push(async () => {

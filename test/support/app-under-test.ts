@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { FakeAws } from '../../dev/fake-aws/index.js';
 import { FakeSlack, type RecordedResponse } from '../../dev/fake-slack/fake-slack.js';
-import { InProcessAnswerer, ThreadAnswerer } from '../../src/answer/answer-pool.js';
+import type { AnswerTask } from '../../src/answer/answer.js';
+import { type Answerer, InProcessAnswerer, ThreadAnswerer } from '../../src/answer/answer-pool.js';
 import { createSlackApp, type SlackApp } from '../../src/app.js';
 import { type AccountConfig, type Config, loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
@@ -50,6 +51,8 @@ export interface TestAppOptions {
   workerOptions?: Omit<WorkerOptions, 'connection' | 'concurrency'>;
   /** Answer commands in this many worker threads, as production does (default 0: in-process). */
   answerThreads?: number;
+  /** Called for each task answered on the main thread instead of an answer thread. */
+  onMainThread?: (task: AnswerTask) => void;
 }
 
 export interface SlashResult {
@@ -120,15 +123,24 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     });
     if (opts.maintenance) await scheduleMaintenance(deps);
   }
-  const inProcess = new InProcessAnswerer(deps);
-  const answerer = opts.answerThreads
+  const direct = new InProcessAnswerer(deps);
+  const inProcess: Answerer = {
+    answer: (task) => {
+      opts.onMainThread?.(task);
+      return direct.answer(task);
+    },
+    close: () => direct.close(),
+  };
+  const threads = opts.answerThreads
     ? new ThreadAnswerer(
         { config, awsCredentials: TEST_AWS_CREDENTIALS },
         opts.answerThreads,
         inProcess,
         silentLogger,
       )
-    : inProcess;
+    : undefined;
+  if (threads && !(await threads.settled(20_000))) throw new Error('the answer threads did not start');
+  const answerer = threads ?? inProcess;
   const slack = createSlackApp(deps, [], answerer);
   const port = await slack.start(0);
   const url = `http://127.0.0.1:${port}`;
