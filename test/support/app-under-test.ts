@@ -13,7 +13,7 @@ import {
   type WorkerOptions,
 } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/logger.js';
-import { createRedis } from '../../src/store/redis.js';
+import { createRedis, waitForReady } from '../../src/store/redis.js';
 import { buildDeps } from '../../src/wiring.js';
 import {
   type BlockActionOptions,
@@ -51,6 +51,11 @@ export interface TestAppOptions {
   workerOptions?: Omit<WorkerOptions, 'connection' | 'concurrency'>;
   /** Answer commands in this many worker threads, as production does (default 0: in-process). */
   answerThreads?: number;
+  /**
+   * The client Redis connection as production makes it (no offline queue, command timeout),
+   * instead of one that queues commands while disconnected.
+   */
+  productionRedis?: boolean;
   /** Called for each task answered on the main thread instead of an answer thread. */
   onMainThread?: (task: AnswerTask) => void;
 }
@@ -104,7 +109,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   if (opts.accounts) config.accounts = opts.accounts;
   opts.patchConfig?.(config);
 
-  const redis = createRedis(config.redis.url, 'client', { enableOfflineQueue: true });
+  const redis = opts.productionRedis
+    ? createRedis(config.redis.url, 'client')
+    : createRedis(config.redis.url, 'client', { enableOfflineQueue: true });
+  if (opts.productionRedis) await waitForReady(redis, 5_000);
   const deps = buildDeps(config, {
     logger: silentLogger,
     clock: opts.clock,
