@@ -56,3 +56,14 @@ export function renderAutoApproved(input: AutoApprovedInput): SlackMessage {
     [section(text), context([`Cancel with ${code(`/ami cancel ${r.id}`, 60)} while it is queued`])],
   );
 }
+
+/**
+ * What a posted approval message turns into when the request behind it could not be stored (its
+ * buttons are gone): nothing was requested.
+ */
+export function renderNotFiled(request: AmiRequest): SlackMessage {
+  const text =
+    `⚠️ Request ${code(request.id, 40)} was *not filed*: ${describeOperation(request)}.\n` +
+    "amibot's state store did not answer, so nothing was requested. File it again in a minute.";
+  return message(`Request ${esc(request.id, 40)} was not filed; nothing was requested.`, [section(text)]);
+}

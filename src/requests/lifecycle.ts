@@ -55,18 +55,17 @@ async function change<E>(
 // ---- filing ---------------------------------------------------------------------------------
 
 /**
- * Files a request: stores it, posts its approval message in `channel`, then records the message,
- * the audit entry and — when the policy needs no approval — the jobs, in one change. A request
- * whose message cannot be posted is discarded again (nothing was requested).
+ * Files a request: posts its approval message in `channel` (the buttons carry the id), then stores
+ * the request with the message, its audit entry and — when the policy needs no approval — its jobs,
+ * all at once. A message that cannot be posted files nothing; a request that cannot be stored
+ * (Redis away) leaves a message that says it was not filed.
  */
 export async function file(deps: Deps, request: AmiRequest, channel: string): Promise<AmiRequest> {
-  await deps.requests.create(request);
   let ref: AmiRequest['message'];
   try {
     ref = await deps.notifier.post(channel, deps.notifier.renderRequest(request));
   } catch (err) {
-    await deps.requests.discard(request.id);
-    deps.logger.error('could not post the approval message; request discarded', {
+    deps.logger.error('could not post the approval message; nothing was filed', {
       requestId: request.id,
       error: err,
     });
@@ -77,24 +76,30 @@ export async function file(deps: Deps, request: AmiRequest, channel: string): Pr
     );
   }
   const auto = request.state === 'approved';
-  const res = await change<never>(deps, request.id, (r) => ({
-    ok: true,
-    request: { ...r, message: ref },
-    effects: {
-      audit: [
-        deps.audit.about(r, {
-          actor: r.requester,
-          action: auto ? 'request.auto_approved' : 'request.created',
-          result: 'ok',
-          detail: r.kind,
-        }),
-      ],
-      intents: auto ? jobsFor(r) : [],
-    },
-  }));
-  if (!res.ok)
-    throw new AppError('internal', 'The request vanished while it was being filed; please try again.');
-  return res.request;
+  const stored: AmiRequest = { ...request, message: ref };
+  const audit = [
+    deps.audit.about(stored, {
+      actor: stored.requester,
+      action: auto ? 'request.auto_approved' : 'request.created',
+      result: 'ok',
+      detail: stored.kind,
+    }),
+  ];
+  let intentIds: string[];
+  try {
+    ({ intentIds } = await deps.requests.create(stored, { audit, intents: auto ? jobsFor(stored) : [] }));
+  } catch (err) {
+    // The message is up but nothing is stored: it must not look like a request anyone can approve.
+    await deps.notifier
+      .update(ref, deps.notifier.renderNotFiled(stored))
+      .catch((e: unknown) =>
+        deps.logger.error('could not withdraw the message of an unfiled request', { error: e }),
+      );
+    throw err;
+  }
+  deps.audit.logCommitted(audit);
+  await deliver(deps, intentIds);
+  return stored;
 }
 
 // ---- decisions ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import { renderApprovalMessage } from '../blocks/approval.js';
 import type { SlackMessage } from '../blocks/message.js';
+import { renderNotFiled } from '../blocks/request-confirmation.js';
 import { type RequestReply, renderRequestReply } from '../blocks/request-reply.js';
 import type { AmiRequest, MessageRef } from '../domain/request.js';
 import type { Logger } from '../logger.js';
@@ -76,6 +77,11 @@ export class SlackNotifier {
   /** A request's message as it should look now. */
   renderRequest(request: AmiRequest): SlackMessage {
     return renderApprovalMessage({ request, now: this.clock(), approverHint: this.approverHintFor(request) });
+  }
+
+  /** A posted approval message whose request could not be stored. */
+  renderNotFiled(request: AmiRequest): SlackMessage {
+    return renderNotFiled(request);
   }
 
   /** Re-renders a request's approval message from its current state (no-op without a message). */

@@ -59,6 +59,26 @@ end
 return 1
 `;
 
+// KEYS: req hash, pending zset, active zset, recent zset, audit stream, outbox hash, outbox due zset.
+// ARGV: json, state, pending score ('' = none), active score, recent score, id, recent limit,
+//       audit MINID, audit entries (JSON), intents (JSON). Returns 0 when the id exists already.
+const CREATE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'state', ARGV[2], 'version', '1')
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[6]) end
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[6])
+redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
+redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -tonumber(ARGV[7]) - 1)
+for _, fields in ipairs(cjson.decode(ARGV[9])) do
+  redis.call('XADD', KEYS[5], 'MINID', '~', ARGV[8], '*', unpack(fields))
+end
+for _, it in ipairs(cjson.decode(ARGV[10])) do
+  redis.call('HSET', KEYS[6], it[1], it[2])
+  redis.call('ZADD', KEYS[7], it[3], it[1])
+end
+return 1
+`;
+
 /** What a change writes besides the request, in the same transaction. */
 export interface Effects {
   audit?: AuditEntry[];
@@ -92,6 +112,7 @@ export class RequestStore {
     private readonly auditRetentionDays = 90,
   ) {
     redis.defineCommand('amibotRequestCas', { numberOfKeys: 6, lua: CAS_SCRIPT });
+    redis.defineCommand('amibotRequestCreate', { numberOfKeys: 7, lua: CREATE_SCRIPT });
   }
 
   private key(id: string): string {
@@ -122,18 +143,49 @@ export class RequestStore {
     return `${this.prefix}:outbox:due`;
   }
 
-  /** Stores a new request; refuses an id that already exists. */
-  async create(request: AmiRequest): Promise<void> {
-    const created = await this.redis.hsetnx(this.key(request.id), 'version', '1');
+  /**
+   * Stores a new request with its effects (audit entries, follow-ups), all or nothing; refuses an
+   * id that already exists.
+   */
+  async create(request: AmiRequest, effects: Effects = {}): Promise<{ intentIds: string[] }> {
+    const now = Date.now();
+    const intents = this.storedIntents(effects, 1, now);
+    const audit = (effects.audit ?? []).map((entry) => toStreamFields(entry));
+    const created = await (
+      this.redis as unknown as { amibotRequestCreate(...args: (string | number)[]): Promise<number> }
+    ).amibotRequestCreate(
+      this.key(request.id),
+      this.pendingKey,
+      this.activeKey,
+      this.recentKey,
+      this.auditKey,
+      this.outboxKey,
+      this.outboxDueKey,
+      JSON.stringify(request),
+      request.state,
+      request.state === 'pending' ? String(Date.parse(request.expiresAt)) : '',
+      Date.parse(request.updatedAt) || now,
+      Date.parse(request.createdAt) || now,
+      request.id,
+      RECENT_LIMIT,
+      `${now - this.auditRetentionDays * 86_400_000}-0`,
+      JSON.stringify(audit),
+      JSON.stringify(intents),
+    );
     if (created !== 1) throw new Error(`request ${request.id} already exists`);
-    const tx = this.redis
-      .multi()
-      .hset(this.key(request.id), 'data', JSON.stringify(request), 'state', request.state)
-      .zadd(this.recentKey, Date.parse(request.createdAt), request.id)
-      .zremrangebyrank(this.recentKey, 0, -RECENT_LIMIT - 1)
-      .zadd(this.activeKey, Date.parse(request.updatedAt), request.id);
-    if (request.state === 'pending') tx.zadd(this.pendingKey, Date.parse(request.expiresAt), request.id);
-    await tx.exec();
+    return { intentIds: intents.map((i) => i[0]) };
+  }
+
+  private storedIntents(
+    effects: Effects,
+    seq: number,
+    now: number,
+  ): Array<readonly [string, string, number]> {
+    return (effects.intents ?? []).map((intent) => {
+      const iid = intentId(intent, seq);
+      const stored: StoredIntent = { id: iid, intent, seq, attempts: 0 };
+      return [iid, JSON.stringify(stored), now] as const;
+    });
   }
 
   async get(id: string): Promise<AmiRequest | undefined> {
@@ -159,11 +211,7 @@ export class RequestStore {
       }
       const newVersion = Number(version) + 1;
       const now = Date.now();
-      const intents = (out.effects?.intents ?? []).map((intent) => {
-        const iid = intentId(intent, newVersion);
-        const stored: StoredIntent = { id: iid, intent, seq: newVersion, attempts: 0 };
-        return [iid, JSON.stringify(stored), now] as const;
-      });
+      const intents = this.storedIntents(out.effects ?? {}, newVersion, now);
       const audit = (out.effects?.audit ?? []).map((entry) => toStreamFields(entry));
       const pendingScore = next.state === 'pending' ? String(Date.parse(next.expiresAt)) : '';
       const final = isFinal(next.state);

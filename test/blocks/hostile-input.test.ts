@@ -28,7 +28,11 @@ import {
   renderReminder,
   renderReminderOutcome,
 } from '../../src/blocks/reminder.js';
-import { renderAutoApproved, renderRequestConfirmation } from '../../src/blocks/request-confirmation.js';
+import {
+  renderAutoApproved,
+  renderNotFiled,
+  renderRequestConfirmation,
+} from '../../src/blocks/request-confirmation.js';
 import { renderRequestReply } from '../../src/blocks/request-reply.js';
 import { renderRequestsList } from '../../src/blocks/requests-list.js';
 import { renderScanMessage, renderScanStarted } from '../../src/blocks/scan-report.js';
@@ -340,6 +344,7 @@ const BUILDERS: Array<[string, (x: <T>(v: T) => T) => Output[]]> = [
     'renderAutoApproved',
     (x) => REQUESTS.map(([, r]) => renderAutoApproved(x({ request: r, channel: OWN.channel }))),
   ],
+  ['renderNotFiled', (x) => REQUESTS.map(([, r]) => renderNotFiled(x(r)))],
   [
     'renderRequestReply',
     (x) => [

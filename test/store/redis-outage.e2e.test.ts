@@ -197,7 +197,8 @@ describe.each(['cut', 'freeze'] as const)(
       const image = fakeAws.addImage({ ownerId: DEFAULT_ACCOUNT_ID, name: `outage-file-${Date.now()}` });
       const before = (await store.recent(200)).length;
       const posted = fakeSlack.calls('chat.postMessage').length;
-      // Filing stores the request first: that write is lost, and Redis with it.
+      // Filing posts the approval message, then stores the request with it: that write is lost,
+      // and Redis with it.
       proxy.faultOn(/:req:req-/, fault);
       const cmd = await command(`deprecate ${image.imageId} --in 30d`);
       expect(cmd.said).toContain(STATE_STORE_UNAVAILABLE);
@@ -205,7 +206,12 @@ describe.each(['cut', 'freeze'] as const)(
 
       await expectRecovered();
       expect((await store.recent(200)).length).toBe(before);
-      expect(fakeSlack.calls('chat.postMessage').length).toBe(posted);
+      // The message that went up says it was not filed, and offers no button to approve it.
+      const message = fakeSlack.calls('chat.postMessage').slice(posted)[0];
+      expect(message).toBeDefined();
+      const now = fakeSlack.message(String(message?.response.channel), String(message?.response.ts));
+      expect(allText(now)).toMatch(/not filed/);
+      expect(JSON.stringify(now?.blocks)).not.toContain('request_approve');
     });
   },
 );
