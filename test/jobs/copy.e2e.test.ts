@@ -218,10 +218,11 @@ describe('copy', () => {
   });
 
   it('finishes every copy when 30 % of EC2 calls are throttled', async () => {
+    // Filed first (a throttled filing is answered "try again", which is another test's business).
+    const reqs: AmiRequest[] = [];
+    for (let i = 0; i < 4; i++) reqs.push(await file(t, `copy ${source().imageId} --to eu-west-2`));
     fakeAws.faults.throttleRatio = 0.3;
     try {
-      const reqs: AmiRequest[] = [];
-      for (let i = 0; i < 4; i++) reqs.push(await file(t, `copy ${source().imageId} --to eu-west-2`));
       for (const r of reqs) await approve(t, r);
       for (const r of reqs) expect((await finished(t, r.id, 40_000)).state).toBe('succeeded');
       for (const r of reqs) expect(copiesOf(r.id)).toHaveLength(1);
