@@ -3,6 +3,7 @@ import { copyPollJob } from './copy-poll.js';
 import { copyRegionJob } from './copy-region.js';
 import { expiryDigestJob, expirySweepJob } from './expiry-sweep.js';
 import type { JobDefinition, QueueKey } from './job.js';
+import { pruneJob, pruneSnapshotsJob } from './prune.js';
 import { reminderPostJob } from './reminder-post.js';
 import { requestExecuteJob } from './request-execute.js';
 import { requestsExpireJob } from './requests-expire.js';
@@ -30,6 +31,8 @@ export const JOB_CATALOG = {
   'expiry-sweep': expirySweepJob,
   'reminder-post': reminderPostJob,
   'expiry-digest': expiryDigestJob,
+  prune: pruneJob,
+  'prune-snapshots': pruneSnapshotsJob,
 } as const;
 
 export type JobName = keyof typeof JOB_CATALOG;

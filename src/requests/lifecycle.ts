@@ -4,7 +4,7 @@ import type { AuditEntry } from '../domain/audit.js';
 import { REQUEST_ID_RE } from '../domain/ids.js';
 import type { Intent, RequestReply } from '../domain/intents.js';
 import { checkCancel, checkDecision, type GroupMembers, referencedGroups } from '../domain/policy.js';
-import type { AmiRequest, RequestResult } from '../domain/request.js';
+import { type AmiRequest, isBatch, type RequestResult } from '../domain/request.js';
 import { AppError } from '../errors.js';
 import type { Effects, UpdateResult } from '../store/requests.js';
 import { deliver } from './follow-ups.js';
@@ -89,7 +89,8 @@ export async function file(deps: Deps, request: AmiRequest, channel: string): Pr
           detail: r.kind,
         }),
       ],
-      intents: auto ? jobsFor(r) : [],
+      // A batch request lists its items in its thread, for the approvers.
+      intents: [...(isBatch(r.kind) ? [reply(r, { kind: 'items' })] : []), ...(auto ? jobsFor(r) : [])],
     },
   }));
   if (!res.ok)
