@@ -1,4 +1,5 @@
 import type { ShareTarget } from './grammar/index.js';
+import type { LaunchPermissions } from './image.js';
 
 /**
  * A request: a change to an AMI that people decide on in Slack before a worker carries it out.
@@ -69,8 +70,16 @@ export type OperationParams =
       encrypt: boolean;
       kmsKeyId?: string;
       withPermissions: boolean;
+      /** `--with-permissions`: what the copies are to be granted, as read when filed. */
+      grants?: LaunchGrants;
     }
-  | { kind: 'encrypt'; kmsKeyId?: string; replace: boolean }
+  | {
+      kind: 'encrypt';
+      kmsKeyId?: string;
+      replace: boolean;
+      /** `--replace`: the original's launch permissions the replacement is to get, as read when filed. */
+      grants?: LaunchGrants;
+    }
   | {
       kind: 'prune';
       /** The family selector as typed (`app-web`, `tag:App=web`). */
@@ -85,6 +94,15 @@ export type OperationParams =
       rule?: number;
     }
   | { kind: 'delete-snapshots'; snapshots: SnapshotItem[]; gib: number; monthlyUsd: number };
+
+/**
+ * Launch permissions a request carries from one image to another, within the account's policy:
+ * `publicDropped` when the source is public but the account does not allow public sharing.
+ */
+export interface LaunchGrants {
+  permissions: LaunchPermissions;
+  publicDropped: boolean;
+}
 
 export type ParamsOf<K extends OperationKind> = Extract<OperationParams, { kind: K }>;
 

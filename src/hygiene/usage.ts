@@ -1,51 +1,45 @@
 /**
- * The in-use guard as the cleanup commands see it: one reading of what uses the images of an
- * account and region, then an answer per image. Every prune decision goes through here, so there
- * is exactly one notion of "in use".
+ * The in-use guard (`requests/in-use-guard.ts`) as the cleanup commands ask it: one reading of what
+ * uses the images of an account and region — instances in any state but terminated, every launch
+ * template version, Auto Scaling groups and launch configurations — then an answer per image, in
+ * the words retention needs. Prune uses no other notion of "in use".
  */
-
-import { throwIfAborted } from '../aws/abort.js';
 import type { AccountConfig } from '../config.js';
 import type { Deps } from '../deps.js';
+import { describeUser, sortUsers } from '../domain/image-usage.js';
 import type { UsageAnswer } from '../domain/retention.js';
-import { toAppError } from '../errors.js';
+import { buildUsageGuard } from '../requests/in-use-guard.js';
 
 export interface UsageCheck {
   answerFor(imageId: string): UsageAnswer;
 }
 
+/** Above this many images, one reading of every live instance beats filtering instances by image. */
+const NARROW_UP_TO = 500;
+
 /**
- * Reads what uses `imageIds` in the account and region. Never throws (except when the job is
- * interrupted): when usage cannot be determined, every answer is `unknown` (fail closed).
+ * Reads what uses `imageIds` in the account and region, once. Never throws (except when the job
+ * is interrupted): when usage cannot be determined, every answer is `unknown` (fail closed).
  */
 export async function readUsage(
-  deps: Pick<Deps, 'changes' | 'logger' | 'aws'>,
+  deps: Pick<Deps, 'aws' | 'logger'>,
   account: AccountConfig,
   region: string,
   imageIds: readonly string[],
 ): Promise<UsageCheck> {
-  const answers = new Map<string, UsageAnswer>();
-  for (const imageId of imageIds) {
-    try {
-      const usage = await deps.changes.findImageUsage(account, region, imageId);
-      const users = [
-        ...usage.instances.map((i) => `instance \`${i.instanceId}\` (${i.state})`),
-        ...usage.launchTemplates.map((t) => `launch template *${t.name}* version ${t.version}`),
-      ];
-      if (usage.instancesTruncated || usage.launchTemplatesTruncated) {
-        answers.set(imageId, { state: 'unknown', reason: 'too many users to read them all', retry: false });
-      } else {
-        answers.set(imageId, users.length > 0 ? { state: 'in-use', users } : { state: 'unused' });
-      }
-    } catch (err) {
-      throwIfAborted();
-      const e = toAppError(err);
-      answers.set(imageId, { state: 'unknown', reason: e.userMessage.replace(/\.\s*$/, ''), retry: e.retry });
-    }
-  }
+  if (imageIds.length === 0) return { answerFor: () => ({ state: 'unused' }) };
+  const guard = await buildUsageGuard(
+    deps,
+    account,
+    region,
+    imageIds.length <= NARROW_UP_TO ? imageIds : undefined,
+  );
   return {
     answerFor(imageId) {
-      return answers.get(imageId) ?? { state: 'unknown', reason: 'it was not looked at', retry: false };
+      const v = guard.verdictFor(imageId);
+      if (v.state === 'in-use') return { state: 'in-use', users: sortUsers(v.users).map(describeUser) };
+      if (v.state === 'unknown') return { state: 'unknown', reason: v.reason, retry: v.retry };
+      return { state: 'unused' };
     },
   };
 }
