@@ -60,7 +60,7 @@ export function renderOrphans(r: OrphanReport, price: number): SlackMessage {
     ]),
   );
   return message(
-    `${r.orphans.length} orphaned snapshots in ${r.account}/${r.region}: ${formatGiB(r.gib)}`,
+    `${r.orphans.length} orphaned snapshots in ${esc(r.account, 64)}/${esc(r.region, 30)}: ${formatGiB(r.gib)}`,
     blocks,
   );
 }

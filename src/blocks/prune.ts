@@ -148,6 +148,6 @@ export function renderPruneDryRun(v: PruneDryRunView): SlackMessage {
     );
   }
   blocks.push(context(['Costs are estimates (full snapshot size × price per GB-month; upper bounds).']));
-  const text = `Prune dry run for ${sel}: ${plan.goes.length} of ${plan.selected} images would go, freeing ${formatGiB(plan.freedGiB)}`;
+  const text = `Prune dry run for ${esc(sel, 140)}: ${plan.goes.length} of ${plan.selected} images would go, freeing ${formatGiB(plan.freedGiB)}`;
   return message(text, blocks);
 }

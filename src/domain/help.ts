@@ -236,6 +236,7 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
       'Answers a dry run first: per family what goes and what stays and why (newest N, in use, golden, on hold with tag `amibot:keep`, shared or public, too recent), with the storage it frees. Its *File request* button files one request for all of it.',
       'A family is the image name without its date or version suffix (`app-web-2026-11-01`, `app-web-v1.2.3` → `app-web`); `--family` takes a name prefix, `tag:Key=Value` (one family) or `tag:Key` (one family per value).',
       '`--keep` (1–100) is how many of the newest images of each family stay; `--older-than 90d` also keeps anything younger.',
+      APPROVAL,
       'Once approved, one job deregisters each image and deletes its snapshots (unless another image uses them), checking again right before each one that nothing started using it. At most `retention.maxPerRequest` images (default 200) per request.',
       OWNED,
       WHERE,

@@ -96,7 +96,12 @@ describe('a prune whose worker is killed mid-way', () => {
     );
     const reply = await t.ask('prune --family crash-app --keep 2', { userId: REQUESTER });
     const value = JSON.stringify(reply.body).match(/prn-[0-9a-z]{10}/)?.[0] as string;
-    const { responseId } = await t.click({ actionId: 'prune_file', value, userId: REQUESTER, channelId: 'CASK' });
+    const { responseId } = await t.click({
+      actionId: 'prune_file',
+      value,
+      userId: REQUESTER,
+      channelId: 'CASK',
+    });
     const filed = await fakeSlack.waitForResponse(responseId, { timeoutMs: 15_000 });
     const id = allText(filed.body).match(/req-[0-9a-z]+/)?.[0] as string;
     const request = (await t.deps.requests.get(id)) as AmiRequest;
@@ -105,11 +110,21 @@ describe('a prune whose worker is killed mid-way', () => {
     const first = startMain(workerEnv());
     workers.push(first);
     await first.waitForLine(/amibot workers running/, 30_000);
-    await t.click({ actionId: 'request_approve', value: id, userId: APPROVER, channelId: CHANNEL, messageTs: request.message!.ts });
+    await t.click({
+      actionId: 'request_approve',
+      value: id,
+      userId: APPROVER,
+      channelId: CHANNEL,
+      messageTs: request.message!.ts,
+    });
 
     // Kill it once some images are gone, while it is in the middle of the list.
     const ok = (c: { status: number }) => c.status === 200;
-    await waitFor('some deregistrations', () => fakeAws.callsOf('DeregisterImage').filter(ok).length >= 6, 60_000);
+    await waitFor(
+      'some deregistrations',
+      () => fakeAws.callsOf('DeregisterImage').filter(ok).length >= 6,
+      60_000,
+    );
     first.kill('SIGKILL');
     await first.exited;
     const before = fakeAws.callsOf('DeregisterImage').filter(ok).length;
@@ -137,13 +152,20 @@ describe('a prune whose worker is killed mid-way', () => {
     expect(fakeAws.getImage(REGION, lastInList.imageId)?.state).toBe('available');
 
     // Each image deregistered exactly once across both workers; each snapshot deleted at most once.
-    const deregistered = fakeAws.callsOf('DeregisterImage').filter(ok).map((c) => String(c.params.ImageId));
+    const deregistered = fakeAws
+      .callsOf('DeregisterImage')
+      .filter(ok)
+      .map((c) => String(c.params.ImageId));
     expect(deregistered).toHaveLength(IMAGES - 1);
     expect(new Set(deregistered).size).toBe(IMAGES - 1);
-    const deleted = fakeAws.callsOf('DeleteSnapshot').filter(ok).map((c) => String(c.params.SnapshotId));
+    const deleted = fakeAws
+      .callsOf('DeleteSnapshot')
+      .filter(ok)
+      .map((c) => String(c.params.SnapshotId));
     expect(new Set(deleted).size).toBe(deleted.length);
     expect(deleted).toHaveLength(IMAGES - 1);
     // The newest two stay.
-    for (const img of images.slice(0, 2)) expect(fakeAws.getImage(REGION, img.imageId)?.state).toBe('available');
+    for (const img of images.slice(0, 2))
+      expect(fakeAws.getImage(REGION, img.imageId)?.state).toBe('available');
   }, 180_000);
 });

@@ -70,7 +70,9 @@ async function finalState(id: string): Promise<AmiRequest> {
     `request ${id} to finish`,
     async () => {
       const r = await t.deps.requests.get(id);
-      return r && ['succeeded', 'failed', 'rejected', 'cancelled', 'expired'].includes(r.state) ? r : undefined;
+      return r && ['succeeded', 'failed', 'rejected', 'cancelled', 'expired'].includes(r.state)
+        ? r
+        : undefined;
     },
     60_000,
   );
@@ -98,7 +100,12 @@ describe('/ami prune', () => {
     // 5 × 8 GiB: the oldest image shares its snapshot with the golden one, so it frees nothing.
     expect(text).toContain('40 GiB');
     for (const img of estate.prunable) expect(text).toContain(img.imageId);
-    for (const kept of [estate.usedByInstance, estate.usedByTemplateVersion, estate.usedByLaunchConfiguration, estate.usedByGroupTemplate]) {
+    for (const kept of [
+      estate.usedByInstance,
+      estate.usedByTemplateVersion,
+      estate.usedByLaunchConfiguration,
+      estate.usedByGroupTemplate,
+    ]) {
       expect(text).not.toMatch(new RegExp(`What goes[\\s\\S]*${kept.imageId}`));
     }
     expect(text).toMatch(/newest 3/);
@@ -145,15 +152,30 @@ describe('/ami prune', () => {
 
     // The same dry run again: refused (already filed); a fresh one for the same family: refused (open request).
     expect(allText((await clickFile(value)).body)).toContain(`already filed as request ${'`'}${id}`);
-    const again = buttonValue((await t.ask('prune --family app-web --keep 3', { userId: REQUESTER })).body, 'prune_file') as string;
-    expect(allText((await clickFile(again)).body)).toMatch(new RegExp(`already has an open prune request .${id}`));
+    const again = buttonValue(
+      (await t.ask('prune --family app-web --keep 3', { userId: REQUESTER })).body,
+      'prune_file',
+    ) as string;
+    expect(allText((await clickFile(again)).body)).toMatch(
+      new RegExp(`already has an open prune request .${id}`),
+    );
 
     // Between filing and approval, one image starts being used by an Auto Scaling group's template.
     const [cameIntoUse, ...rest] = estate.prunable;
-    const lt = fakeAws.addLaunchTemplate({ region: REGION, name: 'late-lt', versions: [{ imageId: cameIntoUse!.imageId }] });
+    const lt = fakeAws.addLaunchTemplate({
+      region: REGION,
+      name: 'late-lt',
+      versions: [{ imageId: cameIntoUse!.imageId }],
+    });
     fakeAws.addAutoScalingGroup({ region: REGION, name: 'late-asg', launchTemplate: { template: lt } });
 
-    const { ack } = await t.click({ actionId: 'request_approve', value: id, userId: APPROVER, channelId: CHANNEL, messageTs: request.message!.ts });
+    const { ack } = await t.click({
+      actionId: 'request_approve',
+      value: id,
+      userId: APPROVER,
+      channelId: CHANNEL,
+      messageTs: request.message!.ts,
+    });
     expect(ack.status).toBe(200);
     const done = await finalState(id);
     expect(done.state).toBe('succeeded');
