@@ -8,6 +8,7 @@ import { reminderPostJob } from './reminder-post.js';
 import { requestExecuteJob } from './request-execute.js';
 import { requestsExpireJob } from './requests-expire.js';
 import { requestsRedriveJob } from './requests-redrive.js';
+import { retentionJob } from './retention.js';
 import { scanImageJob } from './scan-image.js';
 
 export { QUEUES, type QueueKey } from './job.js';
@@ -33,6 +34,7 @@ export const JOB_CATALOG = {
   'expiry-digest': expiryDigestJob,
   prune: pruneJob,
   'prune-snapshots': pruneSnapshotsJob,
+  retention: retentionJob,
 } as const;
 
 export type JobName = keyof typeof JOB_CATALOG;
