@@ -100,8 +100,8 @@ describe('retention rules', () => {
       bad();
     } catch (err) {
       const text = (err as ConfigError).problems.join('\n');
-      expect(text).toMatch(/retention\.0\.family/);
-      expect(text).toMatch(/retention\.0\.keep/);
+      expect(text).toMatch(/retention\.rules\.0\.family/);
+      expect(text).toMatch(/retention\.rules\.0\.keep/);
     }
     expect(() =>
       loadConfig({ env, readFile: file([{ account: 'staging', family: 'web', keep: 1 }]) }),
