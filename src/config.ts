@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { expiryFileSchema, expirySettingsSchema, mergeExpirySettings } from './domain/expiry-settings.js';
 import { ACCOUNT_ALIAS_RE, ACCOUNT_ID_RE, IAM_ROLE_ARN_RE, REGION_RE } from './domain/ids.js';
 import { accountPolicySchema } from './domain/policy.js';
+import { type RetentionSettings, retentionFileSchema, retentionSettingsSchema } from './domain/retention.js';
 import { scanConfigSchema } from './domain/scan.js';
 
 /**
@@ -41,6 +42,8 @@ const fileSchema = z
     answerThreads: z.number().int().min(0).max(16).optional(),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
     scan: scanConfigSchema.optional(),
+    /** Prune limits and retention rules (a list of rules is short for `{ rules: [...] }`). */
+    retention: retentionFileSchema.optional(),
   })
   .strict();
 
@@ -121,6 +124,8 @@ export const configSchema = z
     logLevel,
     /** `/ami scan`: deep scanner, built-in check policy, acceptance per severity. */
     scan: scanConfigSchema,
+    /** `/ami prune` limits, retention rules and the unused-image threshold (docs/hygiene.md). */
+    retention: z.custom<RetentionSettings>((v) => typeof v === 'object' && v !== null),
   })
   .superRefine((cfg, ctx) => {
     const aliases = new Set<string>();
@@ -133,6 +138,15 @@ export const configSchema = z
         });
       }
       aliases.add(a.alias);
+    }
+    for (const [i, rule] of cfg.retention.rules.entries()) {
+      if (!aliases.has(rule.account)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retention', 'rules', i, 'account'],
+          message: `no account "${rule.account}" in accounts`,
+        });
+      }
     }
     if (cfg.accounts.filter((a) => a.default).length > 1) {
       ctx.addIssue({ code: 'custom', path: ['accounts'], message: 'only one account may be the default' });
@@ -189,6 +203,7 @@ const ENV_NAMES: Record<string, string> = {
   answerThreads: 'AMIBOT_ANSWER_THREADS',
   logLevel: 'LOG_LEVEL',
   'scan.stateMachineArn': 'SCAN_STATE_MACHINE_ARN',
+  'retention.maxPerRequest': 'AMIBOT_PRUNE_MAX_PER_REQUEST',
 };
 
 function num(value: string | undefined): number | undefined {
@@ -304,6 +319,7 @@ export function loadConfig({
       ...file.scan,
       stateMachineArn: nonEmpty(env.SCAN_STATE_MACHINE_ARN) ?? file.scan?.stateMachineArn,
     },
+    retention: retentionFromEnv(file.retention ?? retentionSettingsSchema.parse({}), env, problems),
   };
 
   const parsed = configSchema.safeParse(candidate);
@@ -314,6 +330,19 @@ export function loadConfig({
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
+}
+
+/** The retention settings with `AMIBOT_PRUNE_MAX_PER_REQUEST` applied. */
+function retentionFromEnv(base: RetentionSettings, env: Env, problems: string[]): RetentionSettings {
+  const max = num(env.AMIBOT_PRUNE_MAX_PER_REQUEST);
+  if (max === undefined) return base;
+  if (!Number.isInteger(max) || max < 1 || max > 1000) {
+    problems.push(
+      'AMIBOT_PRUNE_MAX_PER_REQUEST (retention.maxPerRequest): must be a whole number from 1 to 1000',
+    );
+    return base;
+  }
+  return { ...base, maxPerRequest: max };
 }
 
 /** The account a command means: an alias, a 12-digit id of a configured account, or the default. */

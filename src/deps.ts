@@ -5,6 +5,7 @@ import type { Ec2Changes } from './aws/ec2-changes.js';
 import type { Ec2Copies } from './aws/ec2-copy.js';
 import type { KmsKeys } from './aws/kms.js';
 import type { StepFunctions } from './aws/sfn.js';
+import type { Snapshots } from './aws/snapshots.js';
 import type { Config } from './config.js';
 import type { JobQueues } from './jobs/queues.js';
 import type { Logger } from './logger.js';
@@ -35,6 +36,8 @@ export interface Deps {
   changes: Ec2Changes;
   copies: Ec2Copies;
   kms: KmsKeys;
+  /** EBS snapshots: listing own snapshots, deleting one only if no image uses it (throttled). */
+  snapshots: Snapshots;
   rateLimiter: RateLimiter;
   progress: ProgressReporter;
   /** Waits (job polling); injectable so tests and benchmarks control time. */

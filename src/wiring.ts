@@ -7,6 +7,7 @@ import { Ec2Changes } from './aws/ec2-changes.js';
 import { Ec2Copies } from './aws/ec2-copy.js';
 import { KmsKeys } from './aws/kms.js';
 import { StepFunctions } from './aws/sfn.js';
+import { Snapshots } from './aws/snapshots.js';
 import { approverHint } from './blocks/approval.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
@@ -61,6 +62,10 @@ export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
     approverHintFor: (r) =>
       approverHint(config.accounts.find((a) => a.alias === r.account)?.policy.approvers ?? []),
   });
+  const mutateThrottle = (alias: string, region: string) =>
+    rateLimiter
+      .acquire(mutateBucket(alias, region), { rate: config.aws.mutateRate, burst: 5 })
+      .then(() => {});
   return {
     config,
     logger,
@@ -71,11 +76,8 @@ export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
     singleFlight: new SingleFlight(),
     aws,
     images: new Ec2Images(aws),
-    changes: new Ec2Changes(aws, (alias, region) =>
-      rateLimiter
-        .acquire(mutateBucket(alias, region), { rate: config.aws.mutateRate, burst: 5 })
-        .then(() => {}),
-    ),
+    changes: new Ec2Changes(aws, mutateThrottle),
+    snapshots: new Snapshots(aws, mutateThrottle),
     copies: new Ec2Copies(aws),
     kms: new KmsKeys(aws),
     rateLimiter,

@@ -357,6 +357,9 @@ export const SANDBOX_PAGE_HTML = `<!doctype html>
       <button data-cmd="/ami find windows 2022 --region eu-west-1">find windows 2022</button>
       <button data-cmd="/ami list">list</button>
       <button data-cmd="/ami list --account sandbox-prod">list --account sandbox-prod</button>
+      <button data-cmd="/ami prune --family app-web --keep 3">prune --family app-web --keep 3</button>
+      <button data-cmd="/ami orphans">orphans</button>
+      <button data-cmd="/ami cost --by family">cost --by family</button>
       <button data-cmd="/ami requests">requests</button>
     </div>
     <form id="composer-form" autocomplete="off">

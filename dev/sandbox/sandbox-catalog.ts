@@ -26,6 +26,8 @@ export interface SandboxCatalog {
   /** Every image of the team (both accounts). */
   ownImages: FakeImage[];
   publicImageCount: number;
+  /** The estate behind `/ami prune --family app-web --keep 3`, `/ami orphans`, `/ami unused`, `/ami cost`. */
+  retention: RetentionEstate;
 }
 
 function ymd(date: Date): string {
@@ -285,6 +287,190 @@ function seedOwn(fake: FakeAws, now: Date): FakeImage[] {
   );
 }
 
+/** What {@link seedRetentionEstate} made, by role, for the page and the tests to point at. */
+export interface RetentionEstate {
+  family: string;
+  /** Every image of the main family, newest first. */
+  images: FakeImage[];
+  newest: FakeImage[];
+  /** Kept because something uses them: a stopped instance, a non-default launch template version, an Auto Scaling group (launch configuration), an Auto Scaling group (launch template). */
+  usedByInstance: FakeImage;
+  usedByTemplateVersion: FakeImage;
+  usedByLaunchConfiguration: FakeImage;
+  usedByGroupTemplate: FakeImage;
+  golden: FakeImage;
+  shared: FakeImage;
+  onHold: FakeImage;
+  /** Would go: nothing keeps them. `sharesSnapshot` uses the golden image's snapshot. */
+  prunable: FakeImage[];
+  sharesSnapshot: FakeImage;
+  /** A second, small family nothing is pruned from. */
+  otherFamily: FakeImage[];
+  /** Snapshots CreateImage made for images since deregistered, and one no image ever used. */
+  orphanedForGoneImages: string[];
+  orphanedUnused: string;
+  /** A snapshot of AWS Backup and one on hold: not orphans. */
+  backupSnapshot: string;
+  heldSnapshot: string;
+}
+
+/**
+ * A team's estate for `/ami prune`, `orphans`, `unused` and `cost`: family `<family>` with 15
+ * dated versions (in a mix of suffix styles) where 3 are the newest, 4 are in use (instance,
+ * launch template version, Auto Scaling group via a launch configuration and via a launch
+ * template), 1 golden, 1 shared, 1 on hold and 5 would go (one of them sharing its snapshot with
+ * the golden image), a small second family, and orphaned snapshots.
+ */
+export function seedRetentionEstate(
+  fake: FakeAws,
+  opts: { now: Date; region?: string; accountId?: string; family?: string; team?: string },
+): RetentionEstate {
+  const { now } = opts;
+  const region = opts.region ?? 'us-east-1';
+  const accountId = opts.accountId ?? SANDBOX_ACCOUNT_ID;
+  const family = opts.family ?? 'app-web';
+  const team = opts.team ?? 'web';
+  // Suffix styles people use: a date, a compact date-time, a semantic version.
+  const name = (i: number, d: Date) =>
+    i % 3 === 0
+      ? `${family}-${dashed(d)}`
+      : i % 3 === 1
+        ? `${family}-${ymd(d)}-${String(1000 + i)}`
+        : `${family}-v1.${20 - i}.0`;
+  const ages = [3, 10, 17, 24, 31, 38, 45, 52, 59, 66, 73, 80, 87, 94, 101];
+  const images = ages.map((age, i) =>
+    fake.addImage({
+      region,
+      ownerId: accountId,
+      name: name(i, daysAgo(now, age)),
+      description: `${family} build ${200 - i}`,
+      creationDate: daysAgo(now, age, 14).toISOString(),
+      tags: { Team: team, Service: family },
+      blockDevices: [{ volumeSize: 8 }],
+    }),
+  );
+  const at = (i: number) => images[i] as FakeImage;
+  const [usedByInstance, usedByTemplateVersion, usedByLaunchConfiguration, usedByGroupTemplate] = [
+    at(3),
+    at(4),
+    at(5),
+    at(6),
+  ];
+  const golden = at(7);
+  const shared = at(8);
+  const onHold = at(9);
+  fake.addInstance({
+    imageId: usedByInstance.imageId,
+    region,
+    accountId,
+    state: 'stopped',
+    launchTime: daysAgo(now, 20).toISOString(),
+  });
+  // Version 1 uses the image; the default and latest version (2) uses the newest image.
+  fake.addLaunchTemplate({
+    region,
+    accountId,
+    name: `${family}-lt`,
+    versions: [{ imageId: usedByTemplateVersion.imageId }, { imageId: at(0).imageId }],
+    defaultVersion: 2,
+  });
+  fake.addLaunchConfiguration({
+    region,
+    accountId,
+    name: `${family}-lc`,
+    imageId: usedByLaunchConfiguration.imageId,
+  });
+  fake.addAutoScalingGroup({
+    region,
+    accountId,
+    name: `${family}-asg-legacy`,
+    launchConfigurationName: `${family}-lc`,
+  });
+  const groupTemplate = fake.addLaunchTemplate({
+    region,
+    accountId,
+    name: `${family}-asg-lt`,
+    versions: [{ imageId: usedByGroupTemplate.imageId }],
+  });
+  fake.addAutoScalingGroup({
+    region,
+    accountId,
+    name: `${family}-asg`,
+    launchTemplate: { template: groupTemplate, version: '1' },
+  });
+  golden.tags['amibot:golden'] = 'true';
+  shared.launchPermission.accounts.push(SANDBOX_PROD_ACCOUNT_ID);
+  onHold.tags['amibot:keep'] = 'audit 2026';
+  // The oldest image shares its snapshot with the golden one: deleting it frees nothing.
+  const goldenSnapshot = golden.blockDevices[0]?.snapshotId as string;
+  const sharesSnapshot = fake.addImage({
+    region,
+    ownerId: accountId,
+    name: `${family}-${dashed(daysAgo(now, 120))}`,
+    description: `${family} rebuilt from the golden snapshot`,
+    creationDate: daysAgo(now, 120, 14).toISOString(),
+    tags: { Team: team, Service: family },
+    blockDevices: [{ snapshotId: goldenSnapshot }],
+  });
+  images.push(sharesSnapshot);
+  const prunable = [at(10), at(11), at(12), at(13), at(14), sharesSnapshot];
+
+  const otherFamily = [5, 40].map((age) =>
+    fake.addImage({
+      region,
+      ownerId: accountId,
+      name: `${family}-worker-${ymd(daysAgo(now, age))}`,
+      creationDate: daysAgo(now, age, 14).toISOString(),
+      tags: { Team: team, Service: `${family}-worker` },
+    }),
+  );
+
+  const orphan = (description: string, ageDays: number, extra: Parameters<FakeAws['addSnapshot']>[0] = {}) =>
+    fake.addSnapshot({
+      region,
+      ownerId: accountId,
+      volumeSize: 30,
+      description,
+      startTime: daysAgo(now, ageDays).toISOString(),
+      ...extra,
+    }).snapshotId;
+  const orphanedForGoneImages = [
+    orphan(
+      `Created by CreateImage(i-0123456789abcdef0) for ami-0deadbeef0000001 from vol-0123456789abcdef0`,
+      200,
+    ),
+    orphan(
+      `Created by CreateImage(i-0123456789abcdef1) for ami-0deadbeef0000002 from vol-0123456789abcdef1`,
+      150,
+    ),
+  ];
+  const orphanedUnused = orphan('manual snapshot before the migration', 90, { volumeSize: 100 });
+  const backupSnapshot = orphan('This snapshot is created by the AWS Backup service.', 10, {
+    tags: { 'aws:backup:source-resource': 'vol-0123456789abcdef2' },
+  });
+  const heldSnapshot = orphan('keep for the auditors', 300, { tags: { 'amibot:keep': 'yes' } });
+
+  return {
+    family,
+    images,
+    newest: [at(0), at(1), at(2)],
+    usedByInstance,
+    usedByTemplateVersion,
+    usedByLaunchConfiguration,
+    usedByGroupTemplate,
+    golden,
+    shared,
+    onHold,
+    prunable,
+    sharesSnapshot,
+    otherFamily,
+    orphanedForGoneImages,
+    orphanedUnused,
+    backupSnapshot,
+    heldSnapshot,
+  };
+}
+
 /** Fills a fresh FakeAws with the sandbox world. */
 export function seedSandboxCatalog(fake: FakeAws, now: Date = new Date()): SandboxCatalog {
   const publicImageCount = seedPublic(fake, now);
@@ -302,5 +488,6 @@ export function seedSandboxCatalog(fake: FakeAws, now: Date = new Date()): Sandb
       tags: { Name: 'web-frontend-1' },
     });
   }
-  return { ownImage, ownImages, publicImageCount };
+  const retention = seedRetentionEstate(fake, { now });
+  return { ownImage, ownImages, publicImageCount, retention };
 }

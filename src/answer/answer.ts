@@ -2,6 +2,7 @@ import { decodeAmiRef } from '../blocks/actions.js';
 import { renderError } from '../blocks/error.js';
 import type { SlackMessage } from '../blocks/message.js';
 import { errorReply, runCommand } from '../commands/index.js';
+import { filePlannedPrune } from '../commands/prune.js';
 import { showCommand } from '../commands/show.js';
 import type { Deps } from '../deps.js';
 import { parseCommand } from '../domain/grammar/index.js';
@@ -16,11 +17,28 @@ import { noteRedisFailure } from '../store/redis.js';
  */
 export type AnswerTask =
   | { kind: 'command'; text: string; userId: string; channelId: string; responseUrl: string }
-  | { kind: 'show'; value: string; userId: string; channelId: string; responseUrl: string };
+  | { kind: 'show'; value: string; userId: string; channelId: string; responseUrl: string }
+  | { kind: 'prune-file'; value: string; userId: string; channelId: string; responseUrl: string };
 
 export async function answer(deps: Deps, task: AnswerTask): Promise<void> {
   if (task.kind === 'command') return answerCommand(deps, task);
+  if (task.kind === 'prune-file') return answerPruneFile(deps, task);
   return answerShow(deps, task);
+}
+
+/** The *File request* button of a prune dry run: files it (see commands/prune.ts). */
+async function answerPruneFile(deps: Deps, task: Extract<AnswerTask, { kind: 'prune-file' }>): Promise<void> {
+  let message: SlackMessage;
+  try {
+    message = (await filePlannedPrune(task.value, { deps, userId: task.userId, channelId: task.channelId }))
+      .message;
+  } catch (err) {
+    const appErr = toAppError(err);
+    if (appErr.code === 'internal') deps.logger.error('prune file button failed', { error: err });
+    else deps.logger.warn('prune file button refused', { code: appErr.code, value: task.value.slice(0, 40) });
+    message = renderError({ message: appErr.userMessage, retry: appErr.retry });
+  }
+  await send(deps, task, message);
 }
 
 async function send(deps: Deps, task: AnswerTask, message: SlackMessage, inChannel = false): Promise<void> {

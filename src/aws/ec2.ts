@@ -22,6 +22,8 @@ export interface ImageQuery {
   /** Only images in this state; default `available`. `any` for no state filter. */
   state?: string;
   includeDeprecated?: boolean;
+  /** Disabled images too (EC2 hides them unless asked). */
+  includeDisabled?: boolean;
   /** Every word must appear in the name (case-insensitive). */
   freeText?: string[];
 }
@@ -86,6 +88,7 @@ function buildInput(q: ImageQuery): DescribeImagesCommandInput {
     ExecutableUsers: q.executableBy?.length ? q.executableBy : undefined,
     Filters: filters.length ? filters : undefined,
     IncludeDeprecated: q.includeDeprecated ? true : undefined,
+    IncludeDisabled: q.includeDisabled ? true : undefined,
   };
 }
 

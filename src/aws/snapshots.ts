@@ -3,10 +3,11 @@ import {
   DescribeImagesCommand,
   type DescribeImagesCommandOutput,
   DescribeSnapshotsCommand,
+  type DescribeSnapshotsCommandOutput,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
 import type { AccountConfig } from '../config.js';
-import type { SnapshotInfo } from '../domain/image.js';
+import type { OwnSnapshot, SnapshotInfo } from '../domain/image.js';
 import { AppError } from '../errors.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
@@ -36,6 +37,19 @@ export function toSnapshotInfo(s: Snapshot): SnapshotInfo {
     kmsKeyId: s.KmsKeyId,
     state: s.State ?? 'unknown',
     progress: s.Progress,
+  };
+}
+
+export function toOwnSnapshot(s: Snapshot): OwnSnapshot {
+  const tags: Record<string, string> = {};
+  for (const t of s.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+  return {
+    snapshotId: s.SnapshotId ?? '',
+    sizeGiB: s.VolumeSize ?? 0,
+    state: s.State ?? 'unknown',
+    startTime: s.StartTime?.toISOString(),
+    description: s.Description,
+    tags,
   };
 }
 
@@ -99,6 +113,43 @@ export class Snapshots {
     } catch (err) {
       throw mapAwsError(err, { action: 'ec2:DescribeSnapshots', region, account: account.alias, imageId });
     }
+  }
+
+  /**
+   * Walks the account's own snapshots (DescribeSnapshots, owner `self`) page by page, calling
+   * `onPage` for each (awaited before the next page is asked for). Returns the number of pages.
+   */
+  async eachOwnPage(
+    account: AccountConfig,
+    region: string,
+    onPage: (snapshots: OwnSnapshot[]) => void | Promise<void>,
+  ): Promise<number> {
+    const client = this.clients.ec2(account, region);
+    let token: string | undefined;
+    let pages = 0;
+    const seen = new Set<string>();
+    do {
+      let out: DescribeSnapshotsCommandOutput;
+      try {
+        out = await client.send(
+          new DescribeSnapshotsCommand({ OwnerIds: ['self'], MaxResults: PAGE_SIZE, NextToken: token }),
+        );
+      } catch (err) {
+        throw mapAwsError(err, { action: 'ec2:DescribeSnapshots', region, account: account.alias });
+      }
+      pages++;
+      await onPage((out.Snapshots ?? []).map(toOwnSnapshot));
+      token = out.NextToken || undefined;
+      if (token !== undefined) {
+        // A token that comes back again would loop for ever: the listing cannot be trusted.
+        if (seen.has(token))
+          throw new AppError('aws_error', 'EC2 answered the same snapshot page twice; try again later.', {
+            retry: true,
+          });
+        seen.add(token);
+      }
+    } while (token);
+    return pages;
   }
 
   /**

@@ -19,6 +19,8 @@ export const ACTION_IDS = {
   reminderExtend: 'reminder_extend',
   reminderSnooze: 'reminder_snooze',
   reminderDeregister: 'reminder_deregister',
+  /** The *File request* button of a prune dry run. Value: a dry-run id (`prn-…`) only. */
+  pruneFile: 'prune_file',
 } as const;
 
 export type ActionIdBase = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];

@@ -12,10 +12,17 @@ import {
   formatSpan,
   grantLines,
   relativeTime,
+  requestSubject,
   STATE_EMOJI,
   userMention,
 } from '../domain/describe-request.js';
-import type { AmiRequest, Decision, RegionProgress, RequestState } from '../domain/request.js';
+import {
+  type AmiRequest,
+  type Decision,
+  isBatch,
+  type RegionProgress,
+  type RequestState,
+} from '../domain/request.js';
 import { ACTION_IDS } from './actions.js';
 import {
   actions,
@@ -31,6 +38,7 @@ import {
   section,
 } from './message.js';
 import { quote } from './mrkdwn.js';
+import { batchFields, batchProgressLine } from './prune-items.js';
 
 export interface ApprovalMessageInput {
   request: AmiRequest;
@@ -209,6 +217,8 @@ function stateBlocks(r: AmiRequest, input: ApprovalMessageInput): KnownBlock[] {
       break;
   }
   out.push(...packed(progressLines(r), 2, '*Progress*', 'regions'));
+  const batch = batchProgressLine(r);
+  if (batch) out.push(section(batch));
   if (r.result) {
     const icon = r.result.ok ? '✅' : '❌';
     out.push(section(`${icon} ${esc(r.result.summary, 1000)}`));
@@ -238,8 +248,11 @@ export function renderApprovalMessage(input: ApprovalMessageInput): SlackMessage
   const approvals = approvalsLine(r, now);
   const blocks: KnownBlock[] = [
     section(`${emoji} ${bold(title, 40)} · request ${code(r.id, 40)} · ${code(r.kind, 20)}`),
-    section(`${userMention(r.requester)} ${asks}: ${describeOperation(r, describeOpts)}.`),
-    imageFields(r),
+    section(
+      `${r.requester === 'amibot' ? 'A retention rule' : userMention(r.requester)} ${asks}: ${describeOperation(r, describeOpts)}.`,
+    ),
+    isBatch(r.kind) ? batchFields(r) : imageFields(r),
+    ...(isBatch(r.kind) && r.state === 'pending' ? [context(['The full list is in the thread.'])] : []),
     ...packed(
       grants,
       3,
@@ -254,6 +267,7 @@ export function renderApprovalMessage(input: ApprovalMessageInput): SlackMessage
       r.updatedAt !== r.createdAt ? `updated ${relativeTime(r.updatedAt, now)}` : undefined,
     ]),
   ];
-  const text = `${esc(title, 40)}: ${esc(r.kind, 20)} ${esc(r.imageId, 64)} in ${esc(r.account, 64)} (${esc(r.region, 40)}) — request ${esc(r.id, 40)}`;
+  const subject = requestSubject(r);
+  const text = `${esc(title, 40)}: ${esc(r.kind, 20)} ${esc(subject, 64)} in ${esc(r.account, 64)} (${esc(r.region, 40)}) — request ${esc(r.id, 40)}`;
   return message(text, blocks);
 }

@@ -55,6 +55,22 @@ export interface ChannelInventory {
   total: { count: number; gib: number; monthlyUsd: number };
 }
 
+/** Snapshot storage and what could be saved, for the accounts whose digest this is (see hygiene/digest.ts). */
+export interface HygieneDigest {
+  /** `retention.unusedDays`. */
+  days: number;
+  storageGiB: number;
+  storageUsd: number;
+  imagesUsd: number;
+  orphanCount: number;
+  orphanGiB: number;
+  orphanUsd: number;
+  /** Images nobody launched in `days`. */
+  unusedCount: number;
+  unusedUsd: number;
+  errors: string[];
+}
+
 export interface ExpiryDigestView {
   /** `Daily expiry digest`, `Images expiring within 30 days`. */
   title: string;
@@ -67,6 +83,19 @@ export interface ExpiryDigestView {
   requiredTags: readonly string[];
   /** Account/region walks that failed. */
   errors?: readonly string[];
+  /** Storage cost and possible savings of the accounts whose channel this is. */
+  hygiene?: HygieneDigest;
+}
+
+function hygieneBlock(h: HygieneDigest): KnownBlock {
+  const save = h.unusedUsd + h.orphanUsd;
+  return section(
+    `🧹 *Storage*: ${formatGiB(h.storageGiB)} of snapshots · ~${formatUsd(h.storageUsd)}/month (images ~${formatUsd(h.imagesUsd)}, orphaned snapshots ~${formatUsd(h.orphanUsd)}).
+` +
+      (save > 0
+        ? `*Could save ~${formatUsd(save)}/month*: ${plural(h.unusedCount, 'image')} nobody launched in ${h.days} days (~${formatUsd(h.unusedUsd)}), ${plural(h.orphanCount, 'orphaned snapshot')} (~${formatUsd(h.orphanUsd)}). See ${code('/ami unused')}, ${code('/ami orphans')}, ${code('/ami prune')}.`
+        : 'Nothing to save: no unused images, no orphaned snapshots.'),
+  );
 }
 
 function plural(n: number, word: string): string {
@@ -123,6 +152,7 @@ export function renderExpiryDigest(v: ExpiryDigestView): SlackMessage {
         `.\nAll images: ${totals(inv.total)}.`,
     ),
   );
+  if (v.hygiene) blocks.push(hygieneBlock(v.hygiene));
   if (
     attention === 0 &&
     inv.noExpiry.count === 0 &&

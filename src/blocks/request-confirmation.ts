@@ -2,7 +2,7 @@
  * What the requester sees (ephemerally) right after filing a request: that it was filed, where
  * the approvers were asked, and how to cancel. Pure.
  */
-import { channelMention, describeOperation } from '../domain/describe-request.js';
+import { channelMention, describeOperation, requestSubject } from '../domain/describe-request.js';
 import type { AmiRequest } from '../domain/request.js';
 import { code, context, esc, message, type SlackMessage, section } from './message.js';
 
@@ -27,7 +27,7 @@ export function renderRequestConfirmation(input: RequestConfirmationInput): Slac
     `📝 Request ${code(r.id, 40)} filed: ${describeOperation(r, opts(input.snapshotCount))}.\n` +
     `Approvers have been asked in ${channelMention(input.channel)}.${needs}`;
   return message(
-    `Request ${esc(r.id, 40)} filed: ${esc(r.kind, 20)} ${esc(r.imageId, 64)}. Approvers have been asked.`,
+    `Request ${esc(r.id, 40)} filed: ${esc(r.kind, 20)} ${esc(requestSubject(r), 64)}. Approvers have been asked.`,
     [
       section(text),
       context([`Cancel with ${code(`/ami cancel ${r.id}`, 60)} · see yours with \`/ami requests\``]),
@@ -52,7 +52,7 @@ export function renderAutoApproved(input: AutoApprovedInput): SlackMessage {
     `🚀 Request ${code(r.id, 40)} needs no approval and has been started: ` +
     `${describeOperation(r, opts(input.snapshotCount))}.${where}`;
   return message(
-    `Request ${esc(r.id, 40)} started without approval: ${esc(r.kind, 20)} ${esc(r.imageId, 64)}.`,
+    `Request ${esc(r.id, 40)} started without approval: ${esc(r.kind, 20)} ${esc(requestSubject(r), 64)}.`,
     [section(text), context([`Cancel with ${code(`/ami cancel ${r.id}`, 60)} while it is queued`])],
   );
 }

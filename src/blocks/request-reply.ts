@@ -8,12 +8,13 @@ import type { RequestReply } from '../domain/intents.js';
 import type { AmiRequest } from '../domain/request.js';
 import { message, type SlackMessage, section } from './message.js';
 import { code, esc, quote, userMention } from './mrkdwn.js';
+import { batchItemBlocks } from './prune-items.js';
 
 export type { RequestReply };
 
 const REASON_MAX = 500;
 
-function body(request: Pick<AmiRequest, 'id'>, reply: RequestReply): string {
+function body(request: Pick<AmiRequest, 'id'>, reply: Exclude<RequestReply, { kind: 'items' }>): string {
   const id = code(request.id, 40);
   switch (reply.kind) {
     case 'rejected': {
@@ -33,9 +34,13 @@ function body(request: Pick<AmiRequest, 'id'>, reply: RequestReply): string {
 
 /** The reply, starting with a mention of the requester (the one ping it is meant to make). */
 export function renderRequestReply(
-  request: Pick<AmiRequest, 'id' | 'requester'>,
+  request: Pick<AmiRequest, 'id' | 'requester' | 'params'>,
   reply: RequestReply,
 ): SlackMessage {
+  if (reply.kind === 'items') {
+    const text = `${userMention(request.requester)} the items of request ${code(request.id, 40)}:`;
+    return message(`Items of request ${request.id}`, [section(text), ...batchItemBlocks(request)]);
+  }
   const text = `${userMention(request.requester)} ${body(request, reply)}`;
   return message(text, [section(text)]);
 }

@@ -30,7 +30,12 @@ export function sortRequests(requests: readonly AmiRequest[]): AmiRequest[] {
 }
 
 function line(r: AmiRequest, now: Date): string {
-  const image = r.image?.name ? `${code(r.imageId, 64)} ${bold(r.image.name, 80)}` : code(r.imageId, 64);
+  const image =
+    r.kind === 'prune' || r.kind === 'delete-snapshots'
+      ? bold(r.image.name, 80)
+      : r.image?.name
+        ? `${code(r.imageId, 64)} ${bold(r.image.name, 80)}`
+        : code(r.imageId, 64);
   const approvals =
     r.state === 'pending' && r.approvalsNeeded > 0 ? ` (${r.approvals.length}/${r.approvalsNeeded})` : '';
   return [

@@ -2,15 +2,19 @@ import { renderError } from '../blocks/error.js';
 import type { Command } from '../domain/grammar/index.js';
 import { USAGE } from '../domain/grammar/index.js';
 import type { AppError } from '../errors.js';
+import { costCommand } from './cost.js';
 import { expiringCommand } from './expiring.js';
 import { findCommand } from './find.js';
 import { helpCommand } from './help.js';
 import { listCommand } from './list.js';
+import { orphansCommand } from './orphans.js';
+import { pruneCommand } from './prune.js';
 import { auditCommand, cancelCommand, jobsCommand, requestsCommand } from './request-admin.js';
 import { copyRequestCommand, quickRequestCommand } from './request-commands.js';
 import { scanCommand } from './scan.js';
 import { showCommand } from './show.js';
 import type { CommandContext, CommandReply } from './types.js';
+import { unusedCommand } from './unused.js';
 
 /** Routes a parsed command to its handler. Every subcommand the grammar knows has an entry. */
 export async function runCommand(cmd: Command, ctx: CommandContext): Promise<CommandReply> {
@@ -47,6 +51,14 @@ export async function runCommand(cmd: Command, ctx: CommandContext): Promise<Com
       return auditCommand(cmd, ctx);
     case 'expiring':
       return expiringCommand(cmd, ctx);
+    case 'prune':
+      return pruneCommand(cmd, ctx);
+    case 'orphans':
+      return orphansCommand(cmd, ctx);
+    case 'unused':
+      return unusedCommand(cmd, ctx);
+    case 'cost':
+      return costCommand(cmd, ctx);
     default: {
       // Every subcommand the grammar knows is handled above; the compiler checks it.
       const unhandled: never = cmd;

@@ -3,6 +3,7 @@
  * and relative times. Pure; every string returned is escaped and bounded in length.
  */
 import { formatDate, formatDateTime } from './age.js';
+import { formatDuration } from './duration.js';
 import type { ShareTarget } from './grammar/index.js';
 import type { AmiRequest, RequestState } from './request.js';
 
@@ -94,6 +95,13 @@ export function stateLabel(state: RequestState): string {
 
 // ---------------------------------------------------------------------------------------------
 // Operations
+
+/** What a request acts on, in plain words: its image id, or for a batch its summary. */
+export function requestSubject(request: Pick<AmiRequest, 'imageId' | 'image' | 'kind'>): string {
+  return request.kind === 'prune' || request.kind === 'delete-snapshots'
+    ? request.image.name
+    : request.imageId;
+}
 
 /** `` `ami-0abc` (*team-base*) `` — the image as the request saw it. */
 export function imageLabel(request: Pick<AmiRequest, 'imageId' | 'image'>): string {
@@ -198,6 +206,16 @@ export function describeOperation(request: AmiRequest, opts: DescribeOptions = {
       return p.replace
         ? `Encrypt ${img} in ${region} in place of the original, ${keyPhrase(p.kmsKeyId)}, with the original’s launch permissions (the unencrypted original is deregistered after, unless something still uses it)`
         : `Make an encrypted copy of ${img} in ${region}, ${keyPhrase(p.kmsKeyId)}`;
+    case 'prune': {
+      const older =
+        p.olderThanMs !== undefined ? `, older than ${escText(formatDuration(p.olderThanMs), 40)}` : '';
+      const n = p.images.length;
+      return `Prune family ${codeText(p.family, 140)} in ${region}: deregister ${n} ${plural(n, 'image', 'images')} beyond the newest ${p.keep}${older}, and delete their snapshots (unless another image uses them)`;
+    }
+    case 'delete-snapshots': {
+      const n = p.snapshots.length;
+      return `Delete ${n} orphaned ${plural(n, 'snapshot', 'snapshots')} in ${region} that no image uses`;
+    }
     default:
       return `Change ${img}`;
   }

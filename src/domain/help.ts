@@ -1,7 +1,7 @@
 /**
  * Help text for `/ami help` and `/ami help <subcommand>`. Pure data; `blocks/` renders it.
  */
-import { SUBCOMMANDS, type Subcommand, USAGE } from './grammar/index.js';
+import { isSubcommand, SUBCOMMANDS, type Subcommand, USAGE } from './grammar/index.js';
 import { OPERATION_KINDS } from './request.js';
 
 export interface HelpTopic {
@@ -16,7 +16,9 @@ export interface HelpEntry extends HelpTopic {
 }
 
 /** Subcommands that create a request a colleague must approve before anything changes. */
-export const APPROVAL_SUBCOMMANDS: readonly Subcommand[] = OPERATION_KINDS;
+export const APPROVAL_SUBCOMMANDS: readonly Subcommand[] = (OPERATION_KINDS as readonly string[]).filter(
+  isSubcommand,
+);
 
 export function needsApproval(name: Subcommand): boolean {
   return APPROVAL_SUBCOMMANDS.includes(name);
@@ -227,6 +229,50 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
     summary: 'List images that expire soon (expiry tag or deprecation time).',
     details: [READ_ONLY, '`--within` sets the window (default 30d).', WHERE],
     examples: ['/ami expiring', '/ami expiring --within 7d --account prod'],
+  },
+  prune: {
+    summary: 'Keep the newest N images of each family and retire the rest, never one that is still in use.',
+    details: [
+      'Answers a dry run first: per family what goes and what stays and why (newest N, in use, golden, on hold with tag `amibot:keep`, shared or public, too recent), with the storage it frees. Its *File request* button files one request for all of it.',
+      'A family is the image name without its date or version suffix (`app-web-2026-11-01`, `app-web-v1.2.3` → `app-web`); `--family` takes a name prefix, `tag:Key=Value` (one family) or `tag:Key` (one family per value).',
+      '`--keep` (1–100) is how many of the newest images of each family stay; `--older-than 90d` also keeps anything younger.',
+      APPROVAL,
+      'Once approved, one job deregisters each image and deletes its snapshots (unless another image uses them), checking again right before each one that nothing started using it. At most `retention.maxPerRequest` images (default 200) per request.',
+      OWNED,
+      WHERE,
+    ],
+    examples: [
+      '/ami prune --family app-web --keep 5',
+      '/ami prune --family tag:App=web --keep 3 --older-than 90d --region eu-west-1',
+    ],
+  },
+  orphans: {
+    summary: 'Find snapshots you pay for that no image uses, with their size and cost.',
+    details: [
+      'Lists snapshots made by CreateImage for images that no longer exist, and snapshots no image uses (snapshots of AWS Backup and Data Lifecycle Manager, on hold with `amibot:keep`, or younger than a day are left alone).',
+      '`--delete` files a request (approved like any other) that deletes them, checking each is still unused right before.',
+      WHERE,
+    ],
+    examples: ['/ami orphans', '/ami orphans --delete --region eu-west-1'],
+  },
+  unused: {
+    summary: 'List own images nobody launched in N days (`--days`, default 90), with what they cost.',
+    details: [
+      READ_ONLY,
+      'Uses the image’s last launch time as EC2 records it; an image never launched counts from its creation.',
+      'Without `--account`/`--region`, looks at every configured account and region.',
+    ],
+    examples: ['/ami unused', '/ami unused --days 180 --account prod'],
+  },
+  cost: {
+    summary: 'Where the snapshot storage money goes: totals by team, account, region or image family.',
+    details: [
+      READ_ONLY,
+      '`--by` groups image storage by `team` (the team tag), `account`, `region` or `family`; orphaned snapshots and other snapshots are totalled apart.',
+      'Costs are estimates: full snapshot size × the price per GB-month (an upper bound; EBS bills changed blocks).',
+      'Without `--account`/`--region`, looks at every configured account and region.',
+    ],
+    examples: ['/ami cost', '/ami cost --by family --account prod'],
   },
 };
 

@@ -56,6 +56,10 @@ export const isScanId = (s: string): boolean => SCAN_ID_RE.test(s);
 export const REMINDER_ID_RE = /^rem-[0-9a-z]{16}$/;
 export const isReminderId = (s: string): boolean => REMINDER_ID_RE.test(s);
 
+/** A stored prune dry run (the value of its *File request* button): `prn-` and exactly 10 characters. */
+export const PRUNE_PLAN_ID_RE = /^prn-[0-9a-z]{10}$/;
+export const isPrunePlanId = (s: string): boolean => PRUNE_PLAN_ID_RE.test(s);
+
 // ---------------------------------------------------------------------------------------------
 // ARNs
 

@@ -66,6 +66,18 @@ export interface SnapshotInfo {
   progress?: string;
 }
 
+/** One of the account's own EBS snapshots, as the cleanup commands read it. */
+export interface OwnSnapshot {
+  snapshotId: string;
+  sizeGiB: number;
+  /** pending | completed | error | recoverable | recovering */
+  state: string;
+  /** ISO 8601. */
+  startTime?: string;
+  description?: string;
+  tags: Record<string, string>;
+}
+
 /** Total GiB of an image's EBS snapshots. */
 export function imageSizeGiB(image: Pick<AmiImage, 'blockDevices'>): number {
   return image.blockDevices.reduce((sum, d) => sum + (d.snapshotId ? (d.volumeSizeGiB ?? 0) : 0), 0);

@@ -23,6 +23,8 @@ export type RequestReply =
   | { kind: 'expired' }
   /** The work finished; `summary` may hold AWS's words. */
   | { kind: 'finished'; ok: boolean; summary: string }
+  /** The items of a batch request (the images or snapshots it deletes), listed for the approvers. */
+  | { kind: 'items' }
   /** Any other reply, as plain text (escaped; backticks and asterisks still format). */
   | { kind: 'note'; text: string };
 

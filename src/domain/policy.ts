@@ -11,7 +11,13 @@
  */
 import { z } from 'zod';
 import type { LaunchPermissions } from './image.js';
-import { type AmiRequest, OPERATION_KINDS, type OperationKind, type RequestState } from './request.js';
+import {
+  type AmiRequest,
+  isBatch,
+  OPERATION_KINDS,
+  type OperationKind,
+  type RequestState,
+} from './request.js';
 
 // ---------------------------------------------------------------------------------------------
 // Schema
@@ -377,7 +383,10 @@ export function checkCancel(input: CheckCancelInput): PolicyResult<'not_cancella
   const { policy, request, userId, groups } = input;
   const id = `\`${request.id}\``;
   // A running copy can still be stopped: its job deregisters the partial image.
-  const longRunning = request.state === 'running' && (request.kind === 'copy' || request.kind === 'encrypt');
+  // So can a running prune: it stops before the next image.
+  const longRunning =
+    request.state === 'running' &&
+    (request.kind === 'copy' || request.kind === 'encrypt' || isBatch(request.kind));
   if (!CANCELLABLE_STATES.includes(request.state) && !longRunning) {
     return refuse(
       'not_cancellable',

@@ -17,11 +17,42 @@ export const OPERATION_KINDS = [
   'deregister',
   'copy',
   'encrypt',
+  'prune',
+  'delete-snapshots',
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 /** Operations that run for minutes to hours (image copies). */
 export const LONG_OPERATIONS: readonly OperationKind[] = ['copy', 'encrypt'];
+
+/** Operations on many images or snapshots at once (the request's `imageId` is empty). */
+export const BATCH_OPERATIONS: readonly OperationKind[] = ['prune', 'delete-snapshots'];
+
+export function isBatch(kind: OperationKind): boolean {
+  return BATCH_OPERATIONS.includes(kind);
+}
+
+/** One image of a prune request, as the dry run saw it (the job checks it again before acting). */
+export interface PruneImageItem {
+  imageId: string;
+  name: string;
+  family: string;
+  creationDate?: string;
+  snapshots: Array<{ snapshotId: string; sizeGiB: number }>;
+  sizeGiB: number;
+  /** GiB of its snapshots that no image staying uses (what deleting it frees). */
+  freedGiB: number;
+}
+
+/** One snapshot of a delete-snapshots request. */
+export interface SnapshotItem {
+  snapshotId: string;
+  sizeGiB: number;
+  /** `image-gone`: made by CreateImage for an image that no longer exists; `unused`: no image uses it. */
+  reason: 'image-gone' | 'unused';
+  /** The image its description names, for `image-gone`. */
+  imageId?: string;
+}
 
 export type OperationParams =
   | { kind: 'share'; targets: ShareTarget[] }
@@ -48,7 +79,21 @@ export type OperationParams =
       replace: boolean;
       /** `--replace`: the original's launch permissions the replacement is to get, as read when filed. */
       grants?: LaunchGrants;
-    };
+    }
+  | {
+      kind: 'prune';
+      /** The family selector as typed (`app-web`, `tag:App=web`). */
+      family: string;
+      keep: number;
+      olderThanMs?: number;
+      /** Oldest first. */
+      images: PruneImageItem[];
+      freedGiB: number;
+      monthlyUsd: number;
+      /** Filed by this retention rule (its index in `retention.rules`) rather than by a person. */
+      rule?: number;
+    }
+  | { kind: 'delete-snapshots'; snapshots: SnapshotItem[]; gib: number; monthlyUsd: number };
 
 /**
  * Launch permissions a request carries from one image to another, within the account's policy:
@@ -122,6 +167,21 @@ export interface RegionProgress {
   reason?: string;
 }
 
+/** What happened to one item (image or snapshot) of a batch request. */
+export interface BatchItemOutcome {
+  /** `working`: started and not known to be finished (a resumed job looks again before acting). */
+  state: 'working' | 'deleted' | 'kept' | 'failed';
+  /** Why it was kept or failed (may hold AWS's words). */
+  note?: string;
+  deletedSnapshots?: number;
+  freedGiB?: number;
+}
+
+/** Per-item checkpoints of a batch request, by image or snapshot id. */
+export interface BatchProgress {
+  items: Record<string, BatchItemOutcome>;
+}
+
 export interface RequestResult {
   ok: boolean;
   /** One line, shown in the message and the thread reply. */
@@ -166,6 +226,8 @@ export interface AmiRequest {
   /** Where the requester asked from, for confirmations. */
   originChannel?: string;
   progress?: Record<string, RegionProgress>;
+  /** Batch requests (prune, delete-snapshots): what happened to each item so far. */
+  batch?: BatchProgress;
   result?: RequestResult;
 }
 

@@ -1,6 +1,8 @@
 import { renderExpiryDigest } from '../blocks/expiry-digest.js';
 import type { Deps } from '../deps.js';
-import { DAY_MS } from '../domain/reminders.js';
+import { DAY_MS, routeReminder } from '../domain/reminders.js';
+import { toAppError } from '../errors.js';
+import { collectHygiene, type HygieneDigest, mergeHygiene } from '../hygiene/digest.js';
 import { reminderStore } from '../store/reminders.js';
 import { collectInventory } from './inventory.js';
 import { forEachLimit, sweepTargets } from './targets.js';
@@ -30,6 +32,19 @@ export async function runExpiryDigest(deps: Deps): Promise<DigestStats> {
     withinMs: settings.digest.withinDays * DAY_MS,
     byChannel: true,
   });
+  // Storage and savings per account, shown in the digest of the account's own channel.
+  let hygiene = new Map<string, HygieneDigest>();
+  try {
+    hygiene = await collectHygiene(deps, sweepTargets(deps.config));
+  } catch (err) {
+    inv.errors.push(`storage totals: ${toAppError(err).userMessage}`);
+  }
+  const hygieneFor = (channel: string) =>
+    mergeHygiene(
+      deps.config.accounts
+        .filter((a) => routeReminder({}, a.policy, settings)?.channel === channel)
+        .flatMap((a) => (hygiene.has(a.alias) ? [hygiene.get(a.alias) as HygieneDigest] : [])),
+    );
   const stats: DigestStats = {
     channels: inv.channels.size,
     posted: 0,
@@ -56,6 +71,7 @@ export async function runExpiryDigest(deps: Deps): Promise<DigestStats> {
           expiryTagKey: deps.config.expiryTagKey,
           requiredTags: settings.requiredTags,
           errors: inv.errors,
+          ...(hygieneFor(channel) ? { hygiene: hygieneFor(channel) } : {}),
         }),
       );
       stats.posted++;

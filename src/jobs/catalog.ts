@@ -3,10 +3,12 @@ import { copyPollJob } from './copy-poll.js';
 import { copyRegionJob } from './copy-region.js';
 import { expiryDigestJob, expirySweepJob } from './expiry-sweep.js';
 import type { JobDefinition, QueueKey } from './job.js';
+import { pruneJob, pruneSnapshotsJob } from './prune.js';
 import { reminderPostJob } from './reminder-post.js';
 import { requestExecuteJob } from './request-execute.js';
 import { requestsExpireJob } from './requests-expire.js';
 import { requestsRedriveJob } from './requests-redrive.js';
+import { retentionJob } from './retention.js';
 import { scanImageJob } from './scan-image.js';
 
 export { QUEUES, type QueueKey } from './job.js';
@@ -30,6 +32,9 @@ export const JOB_CATALOG = {
   'expiry-sweep': expirySweepJob,
   'reminder-post': reminderPostJob,
   'expiry-digest': expiryDigestJob,
+  prune: pruneJob,
+  'prune-snapshots': pruneSnapshotsJob,
+  retention: retentionJob,
 } as const;
 
 export type JobName = keyof typeof JOB_CATALOG;

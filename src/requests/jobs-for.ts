@@ -11,5 +11,9 @@ export function jobsFor(request: AmiRequest): Array<Extract<Intent, { kind: 'enq
       payload: { requestId: request.id, region },
     }));
   }
+  if (request.kind === 'prune')
+    return [{ kind: 'enqueue', job: 'prune', payload: { requestId: request.id } }];
+  if (request.kind === 'delete-snapshots')
+    return [{ kind: 'enqueue', job: 'prune-snapshots', payload: { requestId: request.id } }];
   return [{ kind: 'enqueue', job: 'request-execute', payload: { requestId: request.id } }];
 }

@@ -4,7 +4,7 @@ import type { AuditEntry } from '../domain/audit.js';
 import { REQUEST_ID_RE } from '../domain/ids.js';
 import type { Intent, RequestReply } from '../domain/intents.js';
 import { checkCancel, checkDecision, type GroupMembers, referencedGroups } from '../domain/policy.js';
-import type { AmiRequest, RequestResult } from '../domain/request.js';
+import { type AmiRequest, isBatch, type RequestResult } from '../domain/request.js';
 import { AppError } from '../errors.js';
 import type { Effects, UpdateResult } from '../store/requests.js';
 import { deliver } from './follow-ups.js';
@@ -87,7 +87,12 @@ export async function file(deps: Deps, request: AmiRequest, channel: string): Pr
   ];
   let intentIds: string[];
   try {
-    ({ intentIds } = await deps.requests.create(stored, { audit, intents: auto ? jobsFor(stored) : [] }));
+    // A batch request lists its items in its thread, for the approvers.
+    const intents = [
+      ...(isBatch(stored.kind) ? [reply(stored, { kind: 'items' })] : []),
+      ...(auto ? jobsFor(stored) : []),
+    ];
+    ({ intentIds } = await deps.requests.create(stored, { audit, intents }));
   } catch (err) {
     // The message is up but nothing is stored: it must not look like a request anyone can approve.
     await deps.notifier

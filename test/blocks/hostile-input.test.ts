@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { renderWorking } from '../../src/blocks/ack.js';
 import { approverHint, renderApprovalMessage } from '../../src/blocks/approval.js';
 import { renderAuditEntries } from '../../src/blocks/audit.js';
+import { renderCost } from '../../src/blocks/cost.js';
 import { renderError } from '../../src/blocks/error.js';
 import { type ChannelInventory, renderExpiryDigest } from '../../src/blocks/expiry-digest.js';
 import { renderFindResults } from '../../src/blocks/find-results.js';
@@ -20,6 +21,8 @@ import { renderJobs } from '../../src/blocks/jobs.js';
 import { assertWithinSlackLimits } from '../../src/blocks/limits.js';
 import type { SlackMessage } from '../../src/blocks/message.js';
 import { controlsOf, describeControl, visibleText } from '../../src/blocks/mrkdwn-reader.js';
+import { renderOrphans } from '../../src/blocks/orphans.js';
+import { renderPruneDryRun } from '../../src/blocks/prune.js';
 import { renderRejectModal } from '../../src/blocks/reject-modal.js';
 import {
   reminderNoteText,
@@ -36,9 +39,11 @@ import {
 import { renderRequestReply } from '../../src/blocks/request-reply.js';
 import { renderRequestsList } from '../../src/blocks/requests-list.js';
 import { renderScanMessage, renderScanStarted } from '../../src/blocks/scan-report.js';
+import { renderUnused } from '../../src/blocks/unused.js';
 import { describeOperation } from '../../src/domain/describe-request.js';
-import type { AmiRequest, OperationParams } from '../../src/domain/request.js';
+import type { AmiRequest, OperationParams, PruneImageItem } from '../../src/domain/request.js';
 import type { ScanRecord, ScanReport } from '../../src/domain/scan.js';
+import type { PrunePlan } from '../../src/hygiene/prune-plan.js';
 import { aRequest } from '../domain/request-fixtures.js';
 import { ownImage, ubuntuImage } from './fixtures.js';
 
@@ -143,7 +148,81 @@ const PARAMS: OperationParams[] = [
     withPermissions: true,
   },
   { kind: 'encrypt', kmsKeyId: 'alias/team', replace: true } as OperationParams,
+  {
+    kind: 'prune',
+    family: 'app-web',
+    keep: 3,
+    olderThanMs: 90 * 86_400_000,
+    images: [pruneItem('ami-0123456789abcdef0'), pruneItem('ami-0123456789abcdef1')],
+    freedGiB: 16,
+    monthlyUsd: 0.8,
+  },
+  {
+    kind: 'delete-snapshots',
+    snapshots: [
+      {
+        snapshotId: 'snap-0123456789abcdef0',
+        sizeGiB: 30,
+        reason: 'image-gone',
+        imageId: 'ami-0deadbeef0000001',
+      },
+      { snapshotId: 'snap-0123456789abcdef1', sizeGiB: 100, reason: 'unused' },
+    ],
+    gib: 130,
+    monthlyUsd: 6.5,
+  },
 ];
+
+function pruneItem(imageId: string): PruneImageItem {
+  return {
+    imageId,
+    name: 'app-web-2026-01-01',
+    family: 'app-web',
+    creationDate: '2026-01-01T00:00:00.000Z',
+    snapshots: [{ snapshotId: 'snap-0123456789abcdef0', sizeGiB: 8 }],
+    sizeGiB: 8,
+    freedGiB: 8,
+  };
+}
+
+const PLAN: PrunePlan = {
+  account: 'prod',
+  region: 'us-east-1',
+  rule: { selector: { kind: 'tag', key: 'App', value: 'web' }, keep: 3, olderThanMs: 90 * 86_400_000 },
+  families: [
+    {
+      family: 'App=web',
+      total: 4,
+      goes: [pruneItem('ami-0123456789abcdef0')],
+      stays: [
+        {
+          image: {
+            imageId: 'ami-0123456789abcdef2',
+            name: 'app-web-2026-02-01',
+            state: 'available',
+            public: false,
+            tags: { Team: 'web' },
+            snapshots: [],
+            sizeGiB: 8,
+          },
+          reasons: [
+            { kind: 'in-use', users: ['instance `i-0123456789abcdef0` (stopped)'] },
+            { kind: 'usage-unknown', reason: 'AWS said no' },
+            { kind: 'hold', value: 'the auditors' },
+          ],
+        },
+      ],
+      freedGiB: 8,
+      monthlyUsd: 0.4,
+    },
+  ],
+  goes: [pruneItem('ami-0123456789abcdef0')],
+  overLimit: 3,
+  freedGiB: 8,
+  monthlyUsd: 0.4,
+  scanned: 10,
+  selected: 4,
+};
 
 function request(over: Partial<AmiRequest> = {}): AmiRequest {
   return aRequest({
@@ -173,6 +252,21 @@ const REQUESTS: Array<[string, AmiRequest]> = [
     request({ state: 'cancelled', cancellation: { userId: OWN.requester, at: '2026-11-21T11:30:00.000Z' } }),
   ],
   ['expired', request({ state: 'expired' })],
+  [
+    'running prune',
+    request({
+      state: 'running',
+      params: PARAMS[7]!,
+      kind: 'prune',
+      imageId: '',
+      batch: {
+        items: {
+          'ami-0123456789abcdef0': { state: 'deleted', deletedSnapshots: 1, freedGiB: 8 },
+          'ami-0123456789abcdef1': { state: 'kept', note: 'it came into use: AWS words' },
+        },
+      },
+    }),
+  ],
   [
     'running copy',
     request({
@@ -328,6 +422,86 @@ const BUILDERS: Array<[string, (x: <T>(v: T) => T) => Output[]]> = [
         }),
       ),
   ],
+  [
+    'renderPruneDryRun',
+    (x) => [renderPruneDryRun({ plan: x(PLAN), planId: 'prn-abcdefghij', ttlMinutes: 60, now: NOW })],
+  ],
+  [
+    'renderOrphans',
+    (x) => [
+      renderOrphans(
+        x({
+          account: 'prod',
+          region: 'us-east-1',
+          orphans: [
+            {
+              snapshotId: 'snap-0123456789abcdef0',
+              sizeGiB: 30,
+              reason: 'image-gone' as const,
+              imageId: 'ami-0deadbeef0000001',
+              startTime: '2026-01-01T00:00:00.000Z',
+            },
+            { snapshotId: 'snap-0123456789abcdef1', sizeGiB: 100, reason: 'unused' as const },
+          ],
+          gib: 130,
+          monthlyUsd: 6.5,
+          imageGone: 1,
+          unused: 1,
+          skipped: { pending: 1, recent: 1, hold: 1, managed: 1 },
+          snapshots: 10,
+          used: 6,
+          usedGiB: 48,
+        }),
+        0.05,
+      ),
+    ],
+  ],
+  [
+    'renderUnused',
+    (x) => [
+      renderUnused(
+        x({
+          days: 90,
+          images: [
+            {
+              account: 'prod',
+              region: 'us-east-1',
+              imageId: 'ami-0123456789abcdef0',
+              name: 'old-one',
+              lastLaunched: '2025-01-01T00:00:00.000Z',
+              sizeGiB: 8,
+              monthlyUsd: 0.4,
+            },
+          ],
+          gib: 8,
+          monthlyUsd: 0.4,
+          scanned: 10,
+          checked: 5,
+          unchecked: 2,
+          errors: ['prod/us-east-1: AWS said no'],
+        }),
+        x('every configured account'),
+      ),
+    ],
+  ],
+  [
+    'renderCost',
+    (x) => [
+      renderCost(
+        x({
+          by: 'team' as const,
+          groups: [{ key: 'web', images: 3, gib: 24, monthlyUsd: 1.2 }],
+          images: { count: 3, gib: 24, monthlyUsd: 1.2 },
+          orphaned: { count: 1, gib: 30, monthlyUsd: 1.5 },
+          other: { count: 1, gib: 10, monthlyUsd: 0.5 },
+          total: { gib: 64, monthlyUsd: 3.2 },
+          targets: 1,
+          errors: ['prod/us-east-1: AWS said no'],
+        }),
+        x('every configured account'),
+      ),
+    ],
+  ],
   ['approverHint', (x) => [approverHint(x([{ requester: OWN.approver }]).map((o) => o.requester)) ?? '']],
   [
     'renderRejectModal',
@@ -353,6 +527,10 @@ const BUILDERS: Array<[string, (x: <T>(v: T) => T) => Output[]]> = [
       renderRequestReply(x(request()), { kind: 'expired' }),
       renderRequestReply(x(request()), x({ kind: 'finished', ok: false, summary: 'AWS said no' })),
       renderRequestReply(x(request()), x({ kind: 'note', text: 'a note' })),
+      renderRequestReply(x(request({ kind: 'prune', params: PARAMS[7]!, imageId: '' })), { kind: 'items' }),
+      renderRequestReply(x(request({ kind: 'delete-snapshots', params: PARAMS[8]!, imageId: '' })), {
+        kind: 'items',
+      }),
     ],
   ],
   [

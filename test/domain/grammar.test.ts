@@ -371,6 +371,10 @@ describe('happy paths', () => {
       'cancel req-abcdef',
       'audit',
       'expiring',
+      'prune --family app --keep 1',
+      'orphans',
+      'unused',
+      'cost',
     ]) {
       names.add(ok(text).name);
     }
@@ -723,5 +727,52 @@ describe('suggestions', () => {
     ['region', undefined],
   ])('suggest(%j) = %j', (input, expected) => {
     expect(suggest(input, ['region', 'account', 'owner', 'arch', 'limit'])).toBe(expected);
+  });
+});
+
+describe('hygiene subcommands', () => {
+  it.each<[string, Command]>([
+    [
+      'prune --family app-web --keep 5',
+      { name: 'prune', family: { kind: 'prefix', prefix: 'app-web' }, keep: 5 } as Command,
+    ],
+    [
+      'prune --family tag:App=web --keep 3 --older-than 90d --region eu-west-1 --account prod',
+      {
+        name: 'prune',
+        family: { kind: 'tag', key: 'App', value: 'web' },
+        keep: 3,
+        olderThanMs: 90 * DAY_MS,
+        region: 'eu-west-1',
+        account: 'prod',
+      } as Command,
+    ],
+    ['orphans', { name: 'orphans', delete: false } as Command],
+    [
+      'orphans --delete --region us-west-2',
+      { name: 'orphans', delete: true, region: 'us-west-2' } as Command,
+    ],
+    ['unused', { name: 'unused', days: 90 } as Command],
+    ['unused --days 180d', { name: 'unused', days: 180 } as Command],
+    ['cost', { name: 'cost', by: 'team' } as Command],
+    ['cost --by FAMILY --account prod', { name: 'cost', by: 'family', account: 'prod' } as Command],
+  ])('%s', (text, expected) => {
+    expect(ok(text)).toEqual(expected);
+  });
+
+  it.each<[string, RegExp]>([
+    ['prune --keep 3', /needs `--family`/],
+    ['prune --family app-web', /needs `--keep N`/],
+    ['prune --family app-web --keep 0', /`--keep` must be a whole number from 1 to 100/],
+    ['prune --family app-web --keep 500', /from 1 to 100/],
+    ['prune --family tag:=x --keep 2', /tag:App=web/],
+    ['prune --family app-web --keep 2 --older-than soon', /older-than/],
+    ['prune app-web --keep 2', /takes no words/],
+    ['orphans --delete yes', /takes no words/],
+    ['unused --days 0', /`--days` must be a whole number of days/],
+    ['cost --by owner', /`--by` takes `team`, `account`, `region`, `family`/],
+  ])('%s is refused', (text, message) => {
+    const r = err(text);
+    expect(r.error).toMatch(message);
   });
 });

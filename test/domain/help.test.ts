@@ -48,6 +48,7 @@ describe('help', () => {
         'enable',
         'expire',
         'deregister',
+        'prune',
       ].sort(),
     );
   });

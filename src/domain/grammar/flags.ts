@@ -43,6 +43,10 @@ export const FLAGS: Record<Subcommand, FlagSpec> = {
   cancel: {},
   audit: { limit: 'value' },
   expiring: { within: 'value', ...WHERE_FLAGS },
+  prune: { family: 'value', keep: 'value', 'older-than': 'value', ...WHERE_FLAGS },
+  orphans: { delete: 'boolean', ...WHERE_FLAGS },
+  unused: { days: 'value', ...WHERE_FLAGS },
+  cost: { by: 'value', ...WHERE_FLAGS },
 };
 
 /** An example value per flag, for "`--x` needs a value, like …". */
@@ -61,6 +65,10 @@ export const FLAG_EXAMPLES: Record<string, string> = {
   at: '2025-06-30',
   in: '30d',
   within: '14d',
+  family: 'app-web',
+  keep: '5',
+  days: '90',
+  by: 'team',
 };
 
 /** Flags that take a value in some subcommand: used to find the subcommand word past them. */

@@ -32,6 +32,8 @@ export type {
   Command,
   CommandOf,
   CopyCommand,
+  CostCommand,
+  CostDimension,
   DeprecateCommand,
   DeregisterCommand,
   DisableCommand,
@@ -43,7 +45,9 @@ export type {
   HelpCommand,
   JobsCommand,
   ListCommand,
+  OrphansCommand,
   ParseResult,
+  PruneCommand,
   RequestsCommand,
   ScanCommand,
   ShareCommand,
@@ -52,8 +56,9 @@ export type {
   Subcommand,
   UndeprecateCommand,
   UnshareCommand,
+  UnusedCommand,
   When,
 } from './types.js';
-export { isSubcommand, SUBCOMMANDS } from './types.js';
+export { COST_DIMENSIONS, isSubcommand, SUBCOMMANDS } from './types.js';
 export { USAGE } from './usage.js';
 export { type Checked, IMAGE_NAME_RE, OWNER_KEYWORDS } from './validators.js';

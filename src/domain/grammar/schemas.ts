@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DAY_MS } from '../duration.js';
+import { parseFamilySelector } from '../families.js';
 import {
   account,
   compact,
@@ -24,6 +25,7 @@ import type {
   CancelCommand,
   CommandOf,
   CopyCommand,
+  CostCommand,
   DeregisterCommand,
   EncryptCommand,
   ExpiringCommand,
@@ -31,12 +33,16 @@ import type {
   HelpCommand,
   JobsCommand,
   ListCommand,
+  OrphansCommand,
+  PruneCommand,
   RequestsCommand,
   ScanCommand,
   ShareCommand,
   Subcommand,
   UnshareCommand,
+  UnusedCommand,
 } from './types.js';
+import { COST_DIMENSIONS } from './types.js';
 import {
   checkArch,
   checkAuditTarget,
@@ -44,6 +50,7 @@ import {
   checkHelpTopic,
   checkImageName,
   checkKmsKey,
+  checkLimit,
   checkOwner,
   checkRegion,
   checkRequestId,
@@ -336,6 +343,98 @@ const expiringSchema = z
       compact({ name: 'expiring', withinMs: o.within, account: o.account, region: o.region }),
   );
 
+const pruneSchema = z
+  .object({
+    name: z.literal('prune'),
+    args: noArgs('prune'),
+    family: z
+      .string({
+        error:
+          '`prune` needs `--family`: a name prefix like `--family app-web`, or a tag like `--family tag:App=web`.',
+      })
+      .transform((s, ctx) => {
+        const r = parseFamilySelector(s);
+        if (!r.ok) {
+          ctx.addIssue({ code: 'custom', message: r.error });
+          return z.NEVER;
+        }
+        return r.selector;
+      }),
+    keep: z
+      .string({ error: '`prune` needs `--keep N`: how many of the newest images of each family to keep.' })
+      .transform((s, ctx) => {
+        const r = checkLimit(1, 100)(s);
+        if (!r.ok) {
+          ctx.addIssue({ code: 'custom', message: r.error.replace('`--limit`', '`--keep`') });
+          return z.NEVER;
+        }
+        return r.value;
+      }),
+    'older-than': field(checkDuration('`--older-than`')).optional(),
+    region,
+    account,
+  })
+  .transform(
+    (o): PruneCommand =>
+      compact({
+        name: 'prune',
+        family: o.family,
+        keep: o.keep,
+        olderThanMs: o['older-than'],
+        region: o.region,
+        account: o.account,
+      }),
+  );
+
+const orphansSchema = z
+  .object({ name: z.literal('orphans'), args: noArgs('orphans'), delete: flag, region, account })
+  .transform(
+    (o): OrphansCommand =>
+      compact({ name: 'orphans', delete: o.delete, region: o.region, account: o.account }),
+  );
+
+const unusedSchema = z
+  .object({
+    name: z.literal('unused'),
+    args: noArgs('unused'),
+    days: field((s) => {
+      const r = checkLimit(1, 3650)(s.trim().replace(/d$/i, ''));
+      return r.ok
+        ? r
+        : {
+            ok: false as const,
+            error: `\`--days\` must be a whole number of days from 1 to 3650, got ${code(s)}.`,
+          };
+    })
+      .optional()
+      .transform((d) => d ?? 90),
+    region,
+    account,
+  })
+  .transform(
+    (o): UnusedCommand => compact({ name: 'unused', days: o.days, region: o.region, account: o.account }),
+  );
+
+const costSchema = z
+  .object({
+    name: z.literal('cost'),
+    args: noArgs('cost'),
+    by: field((s) => {
+      const v = s.trim().toLowerCase();
+      return (COST_DIMENSIONS as readonly string[]).includes(v)
+        ? { ok: true as const, value: v as CostCommand['by'] }
+        : {
+            ok: false as const,
+            error: `\`--by\` takes ${COST_DIMENSIONS.map((d) => `\`${d}\``).join(', ')}, got ${code(s)}.`,
+          };
+    })
+      .optional()
+      .transform((b) => b ?? 'team'),
+    region,
+    account,
+  })
+  .transform((o): CostCommand => compact({ name: 'cost', by: o.by, region: o.region, account: o.account }));
+
 /** Each subcommand's schema: raw input (see `rawInput`) → typed command. */
 export const COMMAND_SCHEMAS: { [N in Subcommand]: z.ZodType<CommandOf<N>> } = {
   help: helpSchema,
@@ -358,4 +457,8 @@ export const COMMAND_SCHEMAS: { [N in Subcommand]: z.ZodType<CommandOf<N>> } = {
   cancel: cancelSchema,
   audit: auditSchema,
   expiring: expiringSchema,
+  prune: pruneSchema,
+  orphans: orphansSchema,
+  unused: unusedSchema,
+  cost: costSchema,
 };

@@ -4,6 +4,7 @@
  */
 import type { Arch } from '../arch.js';
 import type { When } from '../duration.js';
+import type { FamilySelector } from '../families.js';
 
 export type { Arch } from '../arch.js';
 export type { When } from '../duration.js';
@@ -30,6 +31,10 @@ export const SUBCOMMANDS = [
   'cancel',
   'audit',
   'expiring',
+  'prune',
+  'orphans',
+  'unused',
+  'cost',
 ] as const;
 
 export type Subcommand = (typeof SUBCOMMANDS)[number];
@@ -156,6 +161,37 @@ export interface ExpiringCommand {
   region?: string;
 }
 
+export interface PruneCommand {
+  name: 'prune';
+  family: FamilySelector;
+  keep: number;
+  olderThanMs?: number;
+  region?: string;
+  account?: string;
+}
+export interface OrphansCommand {
+  name: 'orphans';
+  /** File a request that deletes them. */
+  delete: boolean;
+  region?: string;
+  account?: string;
+}
+export interface UnusedCommand {
+  name: 'unused';
+  days: number;
+  region?: string;
+  account?: string;
+}
+/** What `/ami cost` groups by. */
+export const COST_DIMENSIONS = ['team', 'account', 'region', 'family'] as const;
+export type CostDimension = (typeof COST_DIMENSIONS)[number];
+export interface CostCommand {
+  name: 'cost';
+  by: CostDimension;
+  region?: string;
+  account?: string;
+}
+
 export type Command =
   | HelpCommand
   | FindCommand
@@ -176,7 +212,11 @@ export type Command =
   | JobsCommand
   | CancelCommand
   | AuditCommand
-  | ExpiringCommand;
+  | ExpiringCommand
+  | PruneCommand
+  | OrphansCommand
+  | UnusedCommand
+  | CostCommand;
 
 export type CommandOf<N extends Subcommand> = Extract<Command, { name: N }>;
 

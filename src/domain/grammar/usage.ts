@@ -24,4 +24,8 @@ export const USAGE: Record<Subcommand, string> = {
   cancel: '/ami cancel <request-id>',
   audit: '/ami audit [<ami-id>|<request-id>] [--limit N]',
   expiring: '/ami expiring [--within 30d] [--account A] [--region R]',
+  prune: `/ami prune --family <name-prefix|tag:Key=Value> --keep N [--older-than 90d] ${WHERE}`,
+  orphans: `/ami orphans [--delete] ${WHERE}`,
+  unused: '/ami unused [--days 90] [--region R] [--account A]',
+  cost: '/ami cost [--by team|account|region|family] [--region R] [--account A]',
 };
