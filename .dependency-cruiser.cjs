@@ -8,6 +8,7 @@
  *   commands/                    the /ami subcommands
  *   jobs/                        one definition per BullMQ job, the worker, the producers
  *   expiry/                      the expiry sweep, reminder delivery, the digest
+ *   golden/                      golden images: promotion plans and steps, rollback, the catalogue, why
  *   requests/                    the request lifecycle and its outbox relay
  *   copies/                      the copy machinery (slots, pacing, the wait for EC2)
  *   slack/  aws/  store/         I/O: the Slack Web API, AWS (the only user of the AWS SDK), Redis
@@ -24,6 +25,7 @@ const LAYERS = [
   ['commands'],
   ['jobs'],
   ['expiry'],
+  ['golden'],
   ['requests'],
   ['copies'],
   ['slack', 'aws', 'store'],

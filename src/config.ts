@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { expiryFileSchema, expirySettingsSchema, mergeExpirySettings } from './domain/expiry-settings.js';
+import { goldenConfigSchema } from './domain/golden.js';
 import { ACCOUNT_ALIAS_RE, ACCOUNT_ID_RE, IAM_ROLE_ARN_RE, REGION_RE } from './domain/ids.js';
 import { accountPolicySchema } from './domain/policy.js';
 import { scanConfigSchema } from './domain/scan.js';
@@ -41,6 +42,7 @@ const fileSchema = z
     answerThreads: z.number().int().min(0).max(16).optional(),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
     scan: scanConfigSchema.optional(),
+    golden: goldenConfigSchema.optional(),
   })
   .strict();
 
@@ -121,6 +123,8 @@ export const configSchema = z
     logLevel,
     /** `/ami scan`: deep scanner, built-in check policy, acceptance per severity. */
     scan: scanConfigSchema,
+    /** Golden-image families (`/ami promote`, `/ami golden`, `/ami rollback`); see docs/golden.md. */
+    golden: goldenConfigSchema,
   })
   .superRefine((cfg, ctx) => {
     const aliases = new Set<string>();
@@ -136,6 +140,28 @@ export const configSchema = z
     }
     if (cfg.accounts.filter((a) => a.default).length > 1) {
       ctx.addIssue({ code: 'custom', path: ['accounts'], message: 'only one account may be the default' });
+    }
+    for (const [i, f] of cfg.golden.families.entries()) {
+      const owner = f.account
+        ? cfg.accounts.find((a) => a.alias === f.account)
+        : (cfg.accounts.find((a) => a.default) ?? cfg.accounts[0]);
+      if (!owner) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['golden', 'families', i, 'account'],
+          message: `is not a configured account alias (${cfg.accounts.map((a) => a.alias).join(', ')})`,
+        });
+        continue;
+      }
+      for (const r of f.regions) {
+        if (owner.regions.length > 0 && !owner.regions.includes(r)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['golden', 'families', i, 'regions'],
+            message: `${r} is not one of account ${owner.alias}'s regions (${owner.regions.join(', ')})`,
+          });
+        }
+      }
     }
   });
 
@@ -304,6 +330,7 @@ export function loadConfig({
       ...file.scan,
       stateMachineArn: nonEmpty(env.SCAN_STATE_MACHINE_ARN) ?? file.scan?.stateMachineArn,
     },
+    golden: file.golden ?? {},
   };
 
   const parsed = configSchema.safeParse(candidate);

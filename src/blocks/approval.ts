@@ -30,6 +30,7 @@ import {
   section,
 } from './message.js';
 import { quote } from './mrkdwn.js';
+import { promotionPlanBlocks, promotionProgressLines } from './promotion.js';
 
 export interface ApprovalMessageInput {
   request: AmiRequest;
@@ -83,6 +84,7 @@ const PROGRESS_ICON: Record<RegionProgress['state'], string> = {
 
 /** One line per destination region: `` `eu-west-1` 🔄 copying ▓▓▓▓░░░░ 50% → `ami-…` ``. */
 export function progressLines(request: Pick<AmiRequest, 'params' | 'progress'>): string[] {
+  if (request.params.kind === 'promote') return promotionProgressLines(request);
   const progress = request.progress ?? {};
   const keys = Object.keys(progress);
   const order = request.params.kind === 'copy' ? request.params.toRegions : [];
@@ -237,6 +239,7 @@ export function renderApprovalMessage(input: ApprovalMessageInput): SlackMessage
     section(`${emoji} ${bold(title, 40)} · request ${code(r.id, 40)} · ${code(r.kind, 20)}`),
     section(`${userMention(r.requester)} ${asks}: ${describeOperation(r, describeOpts)}.`),
     imageFields(r),
+    ...promotionPlanBlocks(r),
     ...packed(warnings, 2, undefined, 'warnings'),
     ...(approvals ? [context([approvals])] : []),
     ...stateBlocks(r, input),

@@ -4,13 +4,16 @@ import { USAGE } from '../domain/grammar/index.js';
 import type { AppError } from '../errors.js';
 import { expiringCommand } from './expiring.js';
 import { findCommand } from './find.js';
+import { goldenCommand } from './golden.js';
 import { helpCommand } from './help.js';
 import { listCommand } from './list.js';
+import { promoteCommand, rollbackCommand } from './promote.js';
 import { auditCommand, cancelCommand, jobsCommand, requestsCommand } from './request-admin.js';
 import { copyRequestCommand, quickRequestCommand } from './request-commands.js';
 import { scanCommand } from './scan.js';
 import { showCommand } from './show.js';
 import type { CommandContext, CommandReply } from './types.js';
+import { whyCommand } from './why.js';
 
 /** Routes a parsed command to its handler. Every subcommand the grammar knows has an entry. */
 export async function runCommand(cmd: Command, ctx: CommandContext): Promise<CommandReply> {
@@ -47,6 +50,14 @@ export async function runCommand(cmd: Command, ctx: CommandContext): Promise<Com
       return auditCommand(cmd, ctx);
     case 'expiring':
       return expiringCommand(cmd, ctx);
+    case 'promote':
+      return promoteCommand(cmd, ctx);
+    case 'golden':
+      return goldenCommand(cmd, ctx);
+    case 'rollback':
+      return rollbackCommand(cmd, ctx);
+    case 'why':
+      return whyCommand(cmd, ctx);
     default: {
       // Every subcommand the grammar knows is handled above; the compiler checks it.
       const unhandled: never = cmd;

@@ -198,6 +198,10 @@ export function describeOperation(request: AmiRequest, opts: DescribeOptions = {
       return p.replace
         ? `Encrypt ${img} in ${region} in place of the original, ${keyPhrase(p.kmsKeyId)} (the unencrypted original is deregistered after)`
         : `Make an encrypted copy of ${img} in ${region}, ${keyPhrase(p.kmsKeyId)}`;
+    case 'promote':
+      return `Promote ${img} to golden-image family ${codeText(p.family, 60)} in ${listed(p.regions.map((r) => r.region))}`;
+    case 'rollback':
+      return `Roll golden-image family ${codeText(p.family, 60)} back to its previous image in ${listed(p.regions.map((r) => r.region))} (current image ${img})`;
     default:
       return `Change ${img}`;
   }
@@ -206,6 +210,8 @@ export function describeOperation(request: AmiRequest, opts: DescribeOptions = {
 /** The regions a request touches: `us-east-1`, or `us-east-1 → eu-west-1, eu-central-1` for copies. */
 export function describeRegions(request: Pick<AmiRequest, 'region' | 'params'>): string {
   const from = codeText(request.region, 40);
+  if (request.params.kind === 'promote')
+    return `${from} → ${listed(request.params.regions.map((r) => r.region))}`;
   if (request.params.kind !== 'copy') return from;
   return `${from} → ${listed(request.params.toRegions)}`;
 }

@@ -16,14 +16,42 @@ export const OPERATION_KINDS = [
   'deregister',
   'copy',
   'encrypt',
+  'promote',
+  'rollback',
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 /** Operations that run for minutes to hours (image copies). */
 export const LONG_OPERATIONS: readonly OperationKind[] = ['copy', 'encrypt'];
 
+/** A KMS grant a share or promotion makes so another account can use the key of an encrypted image. */
+export interface PlannedGrant {
+  region: string;
+  keyArn: string;
+  accountId: string;
+}
+
+/** One region of a golden-image promotion, as planned when it was filed. */
+export interface PromotionRegionPlan {
+  region: string;
+  /** The key ARN the region's copy is encrypted with. */
+  keyArn: string;
+  /** The SSM parameter that will hold the image id. */
+  parameter: string;
+  /** The family's current image there when the promotion was filed (re-read when it runs). */
+  previousImageId?: string;
+}
+
+/** One region of a rollback: the parameter goes back from `current` to `previous`. */
+export interface RollbackRegionPlan {
+  region: string;
+  parameter: string;
+  current: string;
+  previous: string;
+}
+
 export type OperationParams =
-  | { kind: 'share'; targets: ShareTarget[] }
+  | { kind: 'share'; targets: ShareTarget[]; grants?: PlannedGrant[] }
   | { kind: 'unshare'; targets: ShareTarget[] | 'all' }
   | { kind: 'deprecate'; deprecateAt: string }
   | { kind: 'undeprecate' }
@@ -39,7 +67,17 @@ export type OperationParams =
       kmsKeyId?: string;
       withPermissions: boolean;
     }
-  | { kind: 'encrypt'; kmsKeyId?: string; replace: boolean };
+  | { kind: 'encrypt'; kmsKeyId?: string; replace: boolean }
+  | {
+      kind: 'promote';
+      family: string;
+      regions: PromotionRegionPlan[];
+      targets: ShareTarget[];
+      grants: PlannedGrant[];
+      tags: Record<string, string>;
+      deprecatePreviousAfterDays: number;
+    }
+  | { kind: 'rollback'; family: string; regions: RollbackRegionPlan[] };
 
 export type ParamsOf<K extends OperationKind> = Extract<OperationParams, { kind: K }>;
 
@@ -102,6 +140,10 @@ export interface RegionProgress {
   imageId?: string;
   percent?: number;
   reason?: string;
+  /** A promotion: each step's state (`copy`, `share`, … in `domain/golden.ts` order). */
+  steps?: Record<string, 'pending' | 'running' | 'done' | 'skipped' | 'failed'>;
+  /** A promotion: the family's image there before this one (deprecated later). */
+  previousImageId?: string;
 }
 
 export interface RequestResult {

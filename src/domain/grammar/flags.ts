@@ -43,6 +43,10 @@ export const FLAGS: Record<Subcommand, FlagSpec> = {
   cancel: {},
   audit: { limit: 'value' },
   expiring: { within: 'value', ...WHERE_FLAGS },
+  promote: { as: 'value', ...WHERE_FLAGS },
+  golden: {},
+  rollback: {},
+  why: { for: 'value', ...WHERE_FLAGS },
 };
 
 /** An example value per flag, for "`--x` needs a value, like …". */
@@ -61,6 +65,8 @@ export const FLAG_EXAMPLES: Record<string, string> = {
   at: '2025-06-30',
   in: '30d',
   within: '14d',
+  as: 'web-base',
+  for: '222222222222',
 };
 
 /** Flags that take a value in some subcommand: used to find the subcommand word past them. */

@@ -40,11 +40,14 @@ export type {
   ExpireCommand,
   ExpiringCommand,
   FindCommand,
+  GoldenCommand,
   HelpCommand,
   JobsCommand,
   ListCommand,
   ParseResult,
+  PromoteCommand,
   RequestsCommand,
+  RollbackCommand,
   ScanCommand,
   ShareCommand,
   ShareTarget,
@@ -53,6 +56,7 @@ export type {
   UndeprecateCommand,
   UnshareCommand,
   When,
+  WhyCommand,
 } from './types.js';
 export { isSubcommand, SUBCOMMANDS } from './types.js';
 export { USAGE } from './usage.js';

@@ -28,19 +28,25 @@ import type {
   EncryptCommand,
   ExpiringCommand,
   FindCommand,
+  GoldenCommand,
   HelpCommand,
   JobsCommand,
   ListCommand,
+  PromoteCommand,
   RequestsCommand,
+  RollbackCommand,
   ScanCommand,
   ShareCommand,
   Subcommand,
   UnshareCommand,
+  WhyCommand,
 } from './types.js';
 import {
   checkArch,
   checkAuditTarget,
   checkDuration,
+  checkFamily,
+  checkForAccount,
   checkHelpTopic,
   checkImageName,
   checkKmsKey,
@@ -336,6 +342,54 @@ const expiringSchema = z
       compact({ name: 'expiring', withinMs: o.within, account: o.account, region: o.region }),
   );
 
+const promoteSchema = z
+  .object({
+    name: z.literal('promote'),
+    args: imageArg('promote'),
+    as: field(
+      checkFamily,
+      '`promote` needs `--as <family>`, like `--as web-base` (`/ami golden` lists the families).',
+    ),
+    region,
+    account,
+  })
+  .transform(
+    (o): PromoteCommand =>
+      compact({ name: 'promote', imageId: o.args, family: o.as, region: o.region, account: o.account }),
+  );
+
+const goldenSchema = z
+  .object({ name: z.literal('golden'), args: optionalArg('golden', 'family', checkFamily) })
+  .transform((o): GoldenCommand => compact({ name: 'golden', family: o.args }));
+
+const rollbackSchema = z
+  .object({
+    name: z.literal('rollback'),
+    args: oneArg(
+      'rollback',
+      'family',
+      '`rollback` needs a family, like `/ami rollback web-base` (`/ami golden` lists them).',
+      checkFamily,
+    ),
+  })
+  .transform((o): RollbackCommand => ({ name: 'rollback', family: o.args }));
+
+const whySchema = z
+  .object({
+    name: z.literal('why'),
+    args: imageArg('why'),
+    for: field(
+      checkForAccount,
+      '`why` needs `--for <account-id>`: the account that cannot launch the image.',
+    ),
+    region,
+    account,
+  })
+  .transform(
+    (o): WhyCommand =>
+      compact({ name: 'why', imageId: o.args, forAccount: o.for, region: o.region, account: o.account }),
+  );
+
 /** Each subcommand's schema: raw input (see `rawInput`) → typed command. */
 export const COMMAND_SCHEMAS: { [N in Subcommand]: z.ZodType<CommandOf<N>> } = {
   help: helpSchema,
@@ -358,4 +412,8 @@ export const COMMAND_SCHEMAS: { [N in Subcommand]: z.ZodType<CommandOf<N>> } = {
   cancel: cancelSchema,
   audit: auditSchema,
   expiring: expiringSchema,
+  promote: promoteSchema,
+  golden: goldenSchema,
+  rollback: rollbackSchema,
+  why: whySchema,
 };

@@ -30,6 +30,10 @@ export const SUBCOMMANDS = [
   'cancel',
   'audit',
   'expiring',
+  'promote',
+  'golden',
+  'rollback',
+  'why',
 ] as const;
 
 export type Subcommand = (typeof SUBCOMMANDS)[number];
@@ -156,6 +160,25 @@ export interface ExpiringCommand {
   region?: string;
 }
 
+export interface PromoteCommand extends OnImage {
+  name: 'promote';
+  /** The golden-image family (`--as`). */
+  family: string;
+}
+export interface GoldenCommand {
+  name: 'golden';
+  family?: string;
+}
+export interface RollbackCommand {
+  name: 'rollback';
+  family: string;
+}
+export interface WhyCommand extends OnImage {
+  name: 'why';
+  /** The account that cannot launch the image (`--for`). */
+  forAccount: string;
+}
+
 export type Command =
   | HelpCommand
   | FindCommand
@@ -176,7 +199,11 @@ export type Command =
   | JobsCommand
   | CancelCommand
   | AuditCommand
-  | ExpiringCommand;
+  | ExpiringCommand
+  | PromoteCommand
+  | GoldenCommand
+  | RollbackCommand
+  | WhyCommand;
 
 export type CommandOf<N extends Subcommand> = Extract<Command, { name: N }>;
 

@@ -24,4 +24,8 @@ export const USAGE: Record<Subcommand, string> = {
   cancel: '/ami cancel <request-id>',
   audit: '/ami audit [<ami-id>|<request-id>] [--limit N]',
   expiring: '/ami expiring [--within 30d] [--account A] [--region R]',
+  promote: `/ami promote <ami-id> --as <family> ${WHERE}`,
+  golden: '/ami golden [<family>]',
+  rollback: '/ami rollback <family>',
+  why: `/ami why <ami-id> --for <account-id> ${WHERE}`,
 };
