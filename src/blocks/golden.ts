@@ -97,5 +97,5 @@ export function renderCatalogue(input: { families: CatalogueView[]; now: Date })
   }
   if (input.families.length > 10)
     blocks.push(context([`_+${input.families.length - 10} more families: ask for one by name_`]));
-  return message(`Golden images: ${input.families.map((f) => f.family.name).join(', ')}`, blocks);
+  return message(`Golden images: ${input.families.map((f) => esc(f.family.name, 60)).join(', ')}`, blocks);
 }

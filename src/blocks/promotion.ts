@@ -110,5 +110,5 @@ export function renderScanNeeded(input: {
       actions([button({ text: 'Scan it now', actionId: GOLDEN_SCAN_ACTION, value, style: 'primary' })]),
     );
   }
-  return message(`${input.imageId} needs a passing scan before it can be promoted`, blocks);
+  return message(`${esc(input.imageId, 64)} needs a passing scan before it can be promoted`, blocks);
 }

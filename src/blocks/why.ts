@@ -98,5 +98,8 @@ export function renderWhy(input: {
       }
     }
   }
-  return message(`Why can't ${input.forAccount} launch ${input.imageId}? ${verdict}`, blocks);
+  return message(
+    `Why can't ${esc(input.forAccount, 20)} launch ${esc(input.imageId, 64)}? ${verdict}`,
+    blocks,
+  );
 }

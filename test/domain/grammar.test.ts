@@ -371,6 +371,10 @@ describe('happy paths', () => {
       'cancel req-abcdef',
       'audit',
       'expiring',
+      `promote ${AMI} --as web`,
+      'golden',
+      'rollback web',
+      `why ${AMI} --for 222222222222`,
     ]) {
       names.add(ok(text).name);
     }

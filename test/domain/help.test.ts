@@ -48,6 +48,8 @@ describe('help', () => {
         'enable',
         'expire',
         'deregister',
+        'promote',
+        'rollback',
       ].sort(),
     );
   });
