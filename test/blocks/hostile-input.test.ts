@@ -37,7 +37,7 @@ import { renderScanMessage, renderScanStarted } from '../../src/blocks/scan-repo
 import { renderWhy } from '../../src/blocks/why.js';
 import { describeOperation } from '../../src/domain/describe-request.js';
 import { goldenConfigSchema } from '../../src/domain/golden.js';
-import { diagnoseLaunch } from '../../src/domain/golden-why.js';
+import { diagnoseLaunch, type LaunchFacts } from '../../src/domain/golden-why.js';
 import type { AmiRequest, OperationParams } from '../../src/domain/request.js';
 import type { ScanRecord, ScanReport } from '../../src/domain/scan.js';
 import { aRequest } from '../domain/request-fixtures.js';
@@ -706,7 +706,7 @@ const BUILDERS: Array<[string, (x: <T>(v: T) => T) => Output[]]> = [
   [
     'renderWhy',
     (x) => {
-      const facts = x({
+      const facts = x<Omit<LaunchFacts, 'now'>>({
         account: 'prod',
         ownerAccountId: '111111111111',
         region: 'us-east-1',
