@@ -405,8 +405,10 @@ export interface CheckCancelInput {
 export function checkCancel(input: CheckCancelInput): PolicyResult<'not_cancellable' | 'not_allowed'> {
   const { policy, request, userId, groups } = input;
   const id = `\`${request.id}\``;
-  // A running copy can still be stopped: its job deregisters the partial image.
-  const longRunning = request.state === 'running' && (request.kind === 'copy' || request.kind === 'encrypt');
+  // A running copy (or promotion) can still be stopped: its jobs deregister the partial images.
+  const longRunning =
+    request.state === 'running' &&
+    (request.kind === 'copy' || request.kind === 'encrypt' || request.kind === 'promote');
   if (!CANCELLABLE_STATES.includes(request.state) && !longRunning) {
     return refuse(
       'not_cancellable',
