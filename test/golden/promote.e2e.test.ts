@@ -6,7 +6,7 @@ import { FakeAws } from '../../dev/fake-aws/index.js';
 import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import { grantName } from '../../src/domain/golden.js';
 import { redrive } from '../../src/requests/redrive.js';
-import { allText, DEFAULT_ACCOUNT_ID, startTestApp, type TestApp } from '../support/app-under-test.js';
+import { allText, DEFAULT_ACCOUNT_ID, startTestApp } from '../support/app-under-test.js';
 import { waitFor } from '../support/wait.js';
 import {
   account,
