@@ -90,9 +90,17 @@ describe('golden families', () => {
 
   it('config.example.yaml loads, golden section included', () => {
     const config = loadConfig({
-      env: { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret-secret', AMIBOT_CONFIG: 'config.example.yaml' },
+      env: {
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_SIGNING_SECRET: 'secret-secret',
+        AMIBOT_CONFIG: 'config.example.yaml',
+      },
     });
-    expect(config.golden.families[0]).toMatchObject({ name: 'web-base', account: 'prod', requiredTags: ['Team'] });
+    expect(config.golden.families[0]).toMatchObject({
+      name: 'web-base',
+      account: 'prod',
+      requiredTags: ['Team'],
+    });
     expect(config.accounts[0]?.policy.promoters).toEqual(['S0PLATFORM']);
   });
 
