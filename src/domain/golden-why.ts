@@ -220,6 +220,8 @@ export function diagnoseLaunch(facts: LaunchFacts): WhyCheck[] {
     });
   } else {
     for (const s of facts.snapshots.value) out.push(...snapshotChecks(facts, s, owned));
+    const copy = copyPermission(facts, facts.snapshots.value);
+    if (copy) out.push(copy);
   }
 
   // 5. Hints.
@@ -329,6 +331,34 @@ function snapshotChecks(facts: LaunchFacts, s: SnapshotFacts, owned: boolean): W
         : {}),
     },
   ];
+}
+
+/**
+ * Create-volume permission on the snapshots is not needed to launch a shared image, only to copy it
+ * into the account: reported as a hint, and only when amibot could read it for every snapshot.
+ */
+function copyPermission(facts: LaunchFacts, snapshots: readonly SnapshotFacts[]): WhyCheck | undefined {
+  const reads = snapshots.map((s) => s.createVolume);
+  if (reads.length === 0 || reads.some((r) => !r?.ok)) return undefined;
+  const missing = snapshots.filter(
+    (s) =>
+      s.createVolume?.ok &&
+      !s.createVolume.value.public &&
+      !s.createVolume.value.accounts.includes(facts.forAccount),
+  );
+  if (facts.forAccount === facts.ownerAccountId) return undefined;
+  return missing.length === 0
+    ? {
+        id: 'copy',
+        mark: 'info',
+        title: `Account \`${facts.forAccount}\` may also copy the image (create-volume permission on its snapshots)`,
+      }
+    : {
+        id: 'copy',
+        mark: 'info',
+        title: `Account \`${facts.forAccount}\` can launch the image but not copy it`,
+        detail: `No create-volume permission on ${missing.map((s) => `\`${s.snapshotId}\``).join(', ')}; that is only needed to copy the image into the account (golden-image promotions give it).`,
+      };
 }
 
 function hints(image: AmiImage): WhyCheck[] {

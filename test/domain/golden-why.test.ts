@@ -227,6 +227,35 @@ describe('diagnoseLaunch', () => {
     expect(c?.action?.kind).toBe('share');
   });
 
+  it('ℹ️ says whether the account may also copy the image (create-volume permission), only when read', () => {
+    const withPerm = (accounts: string[]) =>
+      facts({
+        snapshots: {
+          ok: true,
+          value: [
+            {
+              ...snapshot({
+                grants: {
+                  ok: true,
+                  value: [
+                    {
+                      grantId: 'g',
+                      granteePrincipal: accountRoot(OTHER),
+                      operations: ['Decrypt', 'CreateGrant'],
+                    },
+                  ],
+                },
+              }),
+              createVolume: { ok: true, value: { public: false, accounts } },
+            },
+          ],
+        },
+      });
+    expect(diagnoseLaunch(withPerm([])).find((c) => c.id === 'copy')?.title).toContain('not copy');
+    expect(diagnoseLaunch(withPerm([OTHER])).find((c) => c.id === 'copy')?.title).toContain('may also copy');
+    expect(diagnoseLaunch(facts()).find((c) => c.id === 'copy')).toBeUndefined();
+  });
+
   it('✅ key policy naming the account', () => {
     const policy = JSON.stringify({
       Statement: [
