@@ -32,6 +32,13 @@ export interface CopyCallRecord {
   errorCode?: string;
 }
 
+/** One DescribeImages call: when, where, and how many image ids its `image-id` filter (or ImageIds) named. */
+export interface DescribeCallRecord {
+  at: number;
+  region: string;
+  ids: number;
+}
+
 /** The copies the fake holds, per request id (from the `amibot:request-id` tag). */
 export interface CopyImageRecord {
   requestId: string;
@@ -75,6 +82,17 @@ if (options.only === 'aws') {
           status: c.status,
           ...(c.errorCode ? { errorCode: c.errorCode } : {}),
         })),
+      /** DescribeImages calls outside the source region: the copies' status polls. */
+      describeCalls: (): DescribeCallRecord[] =>
+        fakeAws
+          .callsOf('DescribeImages')
+          .filter((c) => c.region !== SOURCE_REGION)
+          .map((c) => ({
+            at: c.at.getTime(),
+            region: c.region,
+            ids: Object.keys(c.params).filter((k) => /^(Filter\.\d+\.Value\.\d+|ImageId\.\d+)$/.test(k))
+              .length,
+          })),
       /** Calls per action (all services), to see what the workers asked EC2 for. */
       actionCounts: () => {
         const out: Record<string, number> = {};

@@ -31,7 +31,13 @@ import { QUEUES } from '../src/jobs/catalog.js';
 import { bullPrefix } from '../src/jobs/queues.js';
 import { createRedis } from '../src/store/redis.js';
 import { buildBlockAction, buildSlashCommand, postSigned } from '../test/support/slack-requests.js';
-import type { CopyCallRecord, CopyFakesInfo, CopyImageRecord, UpdateRecord } from './copy-fakes.js';
+import type {
+  CopyCallRecord,
+  CopyFakesInfo,
+  CopyImageRecord,
+  DescribeCallRecord,
+  UpdateRecord,
+} from './copy-fakes.js';
 import { Child } from './lib/child.js';
 import { percentileSorted, table } from './lib/stats.js';
 
@@ -50,6 +56,14 @@ export interface CopyFanoutOptions {
   /** Slash commands / clicks in flight while filing and approving. */
   inFlight: number;
   timeoutMs: number;
+  /** Copies in flight per account and destination region (AMIBOT_MAX_COPIES_IN_FLIGHT; default 50). */
+  maxCopiesInFlight?: number;
+  /**
+   * Also run the same configuration with the bot from another checkout (e.g. a worktree of an
+   * older commit), side by side; its run may end at `compareTimeoutMs` with the figures so far.
+   */
+  compareRoot?: string;
+  compareTimeoutMs: number;
 }
 
 export const COPY_FANOUT_DEFAULTS: CopyFanoutOptions = {
@@ -64,6 +78,23 @@ export const COPY_FANOUT_DEFAULTS: CopyFanoutOptions = {
   progressIntervalMs: 1000,
   inFlight: 8,
   timeoutMs: 15 * 60_000,
+  compareTimeoutMs: 10 * 60_000,
+};
+
+/**
+ * Copies at real scale (`--scale`): 500 copies that take 60 s each in the fake, one worker process
+ * with the default concurrency (5 per queue), production poll and progress settings.
+ */
+export const COPY_SCALE: Partial<CopyFanoutOptions> = {
+  requests: 500,
+  copyDurationMs: 60_000,
+  rates: [1],
+  workerProcesses: 1,
+  concurrency: 5,
+  pollMs: 5_000,
+  maxPollMs: 60_000,
+  progressIntervalMs: 3_000,
+  timeoutMs: 20 * 60_000,
 };
 
 const SIGNING_SECRET = 'bench-copy-signing-secret-0123';
@@ -132,14 +163,77 @@ async function pool<T, R>(
   return out;
 }
 
-/** The bot as production runs it: `src/main.ts` (tsx) or `dist/src/main.js` (--compiled). */
-function startBot(role: 'web' | 'worker', env: Record<string, string>): ChildProcess {
+/**
+ * The bot as production runs it: `src/main.ts` (tsx) or `dist/src/main.js` (--compiled); with
+ * `root`, the checkout at that path (its own node_modules), started from there.
+ */
+function startBot(role: 'web' | 'worker', env: Record<string, string>, root?: string): ChildProcess {
+  if (root) {
+    return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env: { ...process.env, ...env, AMIBOT_ROLE: role },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
   const compiled = import.meta.url.endsWith('.js');
   const main = fileURLToPath(new URL(compiled ? '../src/main.js' : '../src/main.ts', import.meta.url));
   return spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), main], {
     env: { ...process.env, ...env, AMIBOT_ROLE: role },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+}
+
+interface ScaleFigures {
+  region: string;
+  /** Most copies of the region in flight at once (from CopyImage times and the fake's copy time). */
+  maxInFlight: number;
+  /** CopyImage starts per second before the region reached its ceiling (copies waiting to start). */
+  startRateBeforeCeiling: number;
+  startsBeforeCeiling: number;
+  /** Status polls (DescribeImages in the region): count, smallest gap, most ids in one call. */
+  polls: number;
+  minPollGapMs: number;
+  maxIdsPerPoll: number;
+  /** Polls closer together than the configured first poll interval (more than one per cycle). */
+  pollsInsideACycle: number;
+}
+
+function scaleFigures(
+  region: string,
+  starts: readonly number[],
+  polls: readonly DescribeCallRecord[],
+  o: CopyFanoutOptions,
+): ScaleFigures {
+  const sorted = [...starts].sort((a, b) => a - b);
+  const ceiling = o.maxCopiesInFlight ?? 50;
+  let maxInFlight = 0;
+  let reachedAt = sorted.length;
+  for (let i = 0; i < sorted.length; i++) {
+    const t = sorted[i] as number;
+    const inFlight = sorted.filter((s) => s <= t && t < s + o.copyDurationMs).length;
+    if (inFlight > maxInFlight) maxInFlight = inFlight;
+    if (inFlight >= ceiling && reachedAt === sorted.length) reachedAt = i + 1;
+  }
+  const before = sorted.slice(0, reachedAt);
+  const span = before.length > 1 ? ((before.at(-1) as number) - (before[0] as number)) / 1000 : 0;
+  const pollTimes = polls.map((p) => p.at).sort((a, b) => a - b);
+  let minPollGapMs = Number.POSITIVE_INFINITY;
+  let inside = 0;
+  for (let i = 1; i < pollTimes.length; i++) {
+    const gap = (pollTimes[i] as number) - (pollTimes[i - 1] as number);
+    minPollGapMs = Math.min(minPollGapMs, gap);
+    if (gap < o.pollMs * 0.9) inside++;
+  }
+  return {
+    region,
+    maxInFlight,
+    startRateBeforeCeiling: span > 0 ? (before.length - 1) / span : Number.NaN,
+    startsBeforeCeiling: before.length,
+    polls: polls.length,
+    minPollGapMs,
+    maxIdsPerPoll: Math.max(0, ...polls.map((p) => p.ids)),
+    pollsInsideACycle: inside,
+  };
 }
 
 async function stopBot(proc: ChildProcess): Promise<void> {
@@ -270,6 +364,11 @@ async function deletePrefix(redis: ReturnType<typeof createRedis>, prefix: strin
 }
 
 export interface CopyFanoutRun {
+  /** Which code ran: `this tree` or the compared checkout. */
+  label: string;
+  /** The run hit its time limit: the figures are those of the copies so far. */
+  timedOut: boolean;
+  scale: ScaleFigures[];
   rate: number;
   requests: number;
   prefix: string;
@@ -309,7 +408,11 @@ export interface CopyFanoutRun {
   loadavgAfter: number[];
 }
 
-async function runOne(o: CopyFanoutOptions, rate: number): Promise<CopyFanoutRun> {
+async function runOne(
+  o: CopyFanoutOptions,
+  rate: number,
+  code: { label: string; root?: string; timeoutMs: number } = { label: 'this tree', timeoutMs: o.timeoutMs },
+): Promise<CopyFanoutRun> {
   const prefix = `amibot-bench-copy-${randomUUID().slice(0, 8)}`;
   const [aws, slack] = await Promise.all([
     Child.start<CopyFakesInfo>('copy-fake-aws', 'copy-fakes.ts', [
@@ -341,14 +444,15 @@ async function runOne(o: CopyFanoutOptions, rate: number): Promise<CopyFanoutRun
       AMIBOT_COPY_MAX_POLL_MS: String(o.maxPollMs),
       AMIBOT_PROGRESS_INTERVAL_MS: String(o.progressIntervalMs),
       AMIBOT_WORKER_CONCURRENCY: String(o.concurrency),
+      ...(o.maxCopiesInFlight ? { AMIBOT_MAX_COPIES_IN_FLIGHT: String(o.maxCopiesInFlight) } : {}),
       AMIBOT_SANDBOX: '0',
       PORT: String(port),
       LOG_LEVEL: 'error',
     };
-    bots.push(startBot('web', env));
+    bots.push(startBot('web', env, code.root));
     roles.push('web');
     for (let i = 0; i < o.workerProcesses; i++) {
-      bots.push(startBot('worker', env));
+      bots.push(startBot('worker', env, code.root));
       roles.push(`worker ${i + 1}`);
     }
     const url = `http://127.0.0.1:${port}`;
@@ -413,7 +517,8 @@ async function runOne(o: CopyFanoutOptions, rate: number): Promise<CopyFanoutRun
     // Wait (bounded) until every request has finished.
     const remaining = new Set(ids);
     const states: Record<string, number> = {};
-    const until = Date.now() + o.timeoutMs;
+    const until = Date.now() + code.timeoutMs;
+    let timedOut = false;
     let lastReport = Date.now();
     while (remaining.size > 0) {
       const list = [...remaining];
@@ -430,14 +535,16 @@ async function runOne(o: CopyFanoutOptions, rate: number): Promise<CopyFanoutRun
       if (remaining.size === 0) break;
       if (bots.some((b) => b.exitCode !== null)) throw new Error('a bot process exited during the run');
       if (Date.now() > until) {
-        throw new Error(
-          `timed out after ${o.timeoutMs / 1000} s: ${remaining.size} of ${ids.length} requests not finished`,
+        timedOut = true;
+        process.stderr.write(
+          `  ${code.label}: stopped after ${code.timeoutMs / 1000} s with ${remaining.size} of ${ids.length} requests not finished\n`,
         );
+        break;
       }
       if (Date.now() - lastReport > 15_000) {
         lastReport = Date.now();
         process.stderr.write(
-          `  rate ${rate}: ${ids.length - remaining.size}/${ids.length} finished after ${((performance.now() - approveStart) / 1000).toFixed(0)} s\n`,
+          `  ${code.label}, rate ${rate}: ${ids.length - remaining.size}/${ids.length} finished after ${((performance.now() - approveStart) / 1000).toFixed(0)} s\n`,
         );
       }
       await sleep(250);
@@ -476,6 +583,15 @@ async function runOne(o: CopyFanoutOptions, rate: number): Promise<CopyFanoutRun
     const calls = await aws.call<CopyCallRecord[]>('copyCalls');
     const callTimes = calls.map((c) => c.at).sort((a, b) => a - b);
     const regions = regionRates(calls, o.regions, rate);
+    const describes = await aws.call<DescribeCallRecord[]>('describeCalls');
+    const scale = o.regions.map((region) =>
+      scaleFigures(
+        region,
+        calls.filter((c) => c.region === region && c.status === 200).map((c) => c.at),
+        describes.filter((d) => d.region === region),
+        o,
+      ),
+    );
 
     // chat.update per request message.
     const updates = await slack.call<UpdateRecord[]>('updates');
@@ -505,6 +621,9 @@ async function runOne(o: CopyFanoutOptions, rate: number): Promise<CopyFanoutRun
     await copiesQueue.close();
 
     return {
+      label: code.label,
+      timedOut,
+      scale,
       rate,
       requests: ids.length,
       prefix,
@@ -571,7 +690,10 @@ function report(o: CopyFanoutOptions, runs: CopyFanoutRun[]): string {
   );
   lines.push(
     table(
-      ['', ...runs.map((r) => `rate ${r.rate}/s`)],
+      [
+        '',
+        ...runs.map((r) => `${r.label}, rate ${r.rate}/s${r.timedOut ? ' (stopped at its time limit)' : ''}`),
+      ],
       [
         ['filing (slash → request id), in flight ' + o.inFlight, ...runs.map((r) => s1(r.fileMs))],
         ['approving (clicks acked)', ...runs.map((r) => s1(r.approveMs))],
@@ -586,6 +708,22 @@ function report(o: CopyFanoutOptions, runs: CopyFanoutRun[]): string {
           ...runs.map((r) => `${r.copiesPerRequest.ok}/${r.requests}`),
         ],
         ['final message names the copy', ...runs.map((r) => `${r.finalMessagesOk}/${r.requests}`)],
+        ...o.regions.map((region) => [
+          `${region}: max copies in flight; CopyImage starts/s before the ceiling (starts)`,
+          ...runs.map((r) => {
+            const x = r.scale.find((g) => g.region === region);
+            return x
+              ? `${x.maxInFlight}; ${x.startRateBeforeCeiling.toFixed(2)}/s (${x.startsBeforeCeiling}) = ${((100 * x.startRateBeforeCeiling) / r.rate).toFixed(0)} % of ${r.rate}/s`
+              : 'n/a';
+          }),
+        ]),
+        ...o.regions.map((region) => [
+          `${region}: status polls (DescribeImages), min gap, most ids in one, gaps < poll interval`,
+          ...runs.map((r) => {
+            const x = r.scale.find((g) => g.region === region);
+            return x ? `${x.polls}, ${x.minPollGapMs} ms, ${x.maxIdsPerPoll}, ${x.pollsInsideACycle}` : 'n/a';
+          }),
+        ]),
         ...o.regions.map((region) => [
           `CopyImage ${region}: calls, mean/s, max in 1 s, max in 10 s, min gap`,
           ...runs.map((r) => {
@@ -697,17 +835,34 @@ export async function runCopyFanout(
   for (const rate of o.rates) {
     process.stderr.write(`copy fan-out: rate ${rate}/s, ${o.requests} requests …\n`);
     runs.push(await runOne(o, rate));
+    if (o.compareRoot) {
+      process.stderr.write(`copy fan-out: the same with ${o.compareRoot} …\n`);
+      runs.push(
+        await runOne(o, rate, { label: o.compareRoot, root: o.compareRoot, timeoutMs: o.compareTimeoutMs }),
+      );
+    }
   }
   return { markdown: report(o, runs), options: o, machine, runs };
 }
 
-/** Flags: `--quick`, `--copy-rates=1,5`, `--copy-workers=2`, `--copy-concurrency=5`, `--copy-requests=500`. */
+/**
+ * Flags: `--quick`, `--scale` (COPY_SCALE), `--compare=<checkout>`, `--copy-ceiling=50`, `--copy-rates=1,5`,
+ * `--copy-workers=2`, `--copy-concurrency=5`, `--copy-requests=500`.
+ */
 export function copyFanoutOptionsFromFlags(
   quick: boolean,
   flags: readonly string[],
 ): Partial<CopyFanoutOptions> {
   const flag = (name: string) => flags.find((f) => f.startsWith(`--${name}=`))?.split('=')[1];
-  const out: Partial<CopyFanoutOptions> = quick ? { requests: 30, rates: [5] } : {};
+  const out: Partial<CopyFanoutOptions> = flags.includes('--scale')
+    ? { ...COPY_SCALE, ...(quick ? { requests: 60, copyDurationMs: 20_000 } : {}) }
+    : quick
+      ? { requests: 30, rates: [5] }
+      : {};
+  const compare = flag('compare');
+  if (compare) out.compareRoot = compare;
+  const ceiling = flag('copy-ceiling');
+  if (ceiling) out.maxCopiesInFlight = Number(ceiling);
   const rates = flag('copy-rates');
   if (rates) out.rates = rates.split(',').map(Number);
   const workers = flag('copy-workers');

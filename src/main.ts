@@ -1,12 +1,38 @@
 import { InProcessAnswerer, ThreadAnswerer } from './answer/answer-pool.js';
 import { createSlackApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { isStateStoreError } from './errors.js';
 import { scheduleMaintenance, startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
 import { installProcessGuards } from './process-guards.js';
 import { loadSandbox, sandboxDecision } from './sandbox-mode.js';
-import { createRedis, isRedisReady, throttledRedisErrorLog, waitForReady } from './store/redis.js';
+import {
+  createWatchedRedis,
+  isConnectionError,
+  isRedisReady,
+  RedisOutageLog,
+  waitForReady,
+} from './store/redis.js';
 import { buildDeps, closeDeps } from './wiring.js';
+
+/** The whole shutdown, hard limit: the process exits by then whatever is still running (compose allows 35 s). */
+const SHUTDOWN_LIMIT_MS = 30_000;
+/** Kept for closing Redis and the AWS clients at the end. */
+const CLOSE_CONNECTIONS_MS = 2_000;
+/** The workers' share of the budget is larger (a job winding down takes longer than an answer). */
+const WORKER_EXTRA_MS = 5_000;
+
+/** Waits for `p` at most `ms` (its outcome is ignored after that). */
+async function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    p.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, ms));
+    }),
+  ]);
+  clearTimeout(timer);
+}
 
 /**
  * Entry point. `AMIBOT_ROLE` picks what this process runs: `web` (the Slack app), `worker` (the
@@ -23,7 +49,7 @@ async function main(): Promise<void> {
     const sandbox = await loadSandbox();
     if (sandbox) return sandbox.runSandbox();
     process.stderr.write(
-      'amibot cannot start: no SLACK_BOT_TOKEN is set. The compiled build has no sandbox (it runs from the source tree with `npm start`); to run the bot, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README.md).\n',
+      'amibot cannot start: no SLACK_BOT_TOKEN is set. This build has no sandbox (it needs the source tree with its dev/ folder and dev dependencies, as `npm start` has); to run the bot, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README.md).\n',
     );
     process.exit(1);
   }
@@ -39,7 +65,15 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel).child({ role: config.role });
   installProcessGuards(logger);
-  const deps = buildDeps(config, { logger });
+  // Each component reports a Redis outage once a minute (and once when it is over), not per retry.
+  const redis = createWatchedRedis(
+    config.redis.url,
+    'client',
+    new RedisOutageLog(logger, config.role === 'worker' ? 'jobs' : 'web'),
+  );
+  const deps = buildDeps(config, { logger, redis });
+  const queueOutage = new RedisOutageLog(logger, 'queues');
+  deps.queues.onError((err) => queueOutage.failure(err));
 
   // The client connection fails fast (no offline queue), so wait for it to connect first.
   const connected = await waitForReady(deps.redis, 3_000).then(
@@ -54,18 +88,29 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const stops: Array<() => Promise<void>> = [];
+  // What to stop on SIGTERM, in order, each within the time it is given.
+  const stops: Array<{ name: string; stop: (budgetMs: number) => Promise<void> }> = [];
   if (config.role === 'web' || config.role === 'all') {
     const inProcess = new InProcessAnswerer(deps);
     const answerer =
       config.answerThreads > 0
         ? new ThreadAnswerer({ config }, config.answerThreads, inProcess, logger)
         : inProcess;
+    // The threads load and build their dependencies before the port opens (a thread that cannot
+    // start is retried with backoff meanwhile; its share of the answers goes to the main thread).
+    if (answerer instanceof ThreadAnswerer) await answerer.settled(20_000);
     const slack = createSlackApp(deps, [], answerer);
     const port = await slack.start(config.port);
-    stops.push(async () => {
-      await slack.stop();
-      await answerer.close();
+    stops.push({
+      name: 'web',
+      stop: async (budgetMs) => {
+        // Stops taking requests (idle keep-alive connections are closed), then lets the answer
+        // threads finish what they hold.
+        const until = Date.now() + budgetMs;
+        await withinMs(slack.stop(), budgetMs / 2);
+        if (answerer instanceof ThreadAnswerer) await answerer.close(Math.max(0, until - Date.now()));
+        else await answerer.close();
+      },
     });
     logger.info(
       config.slack.appToken
@@ -75,17 +120,24 @@ async function main(): Promise<void> {
   }
 
   if (config.role === 'worker' || config.role === 'all') {
-    const connection = createRedis(
-      config.redis.url,
-      'worker',
-      {},
-      throttledRedisErrorLog((m, f) => logger.warn(m, f)),
-    );
-    const workers = startWorkers(deps, { connection, concurrency: config.workerConcurrency });
+    const workerOutage = new RedisOutageLog(logger, 'workers');
+    const connection = createWatchedRedis(config.redis.url, 'worker', workerOutage);
+    const workers = startWorkers(deps, {
+      connection,
+      concurrency: config.workerConcurrency,
+      onError: (err) =>
+        isConnectionError(err) || isStateStoreError(err)
+          ? workerOutage.failure(err)
+          : logger.error('worker error', { error: err }),
+    });
     await scheduleMaintenance(deps);
-    stops.push(async () => {
-      await workers.close(25_000);
-      connection.disconnect();
+    stops.unshift({
+      name: 'workers',
+      stop: async (budgetMs) => {
+        // Running jobs are handed back to the queue (they resume elsewhere from their checkpoint).
+        await workers.close(budgetMs);
+        connection.disconnect();
+      },
     });
     logger.info(`amibot workers running (concurrency ${config.workerConcurrency} per queue)`);
   }
@@ -94,16 +146,26 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const started = Date.now();
     logger.info(`received ${signal}, shutting down`);
     const deadline = setTimeout(() => {
-      logger.error('shutdown took longer than 30 s; exiting anyway');
+      logger.error(`shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting anyway`);
       process.exit(1);
-    }, 30_000);
+    }, SHUTDOWN_LIMIT_MS);
     deadline.unref();
-    for (const stop of stops.reverse()) {
-      await stop().catch((err: unknown) => logger.error('error while stopping', { error: err }));
+    // Workers first (their jobs go back to the queue while the web still answers), then the web,
+    // then the connections. Each step gets what is left of the budget, shared out so that the
+    // steps after it still have their time, and the whole stays under the hard limit.
+    const budgetUntil = started + SHUTDOWN_LIMIT_MS - CLOSE_CONNECTIONS_MS;
+    for (const [i, { name, stop }] of stops.entries()) {
+      const left = budgetUntil - Date.now();
+      const budgetMs = Math.max(0, Math.floor(left / (stops.length - i)) + (i === 0 ? WORKER_EXTRA_MS : 0));
+      await stop(Math.min(budgetMs, left)).catch((err: unknown) =>
+        logger.error(`error while stopping the ${name}`, { error: err }),
+      );
     }
-    await closeDeps(deps);
+    await withinMs(closeDeps(deps), CLOSE_CONNECTIONS_MS - 500);
+    logger.info('stopped', { ms: Date.now() - started });
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

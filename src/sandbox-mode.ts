@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 /**
  * Whether `main.ts` starts the local sandbox (the real bot against the fakes in `dev/`) instead of
  * the bot. The sandbox and the fakes are not part of the product: they live outside `src/`, are
@@ -42,16 +45,27 @@ export function sandboxDecision(env: Record<string, string | undefined>): Sandbo
 }
 
 /**
- * Loads the sandbox from the source tree (`dev/sandbox`). The specifier is built at run time so
- * the production build never follows it: `dist/` has no `dev/`, and says so.
+ * Loads the sandbox from the source tree (`dev/sandbox`, TypeScript). From the sources (`npm start`)
+ * it is imported as it is; from the compiled build (`node dist/main.js`) it is imported through
+ * tsx's loader when the checkout has `dev/` and tsx installed (a developer's clone). The image has
+ * neither, so there the sandbox does not exist. The specifiers are built at run time so the
+ * production build never follows them: `dist/` holds no fake.
  */
 export async function loadSandbox(): Promise<
   { runSandbox(env?: Record<string, string | undefined>): Promise<void> } | undefined
 > {
-  const fromSource = import.meta.url.endsWith('.ts');
-  if (!fromSource) return undefined;
-  const specifier = ['..', 'dev', 'sandbox', 'run-sandbox.ts'].join('/');
-  return (await import(new URL(specifier, import.meta.url).href)) as {
+  const entry = new URL(['..', 'dev', 'sandbox', 'run-sandbox.ts'].join('/'), import.meta.url);
+  if (!import.meta.url.endsWith('.ts')) {
+    if (!existsSync(fileURLToPath(entry))) return undefined;
+    try {
+      const tsxApi = ['tsx', 'esm', 'api'].join('/');
+      const { register } = (await import(tsxApi)) as { register: () => unknown };
+      register();
+    } catch {
+      return undefined;
+    }
+  }
+  return (await import(entry.href)) as {
     runSandbox(env?: Record<string, string | undefined>): Promise<void>;
   };
 }

@@ -1,22 +1,32 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { createLogger } from '../logger.js';
-import { waitForReady } from '../store/redis.js';
+import { createWatchedRedis, RedisOutageLog, waitForReady } from '../store/redis.js';
 import { buildDeps } from '../wiring.js';
 import { type AnswerTask, answer } from './answer.js';
-import type { AnswerThreadData } from './answer-pool.js';
+import type { AnswerThreadMessage, AnswerThreadStart } from './answer-pool.js';
 
 /** An answer thread: its own dependencies, answering tasks the main thread sends after acking. */
-const data = workerData as AnswerThreadData;
-const logger = createLogger(data.config.logLevel).child({ thread: 'answer' });
-const deps = buildDeps(data.config, { logger, awsCredentials: data.awsCredentials });
-// The Redis client fails fast rather than queueing, so tasks wait until it is connected.
-const ready = waitForReady(deps.redis, 10_000).catch((err: unknown) => {
-  logger.error('answer thread could not reach Redis; answers will say so', { error: err });
-});
+const data = workerData as AnswerThreadStart;
+// Every line this thread logs names it, so an answer can be traced to the thread that gave it.
+const logger = createLogger(data.config.logLevel).child({ thread: data.name, threadId });
+// Its own Redis connection (a thread cannot share the main thread's sockets), whose outages it logs once a minute.
+const redis = createWatchedRedis(
+  data.config.redis.url,
+  'client',
+  new RedisOutageLog(logger, 'answer-thread'),
+);
+const deps = buildDeps(data.config, { logger, awsCredentials: data.awsCredentials, redis });
+// The Redis client fails fast rather than queueing: the first tasks wait (briefly) for it to connect.
+// When it cannot, they run anyway and are answered that the state store is unavailable.
+const connected = waitForReady(deps.redis, 3_000).catch(() => {});
+
+const post = (msg: AnswerThreadMessage) => parentPort?.postMessage(msg);
 
 parentPort?.on('message', (msg: { id: number; task: AnswerTask }) => {
-  void ready
+  void connected
     .then(() => answer(deps, msg.task))
     .catch((err: unknown) => logger.error('answer thread task failed', { error: err }))
-    .finally(() => parentPort?.postMessage({ id: msg.id }));
+    .finally(() => post({ type: 'done', id: msg.id }));
 });
+post({ type: 'ready' });
+logger.debug('answer thread ready');

@@ -7,6 +7,7 @@ import type { Deps } from '../deps.js';
 import { parseCommand } from '../domain/grammar/index.js';
 import { toAppError } from '../errors.js';
 import { postToResponseUrl } from '../slack/response-url.js';
+import { noteRedisFailure } from '../store/redis.js';
 
 /**
  * The work behind an acknowledged `/ami` command or Details click: parse, run, render, answer
@@ -56,6 +57,7 @@ async function answerCommand(deps: Deps, task: Extract<AnswerTask, { kind: 'comm
   } catch (err) {
     const appErr = toAppError(err);
     if (appErr.code === 'internal') log.error('/ami failed', { subcommand: parsed.command.name, error: err });
+    else if (appErr.code === 'store_unavailable') noteRedisFailure(deps.redis, err);
     else {
       log.warn('/ami refused', {
         subcommand: parsed.command.name,
@@ -80,6 +82,7 @@ async function answerShow(deps: Deps, task: Extract<AnswerTask, { kind: 'show' }
     } catch (err) {
       const appErr = toAppError(err);
       if (appErr.code === 'internal') deps.logger.error('details button failed', { error: err });
+      if (appErr.code === 'store_unavailable') noteRedisFailure(deps.redis, err);
       message = renderError({ message: appErr.userMessage, retry: appErr.retry });
     }
   } else {

@@ -1,3 +1,4 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -29,6 +30,7 @@ const STS_SESSION_NAME = 'amibot';
 
 export class AwsClients {
   private readonly ec2Clients = new Map<string, EC2Client>();
+  private readonly autoScalingClients = new Map<string, AutoScalingClient>();
   private readonly kmsClients = new Map<string, KMSClient>();
   private readonly sfnClients = new Map<string, SFNClient>();
   private readonly ssmClients = new Map<string, SSMClient>();
@@ -52,6 +54,10 @@ export class AwsClients {
 
   ec2(account: AccountConfig, region: string): EC2Client {
     return this.cached(this.ec2Clients, account, region, (cfg) => new EC2Client(cfg));
+  }
+
+  autoscaling(account: AccountConfig, region: string): AutoScalingClient {
+    return this.cached(this.autoScalingClients, account, region, (cfg) => new AutoScalingClient(cfg));
   }
 
   kms(account: AccountConfig, region: string): KMSClient {
@@ -85,6 +91,7 @@ export class AwsClients {
   destroy(): void {
     for (const map of [
       this.ec2Clients,
+      this.autoScalingClients,
       this.kmsClients,
       this.sfnClients,
       this.ssmClients,

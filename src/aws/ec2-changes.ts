@@ -2,10 +2,6 @@ import {
   CreateTagsCommand,
   DeregisterImageCommand,
   DescribeImagesCommand,
-  DescribeInstancesCommand,
-  type DescribeInstancesCommandOutput,
-  DescribeLaunchTemplateVersionsCommand,
-  type DescribeLaunchTemplateVersionsCommandOutput,
   DisableImageCommand,
   DisableImageDeprecationCommand,
   type EC2Client,
@@ -23,26 +19,6 @@ import type { AwsClients } from './clients.js';
 import { Ec2Images } from './ec2.js';
 import { type AwsCallContext, mapAwsError } from './errors.js';
 import { awsErrorCode, Snapshots } from './snapshots.js';
-
-export interface ImageUsage {
-  /** Instances (pending, running, stopping, stopped) launched from the image. */
-  instances: Array<{ instanceId: string; state: string }>;
-  /** `$Latest` / `$Default` versions of launch templates whose image is this one. */
-  launchTemplates: Array<{ launchTemplateId: string; name: string; version: number }>;
-  /** Launch template versions looked at (`$Latest` and `$Default` of each template, once each). */
-  launchTemplateVersionsChecked: number;
-  /** True when the launch template check stopped at the cap: there may be more users. */
-  launchTemplatesTruncated: boolean;
-  /** True when the instance list stopped at the cap. */
-  instancesTruncated: boolean;
-}
-
-export interface FindUsageOptions {
-  /** Most launch template versions to look at (default 2000). */
-  maxLaunchTemplateVersions?: number;
-  /** Most instances to list (default 5000). */
-  maxInstances?: number;
-}
 
 export interface KeptSnapshot {
   snapshotId: string;
@@ -68,10 +44,6 @@ export interface DeregisterOptions {
    */
   knownSnapshotIds?: string[];
 }
-
-const INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped'];
-const DEFAULT_MAX_LT_VERSIONS = 2000;
-const DEFAULT_MAX_INSTANCES = 5000;
 
 function toLaunchPermission(target: ShareTarget): LaunchPermission {
   switch (target.kind) {
@@ -233,127 +205,6 @@ export class Ec2Changes {
         }),
       ),
     );
-  }
-
-  // ---- usage --------------------------------------------------------------------------------
-
-  /** What still uses the image: live instances and the `$Latest`/`$Default` launch template versions. */
-  async findImageUsage(
-    account: AccountConfig,
-    region: string,
-    imageId: string,
-    opts: FindUsageOptions = {},
-  ): Promise<ImageUsage> {
-    // Both lookups run side by side; neither is left running when the other fails.
-    const [instResult, ltResult] = await Promise.allSettled([
-      this.instancesUsing(account, region, imageId, opts.maxInstances ?? DEFAULT_MAX_INSTANCES),
-      this.launchTemplatesUsing(
-        account,
-        region,
-        imageId,
-        opts.maxLaunchTemplateVersions ?? DEFAULT_MAX_LT_VERSIONS,
-      ),
-    ]);
-    if (instResult.status === 'rejected') throw instResult.reason;
-    if (ltResult.status === 'rejected') throw ltResult.reason;
-    const inst = instResult.value;
-    const lt = ltResult.value;
-    return {
-      instances: inst.instances,
-      instancesTruncated: inst.truncated,
-      launchTemplates: lt.templates,
-      launchTemplateVersionsChecked: lt.checked,
-      launchTemplatesTruncated: lt.truncated,
-    };
-  }
-
-  private async instancesUsing(
-    account: AccountConfig,
-    region: string,
-    imageId: string,
-    max: number,
-  ): Promise<{ instances: ImageUsage['instances']; truncated: boolean }> {
-    const client = this.client(account, region);
-    const instances: ImageUsage['instances'] = [];
-    let token: string | undefined;
-    do {
-      const out: DescribeInstancesCommandOutput = await this.call(
-        { action: 'ec2:DescribeInstances', region, account: account.alias, imageId },
-        () =>
-          client.send(
-            new DescribeInstancesCommand({
-              Filters: [
-                { Name: 'image-id', Values: [imageId] },
-                { Name: 'instance-state-name', Values: INSTANCE_STATES },
-              ],
-              MaxResults: 1000,
-              NextToken: token,
-            }),
-          ),
-      );
-      for (const r of out.Reservations ?? []) {
-        for (const i of r.Instances ?? []) {
-          if (!i.InstanceId) continue;
-          if (instances.length >= max) return { instances, truncated: true };
-          instances.push({ instanceId: i.InstanceId, state: i.State?.Name ?? 'unknown' });
-        }
-      }
-      token = out.NextToken || undefined;
-    } while (token);
-    return { instances, truncated: false };
-  }
-
-  /**
-   * Every launch template's `$Latest` and `$Default` versions, in one paginated
-   * DescribeLaunchTemplateVersions across all templates (EC2 allows that without a template id when
-   * only `$Latest`/`$Default` are asked for), matched client-side, up to `max` versions.
-   */
-  private async launchTemplatesUsing(
-    account: AccountConfig,
-    region: string,
-    imageId: string,
-    max: number,
-  ): Promise<{ templates: ImageUsage['launchTemplates']; checked: number; truncated: boolean }> {
-    const client = this.client(account, region);
-    const templates: ImageUsage['launchTemplates'] = [];
-    const seen = new Set<string>();
-    let checked = 0;
-    let token: string | undefined;
-    do {
-      let out: DescribeLaunchTemplateVersionsCommandOutput;
-      try {
-        out = await client.send(
-          new DescribeLaunchTemplateVersionsCommand({
-            Versions: ['$Latest', '$Default'],
-            MaxResults: 200,
-            NextToken: token,
-          }),
-        );
-      } catch (err) {
-        throw mapAwsError(err, {
-          action: 'ec2:DescribeLaunchTemplateVersions',
-          region,
-          account: account.alias,
-          imageId,
-        });
-      }
-      for (const v of out.LaunchTemplateVersions ?? []) {
-        const key = `${v.LaunchTemplateId}|${v.VersionNumber}`;
-        if (seen.has(key)) continue;
-        if (checked >= max) return { templates, checked, truncated: true };
-        seen.add(key);
-        checked++;
-        if (v.LaunchTemplateData?.ImageId === imageId) {
-          templates.push({
-            launchTemplateId: v.LaunchTemplateId ?? '',
-            name: v.LaunchTemplateName ?? '',
-            version: v.VersionNumber ?? 0,
-          });
-        }
-      }
-      token = out.NextToken || undefined;
-    } while (token);
-    return { templates, checked, truncated: false };
   }
 
   // ---- deregistration -----------------------------------------------------------------------

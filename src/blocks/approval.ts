@@ -10,6 +10,7 @@ import {
   describeOperation,
   describeRegions,
   formatSpan,
+  grantLines,
   relativeTime,
   STATE_EMOJI,
   userMention,
@@ -234,12 +235,20 @@ export function renderApprovalMessage(input: ApprovalMessageInput): SlackMessage
   const asks = r.state === 'pending' ? 'asks to' : 'asked to';
   const describeOpts = input.snapshotCount !== undefined ? { snapshotCount: input.snapshotCount } : {};
   const warnings = r.warnings.map((w) => `⚠️ ${esc(w, 1000)}`);
+  // Mrkdwn built by the domain from escaped values.
+  const grants = (grantLines(r) ?? []).map((line) => `• ${line}`);
   const approvals = approvalsLine(r, now);
   const blocks: KnownBlock[] = [
     section(`${emoji} ${bold(title, 40)} · request ${code(r.id, 40)} · ${code(r.kind, 20)}`),
     section(`${userMention(r.requester)} ${asks}: ${describeOperation(r, describeOpts)}.`),
     imageFields(r),
     ...promotionPlanBlocks(r),
+    ...packed(
+      grants,
+      3,
+      `*Launch permissions${['pending', 'approved', 'queued', 'running'].includes(r.state) ? ' it grants' : ''}*`,
+      'permissions',
+    ),
     ...packed(warnings, 2, undefined, 'warnings'),
     ...(approvals ? [context([approvals])] : []),
     ...stateBlocks(r, input),

@@ -4,6 +4,7 @@ import { formatAge, formatDateTime } from '../domain/age.js';
 import { formatGiB, formatUsd, monthlyStorageCost } from '../domain/cost.js';
 import { readExpiry } from '../domain/expiry.js';
 import { type AmiImage, type BlockDevice, imageSizeGiB, type LaunchPermissions } from '../domain/image.js';
+import { redactSecrets } from '../secrets.js';
 import { dateWithAge, deprecationMarker, expiryLabel, imageIdCode, trustBadge } from './format.js';
 import {
   bold,
@@ -21,13 +22,18 @@ import {
   truncate,
 } from './message.js';
 
+/** A secondary lookup that failed: the field shows "unknown" and this reason (a user-facing message). */
+export interface Unknown {
+  unknown: string;
+}
+
 export interface ImageDetailsInput {
   image: AmiImage;
   account: string;
   /** Undefined when the account does not own the image (only the owner can read them). */
-  launchPermissions?: LaunchPermissions;
+  launchPermissions?: LaunchPermissions | Unknown;
   /** ISO 8601, from DescribeImageAttribute lastLaunchedTime (owner only). */
-  lastLaunchedTime?: string;
+  lastLaunchedTime?: string | Unknown;
   trusted: boolean;
   pricePerGbMonth: number;
   expiryTagKey: string;
@@ -61,8 +67,14 @@ function deviceLine(d: BlockDevice): string {
   return `• ${parts.join(' · ')}`;
 }
 
-function permissionLines(p: LaunchPermissions | undefined): string[] {
+/** `unknown — <reason>`: the reason escaped, credentials removed and cut to a readable length. */
+function unknownBecause(u: Unknown): string {
+  return `unknown — ${esc(redactSecrets(u.unknown), 300)}`;
+}
+
+function permissionLines(p: LaunchPermissions | Unknown | undefined): string[] {
   if (!p) return ['_Only the owner can see launch permissions._'];
+  if ('unknown' in p) return [`⚠️ ${unknownBecause(p)}`];
   const lines: string[] = [];
   if (p.public) lines.push('🌐 *Public* — any AWS account can launch this image');
   const groups: Array<[string, string[]]> = [
@@ -88,6 +100,12 @@ function tagLines(tags: Record<string, string>): string[] {
 function lastLaunched(iso: string, now: Date): string {
   const age = formatAge(iso, now);
   return `${esc(formatDateTime(iso), 40)} (${age === 'today' || age === 'unknown' || age.startsWith('in ') ? age : `${age} ago`})`;
+}
+
+function lastLaunchedField(v: string | Unknown | undefined, now: Date): string {
+  if (v === undefined) return 'unknown';
+  if (typeof v === 'string') return lastLaunched(v, now);
+  return unknownBecause(v);
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -138,7 +156,7 @@ export function renderImageDetails(input: ImageDetailsInput): SlackMessage {
       field('Visibility', image.public ? '🌐 public' : '🔒 private'),
       field('Deprecation', deprecationMarker(image, now) ?? 'not deprecated'),
       field('Expiry', expiryLabel(expiry, now, input.expiryTagKey)),
-      field('Last launched', input.lastLaunchedTime ? lastLaunched(input.lastLaunchedTime, now) : 'unknown'),
+      field('Last launched', lastLaunchedField(input.lastLaunchedTime, now)),
       field('Snapshot storage', `${formatGiB(size)} · ~${formatUsd(cost)}/month`),
       image.sourceImageId
         ? field(

@@ -43,7 +43,7 @@ export function promotionPlanBlocks(r: AmiRequest): KnownBlock[] {
   if (r.params.kind !== 'promote') return [];
   const p = r.params;
   const grantsBy = new Map<string, string[]>();
-  for (const g of p.grants) grantsBy.set(g.region, [...(grantsBy.get(g.region) ?? []), g.accountId]);
+  for (const g of p.kmsGrants) grantsBy.set(g.region, [...(grantsBy.get(g.region) ?? []), g.accountId]);
   const lines = p.regions.map((x) => {
     const grants = grantsBy.get(x.region) ?? [];
     return (

@@ -1,9 +1,8 @@
 /** Expiry reminders: the reminder with its buttons, the message after a click, the malformed-tag notice. Pure. */
 import type { KnownBlock } from '@slack/types';
-import { formatAge, formatDate, formatDateTime } from '../domain/age.js';
+import { formatAge, formatDateTime } from '../domain/age.js';
 import { formatGiB, formatUsd } from '../domain/cost.js';
-import { daysUntil, isExpired } from '../domain/expiry.js';
-import { type ImageOwner, milestonePhrase } from '../domain/reminders.js';
+import { expiryDateText, expiryPhrase, type ImageOwner } from '../domain/reminders.js';
 import { ACTION_IDS } from './actions.js';
 import { imageIdCode } from './format.js';
 import {
@@ -43,17 +42,6 @@ export interface ReminderView {
   buttons?: readonly ReminderButton[];
 }
 
-function relative(expiryAt: string, now: Date): string {
-  const days = daysUntil(expiryAt, now);
-  if (isExpired(expiryAt, now)) {
-    if (days === 0) return 'expired today';
-    return `expired ${-days === 1 ? 'yesterday' : `${-days} days ago`}`;
-  }
-  if (days === 0) return 'later today';
-  if (days === 1) return 'tomorrow';
-  return `in ${days} days`;
-}
-
 /** `<@U123>` for a Slack user id, else the escaped label; team appended. */
 export function ownerText(owner: ImageOwner): string {
   const who = owner.userId ? userMention(owner.userId) : owner.label ? esc(owner.label, 80) : undefined;
@@ -66,16 +54,17 @@ function span(hours: number): string {
   return `${hours} hour${hours === 1 ? '' : 's'}`;
 }
 
-function title(v: Pick<ReminderView, 'imageName' | 'imageId' | 'milestone'>): string {
+/** The milestone picks the icon; the words say the real time left and the date ({@link expiryPhrase}). */
+function title(v: Pick<ReminderView, 'imageName' | 'imageId' | 'milestone' | 'expiry' | 'now'>): string {
   const icon = v.milestone <= 0 ? '🔴' : v.milestone <= 1 ? '🟠' : '⏰';
-  return `${icon} ${bold(v.imageName || v.imageId, 200)} ${imageIdCode(v.imageId)} ${milestonePhrase(v.milestone)}`;
+  return `${icon} ${bold(v.imageName || v.imageId, 200)} ${imageIdCode(v.imageId)} ${esc(expiryPhrase(v.expiry.at, v.now), 120)}`;
 }
 
 function facts(v: Omit<ReminderView, 'reminderId' | 'extendDays' | 'snoozeHours'>): KnownBlock {
   const src = v.expiry.source === 'deprecation' ? ' (EC2 deprecation time)' : '';
   return fields([
     `*Account / region*\n${esc(v.account, 64)} / ${esc(v.region, 40)}`,
-    `*Expiry*\n${esc(formatDate(v.expiry.at), 40)} (${relative(v.expiry.at, v.now)})${src}`,
+    `*Expiry*\n${esc(expiryDateText(v.expiry.at), 60)}${src}`,
     `*Age*\n${v.creationDate ? esc(formatAge(v.creationDate, v.now), 40) : 'unknown'}`,
     `*Size / cost*\n${formatGiB(v.sizeGiB)} · ~${formatUsd(v.monthlyCostUsd)}/month`,
     `*Owner*\n${ownerText(v.owner)}`,
@@ -119,7 +108,7 @@ export function renderReminder(v: ReminderView): SlackMessage {
       `Extend moves the expiry tag ${v.extendDays} days on · Snooze silences this image for ${span(v.snoozeHours)} · Deregister files a request that needs approval. Only the image’s owner or an approver of *${esc(v.account, 64)}* can use these.`,
     ]),
   );
-  const text = `${esc(v.imageName || v.imageId, 200)} (${esc(v.imageId, 64)}, ${esc(v.account, 64)}/${esc(v.region, 40)}) ${milestonePhrase(v.milestone)}: ${esc(formatDate(v.expiry.at), 40)}`;
+  const text = `${esc(v.imageName || v.imageId, 200)} (${esc(v.imageId, 64)}, ${esc(v.account, 64)}/${esc(v.region, 40)}) ${esc(expiryPhrase(v.expiry.at, v.now), 120)}`;
   return message(text, blocks);
 }
 

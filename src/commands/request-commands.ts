@@ -15,11 +15,13 @@ import type {
   UnshareCommand,
 } from '../domain/grammar/index.js';
 import type { AmiImage } from '../domain/image.js';
-import { checkRequest, referencedGroups } from '../domain/policy.js';
-import type { AmiRequest, OperationParams } from '../domain/request.js';
+import { checkRequest, countPermissions, referencedGroups } from '../domain/policy.js';
+import type { AmiRequest, LaunchGrants, OperationParams } from '../domain/request.js';
 import { AppError } from '../errors.js';
 import { planShareGrants } from '../golden/share-keys.js';
 import { approvalChannel, buildRequest, type Prepared } from '../requests/build.js';
+import { checkDeregisterFiling, checkReplaceFiling } from '../requests/in-use-guard.js';
+import { plannedGrants } from '../requests/launch-grants.js';
 import * as lifecycle from '../requests/lifecycle.js';
 import { resolveTarget } from './target.js';
 import type { CommandContext, CommandReply } from './types.js';
@@ -42,6 +44,13 @@ function future(iso: string, now: Date, what: string): string {
   if (Date.parse(iso) <= now.getTime())
     bad(`${what} must be in the future (it is ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC now).`);
   return iso;
+}
+
+const SHARED_ENCRYPTED_WARNING =
+  'The copy is encrypted: the accounts it is shared with also need access to its KMS key (a customer-managed key; the AWS-managed EBS key cannot be shared).';
+
+function publicDroppedWarning(accountAlias: string, what: string): string {
+  return `The source image is *public*, but the ${what} will not be: public sharing is turned off for account *${accountAlias}*. Its other launch permissions are applied.`;
 }
 
 /** Checks one quick command against the image and works out exactly what will change. */
@@ -71,7 +80,7 @@ async function prepare(
         params: {
           kind: 'share',
           targets: cmd.targets,
-          ...(keys?.grants.length ? { grants: keys.grants } : {}),
+          ...(keys?.grants.length ? { kmsGrants: keys.grants } : {}),
         },
         warnings: [...warnings, ...(keys?.warnings ?? [])],
       };
@@ -100,21 +109,9 @@ async function prepare(
       return { params: { kind: 'expire', expiresAt: at, tagKey: ctx.deps.config.expiryTagKey }, warnings };
     }
     case 'deregister': {
-      const usage = await ctx.deps.changes.findImageUsage(account, region, image.imageId);
-      const users = [
-        ...usage.instances.map((i) => `instance \`${i.instanceId}\` (${i.state})`),
-        ...usage.launchTemplates.map((t) => `launch template *${t.name}* version ${t.version}`),
-      ];
-      if (users.length > 0) {
-        const list =
-          users.slice(0, 10).join(', ') + (users.length > 10 ? ` and ${users.length - 10} more` : '');
-        if (!cmd.force) {
-          bad(
-            `\`${image.imageId}\` is still in use by ${list}. Deregistering it would break them; add \`--force\` if you are sure.`,
-          );
-        }
-        warnings.push(`Still in use by ${list} (requested with \`--force\`).`);
-      }
+      // Refused here when in use or when that cannot be checked; with --force, filed with the users listed.
+      const forced = await checkDeregisterFiling(ctx.deps, account, region, image.imageId, cmd.force);
+      if (forced) warnings.push(forced);
       if (image.public) warnings.push('The image is public: anyone launching it by id will fail after this.');
       const snaps = image.blockDevices.filter((d) => d.snapshotId).length;
       if (!cmd.keepSnapshots && snaps > 0) {
@@ -265,6 +262,9 @@ export async function copyRequestCommand(
         '`--with-permissions` copies the image’s launch permissions, which only the owner can read; this image belongs to another account.',
       );
     }
+    const grants = cmd.withPermissions
+      ? await plannedGrants(deps, account, region, image.imageId)
+      : undefined;
     params = {
       kind: 'copy',
       toRegions: destinations,
@@ -272,11 +272,15 @@ export async function copyRequestCommand(
       encrypt: cmd.encrypt,
       kmsKeyId: cmd.kmsKeyId,
       withPermissions: cmd.withPermissions,
+      ...(grants ? { grants } : {}),
     };
-    if (cmd.withPermissions)
+    if (grants) {
       warnings.push(
-        'The source image’s launch permissions will be applied to each copy (they are not copied by EC2).',
+        'The launch permissions listed are applied to each copy once it is ready (EC2 does not copy them); they are read again then, within the account’s policy.',
       );
+      if (grants.publicDropped) warnings.push(publicDroppedWarning(account.alias, 'copies'));
+      if (cmd.encrypt && countPermissions(grants.permissions) > 0) warnings.push(SHARED_ENCRYPTED_WARNING);
+    }
   } else {
     destinations = [region];
     if (encryptedNow && !cmd.kmsKeyId) {
@@ -286,11 +290,15 @@ export async function copyRequestCommand(
       bad(
         '`--replace` deregisters the original, which only its owner can do; this image belongs to another account.',
       );
-    params = { kind: 'encrypt', kmsKeyId: cmd.kmsKeyId, replace: cmd.replace };
-    if (cmd.replace) {
+    let grants: LaunchGrants | undefined;
+    if (cmd.replace) grants = await plannedGrants(deps, account, region, image.imageId);
+    params = { kind: 'encrypt', kmsKeyId: cmd.kmsKeyId, replace: cmd.replace, ...(grants ? { grants } : {}) };
+    if (grants) {
       warnings.push(
-        `*Replace*: once the encrypted copy is available, the unencrypted original \`${image.imageId}\` is deregistered and its snapshots deleted.`,
+        `*Replace*: once the encrypted copy is available, it gets the original’s launch permissions (listed, read again then), and the unencrypted original \`${image.imageId}\` is deregistered and its snapshots deleted — unless something uses the original by then, in which case it is kept.`,
       );
+      if (grants.publicDropped) warnings.push(publicDroppedWarning(account.alias, 'encrypted copy'));
+      if (countPermissions(grants.permissions) > 0) warnings.push(SHARED_ENCRYPTED_WARNING);
     }
   }
   if (cmd.kmsKeyId) {
@@ -301,6 +309,10 @@ export async function copyRequestCommand(
           `KMS key \`${cmd.kmsKeyId}\` in \`${dest}\` is ${key.state}, not enabled: the copy could not be encrypted with it.`,
         );
     }
+  }
+  if (cmd.name === 'encrypt' && cmd.replace) {
+    // The original is deregistered at the end: refused now if something uses it (or that is unknown).
+    await checkReplaceFiling(deps, account, region, image.imageId);
   }
   if (!owned)
     warnings.push(

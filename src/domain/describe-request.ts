@@ -196,7 +196,7 @@ export function describeOperation(request: AmiRequest, opts: DescribeOptions = {
     }
     case 'encrypt':
       return p.replace
-        ? `Encrypt ${img} in ${region} in place of the original, ${keyPhrase(p.kmsKeyId)} (the unencrypted original is deregistered after)`
+        ? `Encrypt ${img} in ${region} in place of the original, ${keyPhrase(p.kmsKeyId)}, with the original’s launch permissions (the unencrypted original is deregistered after, unless something still uses it)`
         : `Make an encrypted copy of ${img} in ${region}, ${keyPhrase(p.kmsKeyId)}`;
     case 'promote':
       return `Promote ${img} to golden-image family ${codeText(p.family, 60)} in ${listed(p.regions.map((r) => r.region))}`;
@@ -205,6 +205,41 @@ export function describeOperation(request: AmiRequest, opts: DescribeOptions = {
     default:
       return `Change ${img}`;
   }
+}
+
+/**
+ * Every launch permission the request will grant, one mrkdwn line each (no bullet), for `share`,
+ * `copy --with-permissions` and `encrypt --replace`; undefined for requests that grant none.
+ * Unlike {@link describeTargets}, nothing is left out: approvers see each account, organization and
+ * OU. A public permission the policy keeps back is listed as not granted.
+ */
+export function grantLines(request: Pick<AmiRequest, 'params'>): string[] | undefined {
+  const p = request.params;
+  let accounts: readonly string[] = [];
+  let orgs: readonly string[] = [];
+  let ous: readonly string[] = [];
+  let pub = false;
+  let dropped = false;
+  if (p.kind === 'share') {
+    accounts = p.targets.flatMap((t) => (t.kind === 'account' ? [t.accountId] : []));
+    orgs = p.targets.flatMap((t) => (t.kind === 'organization' ? [t.arn] : []));
+    ous = p.targets.flatMap((t) => (t.kind === 'ou' ? [t.arn] : []));
+    pub = p.targets.some((t) => t.kind === 'public');
+  } else if ((p.kind === 'copy' && p.withPermissions) || (p.kind === 'encrypt' && p.replace)) {
+    if (!p.grants) return undefined; // filed before grants were recorded
+    ({ accounts, organizations: orgs, organizationalUnits: ous, public: pub } = p.grants.permissions);
+    dropped = p.grants.publicDropped;
+  } else {
+    return undefined;
+  }
+  const lines = [
+    ...accounts.map((a) => `account ${codeText(a, 20)}`),
+    ...orgs.map((arn) => `organization ${codeText(orgPart(arn, /o-[a-z0-9]+$/), 80)}`),
+    ...ous.map((arn) => `OU ${codeText(orgPart(arn, /ou-[a-z0-9]+-[a-z0-9]+$/), 80)}`),
+    ...(pub ? ['*everyone* (public): any AWS account can launch it'] : []),
+    ...(dropped ? ['~everyone (public)~ not granted: public sharing is off for this account'] : []),
+  ];
+  return lines.length > 0 ? lines : ['none: the source image is shared with nobody'];
 }
 
 /** The regions a request touches: `us-east-1`, or `us-east-1 → eu-west-1, eu-central-1` for copies. */

@@ -86,7 +86,7 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
       '`--to` names up to 10 destination regions (comma-separated); `--region` is the source region.',
       'Works for any image the account can launch, public ones included: copying Canonical’s latest Ubuntu into your own account is a common first step.',
       '`--encrypt` encrypts the copy with the default EBS key; `--kms-key` (key id, ARN or `alias/name`) picks the key and implies `--encrypt`.',
-      '`--name` names the copy (default: the source name). Launch permissions do not copy unless `--with-permissions`.',
+      '`--name` names the copy (default: the source name). Launch permissions do not copy unless `--with-permissions`, and never the public one unless the account allows public sharing.',
     ],
     examples: [
       '/ami copy ami-0abc1234def567890 --to eu-west-1,us-west-2',
@@ -98,7 +98,7 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
     details: [
       APPROVAL,
       '`--kms-key` picks the key (key id, ARN or `alias/name`); without it the account’s default EBS key is used.',
-      '`--replace` deregisters the unencrypted original once the encrypted copy is available.',
+      '`--replace` gives the encrypted copy the original’s launch permissions, then deregisters the unencrypted original — unless something still uses it, in which case it is kept (and refused up front if something uses it now).',
       WHERE,
     ],
     examples: [
@@ -190,7 +190,8 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
       APPROVAL,
       OWNED,
       'Its EBS snapshots are deleted too, unless `--keep-snapshots`.',
-      '`--force` deregisters even while instances or launch templates still use the image (the approval message says what uses it).',
+      'Refused while anything uses the image (instances in any state but terminated, any launch template version, Auto Scaling groups, launch configurations) or when that cannot be checked; checked again just before it runs.',
+      '`--force` deregisters anyway (the approval message says what uses it).',
     ],
     examples: [
       '/ami deregister ami-0abc1234def567890',

@@ -10,6 +10,7 @@
  * - a user group that could not be resolved (missing from `groups`) matches nobody.
  */
 import { z } from 'zod';
+import type { LaunchPermissions } from './image.js';
 import { type AmiRequest, OPERATION_KINDS, type OperationKind, type RequestState } from './request.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -424,4 +425,33 @@ export function checkCancel(input: CheckCancelInput): PolicyResult<'not_cancella
     );
   }
   return OK;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Launch permissions carried from one image to another
+
+/**
+ * The launch permissions an image may be given from a source image's (`copy --with-permissions`,
+ * `encrypt --replace`): all of them, except `public` when the account does not allow public
+ * sharing. No path may make an image public without that setting.
+ */
+export function grantsWithinPolicy(
+  policy: Pick<AccountPolicy, 'allowPublicSharing'>,
+  source: LaunchPermissions,
+): { permissions: LaunchPermissions; publicDropped: boolean } {
+  const publicDropped = source.public && !policy.allowPublicSharing;
+  return {
+    permissions: {
+      public: source.public && policy.allowPublicSharing,
+      accounts: [...new Set(source.accounts)],
+      organizations: [...new Set(source.organizations)],
+      organizationalUnits: [...new Set(source.organizationalUnits)],
+    },
+    publicDropped,
+  };
+}
+
+/** How many permissions a set holds (public counts as one). */
+export function countPermissions(p: LaunchPermissions): number {
+  return p.accounts.length + p.organizations.length + p.organizationalUnits.length + (p.public ? 1 : 0);
 }

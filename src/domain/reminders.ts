@@ -32,11 +32,56 @@ export function nextMilestone(
   return ahead.length === 0 ? undefined : Math.max(...ahead);
 }
 
-/** `expires in 7 days`, `expires tomorrow`, `has expired`. */
-export function milestonePhrase(milestone: number): string {
-  if (milestone <= 0) return 'has expired';
-  if (milestone === 1) return 'expires tomorrow';
-  return `expires in ${milestone} days`;
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+function unit(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * A span of time in the two largest units, rounded down so it never claims more time than there
+ * is: `4 days 22 hours`, `7 days`, `22 hours 5 minutes`, `35 minutes`, `less than a minute`.
+ */
+export function spanPhrase(ms: number): string {
+  const span = Math.max(0, ms);
+  const days = Math.floor(span / DAY_MS);
+  const hours = Math.floor((span % DAY_MS) / HOUR_MS);
+  const minutes = Math.floor((span % HOUR_MS) / MINUTE_MS);
+  if (days > 0) return hours > 0 ? `${unit(days, 'day')} ${unit(hours, 'hour')}` : unit(days, 'day');
+  if (hours > 0)
+    return minutes > 0 ? `${unit(hours, 'hour')} ${unit(minutes, 'minute')}` : unit(hours, 'hour');
+  if (minutes > 0) return unit(minutes, 'minute');
+  return 'less than a minute';
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `Thu 3 Dec 2026 14:00 UTC`; the input unchanged when it is not a date. */
+export function expiryDateText(iso: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  const d = new Date(t);
+  const hh = String(d.getUTCHours()).padStart(2, '0');
+  const mm = String(d.getUTCMinutes()).padStart(2, '0');
+  return `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${hh}:${mm} UTC`;
+}
+
+/**
+ * What a reminder says about the expiry: the real time left (or since) and the date, whatever
+ * milestone made it due — `expires in 4 days 22 hours, on Thu 3 Dec 2026 14:00 UTC`,
+ * `expired 3 hours ago, on …`. A milestone says when a reminder is sent, not how long is left: an
+ * image first seen 4.9 days before expiry gets the 7-day reminder, which must not say "7 days".
+ */
+export function expiryPhrase(expiryAt: string, now: Date): string {
+  const t = Date.parse(expiryAt);
+  if (Number.isNaN(t)) return `expires on ${expiryAt}`;
+  const on = `on ${expiryDateText(expiryAt)}`;
+  const left = t - now.getTime();
+  if (left > 0) return `expires in ${spanPhrase(left)}, ${on}`;
+  if (-left < MINUTE_MS) return `expired just now, ${on}`;
+  return `expired ${spanPhrase(-left)} ago, ${on}`;
 }
 
 export interface RoutingSettings {

@@ -1,4 +1,5 @@
 import type { ShareTarget } from './grammar/index.js';
+import type { LaunchPermissions } from './image.js';
 
 /**
  * A request: a change to an AMI that people decide on in Slack before a worker carries it out.
@@ -51,7 +52,7 @@ export interface RollbackRegionPlan {
 }
 
 export type OperationParams =
-  | { kind: 'share'; targets: ShareTarget[]; grants?: PlannedGrant[] }
+  | { kind: 'share'; targets: ShareTarget[]; kmsGrants?: PlannedGrant[] }
   | { kind: 'unshare'; targets: ShareTarget[] | 'all' }
   | { kind: 'deprecate'; deprecateAt: string }
   | { kind: 'undeprecate' }
@@ -66,18 +67,35 @@ export type OperationParams =
       encrypt: boolean;
       kmsKeyId?: string;
       withPermissions: boolean;
+      /** `--with-permissions`: what the copies are to be granted, as read when filed. */
+      grants?: LaunchGrants;
     }
-  | { kind: 'encrypt'; kmsKeyId?: string; replace: boolean }
+  | {
+      kind: 'encrypt';
+      kmsKeyId?: string;
+      replace: boolean;
+      /** `--replace`: the original's launch permissions the replacement is to get, as read when filed. */
+      grants?: LaunchGrants;
+    }
   | {
       kind: 'promote';
       family: string;
       regions: PromotionRegionPlan[];
       targets: ShareTarget[];
-      grants: PlannedGrant[];
+      kmsGrants: PlannedGrant[];
       tags: Record<string, string>;
       deprecatePreviousAfterDays: number;
     }
   | { kind: 'rollback'; family: string; regions: RollbackRegionPlan[] };
+
+/**
+ * Launch permissions a request carries from one image to another, within the account's policy:
+ * `publicDropped` when the source is public but the account does not allow public sharing.
+ */
+export interface LaunchGrants {
+  permissions: LaunchPermissions;
+  publicDropped: boolean;
+}
 
 export type ParamsOf<K extends OperationKind> = Extract<OperationParams, { kind: K }>;
 

@@ -5,6 +5,7 @@ import { checkRequest, referencedGroups } from '../domain/policy.js';
 import type { AmiRequest } from '../domain/request.js';
 import { AppError } from '../errors.js';
 import { approvalChannel, buildRequest } from '../requests/build.js';
+import { checkDeregisterFiling, checkPolicyDeregistration } from '../requests/in-use-guard.js';
 import * as lifecycle from '../requests/lifecycle.js';
 
 export interface ReminderDeregisterInput {
@@ -23,8 +24,8 @@ export interface ReminderDeregisterInput {
 /**
  * Files a deregister request for an image from an expiry reminder, through the normal approval
  * flow (`buildRequest` / `lifecycle.file`, as `/ami deregister`): the policy check, the ownership
- * check, the in-use check (an image still in use is refused; `/ami deregister --force` remains for
- * that), the approval message, the audit entry. Snapshots are deleted with the image unless
+ * check, the in-use guard (an image still in use, or whose use cannot be checked, is refused;
+ * `/ami deregister --force` remains for a person who is sure), the approval message, the audit entry. Snapshots are deleted with the image unless
  * another image uses them, as with `/ami deregister`.
  */
 export async function requestDeregistration(
@@ -63,18 +64,9 @@ export async function requestDeregistration(
       `\`${imageId}\` belongs to \`${image.ownerId}\`, not to account *${account.alias}*; amibot cannot deregister it.`,
     );
   }
-  const usage = await deps.changes.findImageUsage(account, region, imageId);
-  const users = [
-    ...usage.instances.map((i) => `instance \`${i.instanceId}\` (${i.state})`),
-    ...usage.launchTemplates.map((t) => `launch template *${t.name}* version ${t.version}`),
-  ];
-  if (users.length > 0) {
-    const list = users.slice(0, 10).join(', ') + (users.length > 10 ? ` and ${users.length - 10} more` : '');
-    throw new AppError(
-      'bad_input',
-      `\`${imageId}\` is still in use by ${list}, so amibot did not request its deregistration. If you are sure, use \`/ami deregister ${imageId} --force\`.`,
-    );
-  }
+  // Refused when in use or when that cannot be checked; a person decides from there (never `--force` here).
+  if (input.asBot) await checkPolicyDeregistration(deps, account, region, imageId);
+  else await checkDeregisterFiling(deps, account, region, imageId, false);
   const warnings = [
     `Requested from an expiry reminder (expiry ${formatDate(input.expiry)})${input.asBot ? ' by amibot, per the account’s `request-deregister` policy' : ''}.`,
   ];

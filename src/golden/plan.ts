@@ -114,7 +114,7 @@ export async function preparePromotion(
       family: family.name,
       regions,
       targets,
-      grants,
+      kmsGrants: grants,
       tags: { ...family.tags, [GOLDEN_TAG]: family.name },
       deprecatePreviousAfterDays: deps.config.golden.deprecatePreviousAfterDays,
     },

@@ -22,7 +22,7 @@ import {
   stepsLeft,
 } from '../domain/golden.js';
 import type { AmiRequest, PromotionRegionPlan, RegionProgress } from '../domain/request.js';
-import { AppError, toAppError } from '../errors.js';
+import { AppError, JobInterrupted, toAppError } from '../errors.js';
 import type { JobContext } from '../jobs/job.js';
 import * as lifecycle from '../requests/lifecycle.js';
 
@@ -65,11 +65,6 @@ const DAY_MS = 86_400_000;
 /** The job id of a promotion region, also its name among the copies in flight. */
 export function promoteRegionJobId(p: Pick<PromoteRegionPayload, 'requestId' | 'region'>): string {
   return `copy-${p.requestId}-${p.region}`;
-}
-
-/** A job stopped from outside (timeout, shutdown: `jobs/job.ts`): never recorded as a failed region. */
-function isInterruption(err: unknown): boolean {
-  return ['JobInterrupted', 'JobTimedOut', 'JobHandedBack'].includes((err as Error)?.name ?? '');
 }
 
 /** The region ended inside a step (failed, cancelled): the job is done. */
@@ -137,7 +132,8 @@ export async function runPromotionRegion(ctx: Ctx): Promise<void> {
     await recordRegion(deps, requestId, region, { state: 'available', imageId, percent: 100 });
   } catch (err) {
     if (err instanceof RegionEnded) return;
-    if (isInterruption(err)) throw err;
+    // A job stopped from outside (timeout, shutdown) is never recorded as a failed region.
+    if (err instanceof JobInterrupted) throw err;
     if ((err as Error)?.name === 'DelayedError') throw err;
     const appErr = toAppError(err);
     if (appErr.retry && !ctx.lastAttempt) throw err;
@@ -405,7 +401,7 @@ const grants: StepRunner = async (deps, account, request, plan, imageId) => {
   const image = await deps.images.getImage(account, plan.region, imageId);
   const snapshots = image.blockDevices.flatMap((d) => (d.snapshotId ? [d.snapshotId] : []));
   await deps.imageAccess.addCreateVolumePermission(account, plan.region, snapshots, accounts);
-  for (const g of p.grants.filter((x) => x.region === plan.region)) {
+  for (const g of p.kmsGrants.filter((x) => x.region === plan.region)) {
     await createGrantOrExplain(deps, account, plan.region, g.keyArn, g.accountId);
   }
   return {};

@@ -18,7 +18,9 @@ import { IMAGE_ID_RE, REGION_RE, REQUEST_ID_RE } from '../domain/ids.js';
 import type { AmiRequest, RegionProgress, RequestResult } from '../domain/request.js';
 import { AppError, toAppError } from '../errors.js';
 import { deliver } from '../requests/follow-ups.js';
+import { carryLaunchPermissions, publicKeptBackNote } from '../requests/launch-grants.js';
 import * as lifecycle from '../requests/lifecycle.js';
+import { retireReplacedOriginal } from '../requests/replace-original.js';
 import { defineJob, type JobContext, rethrowInterruption } from './job.js';
 
 /**
@@ -357,15 +359,19 @@ async function copyPermissions(
   region: string,
   imageId: string,
 ): Promise<void> {
-  const perms = await deps.images.getLaunchPermissions(account, request.region, request.imageId);
-  const targets = [
-    ...perms.accounts.map((accountId) => ({ kind: 'account' as const, accountId })),
-    ...perms.organizations.map((arn) => ({ kind: 'organization' as const, arn })),
-    ...perms.organizationalUnits.map((arn) => ({ kind: 'ou' as const, arn })),
-    ...(perms.public ? [{ kind: 'public' as const }] : []),
-  ];
-  if (targets.length === 0) return;
-  await deps.changes.addLaunchPermissions(account, region, imageId, targets);
+  // Read again now and kept within the account's current policy (never public unless allowed).
+  const grants = await carryLaunchPermissions(
+    deps,
+    account,
+    { region: request.region, imageId: request.imageId },
+    { region, imageId },
+  );
+  if (grants.publicDropped)
+    await setProgress(deps, request.id, region, {
+      state: 'copying',
+      imageId,
+      reason: publicKeptBackNote(account.alias),
+    });
 }
 
 /** A cancelled copy: deregister the partial image (and its snapshots) so nothing half-made is left. */
@@ -469,23 +475,23 @@ export async function finishRegion(
 async function replaceOriginal(deps: Deps, request: AmiRequest): Promise<void> {
   let audit: AuditEntry[] = [];
   const account = resolveAccount(deps.config, request.account);
-  let note: string;
-  try {
-    if (!account) throw new AppError('bad_input', 'account no longer configured');
-    const out = await deps.changes.deregister(account, request.region, request.imageId, {
-      deleteSnapshots: true,
-      knownSnapshotIds: request.image.snapshotIds,
-    });
-    note = `The unencrypted original \`${request.imageId}\` ${out.alreadyGone ? 'was already gone' : 'is deregistered'} (${out.deletedSnapshots.length} snapshot(s) deleted).`;
-  } catch (err) {
-    note = `The encrypted copy is ready, but the original \`${request.imageId}\` could not be deregistered: ${toAppError(err).userMessage}`;
-  }
+  // Permissions carried over, then the in-use guard; the original is kept when either says so.
+  const out = await retireReplacedOriginal(
+    deps,
+    account,
+    request,
+    request.progress?.[request.region]?.imageId,
+  );
   const res = await deps.requests.transition(
     request.id,
     ['running'],
     'succeeded',
     (r) => ({
-      result: { ok: true, summary: `${r.result?.summary ?? ''} ${note}`.trim(), details: r.result?.details },
+      result: {
+        ok: true,
+        summary: `${r.result?.summary ?? ''} ${out.summary}`.trim(),
+        details: [...(r.result?.details ?? []), ...out.details],
+      },
     }),
     deps.clock(),
     (next) => {

@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -84,41 +83,4 @@ export function defineJob<N extends string, S extends z.ZodType>(
   return def;
 }
 
-/** Why a running job was stopped from outside: a retryable AppError no processor may swallow. */
-export class JobInterrupted extends AppError {
-  constructor(message: string) {
-    super('internal', message, { retry: true });
-    this.name = 'JobInterrupted';
-  }
-}
-
-/** The job ran past its `timeoutMs`. */
-export class JobTimedOut extends JobInterrupted {
-  constructor(
-    readonly jobName: string,
-    readonly timeoutMs: number,
-  ) {
-    super(`${jobName} was stopped after ${formatDuration(timeoutMs)} (its time limit).`);
-    this.name = 'JobTimedOut';
-  }
-}
-
-/** The process is shutting down: the job goes back to the queue and resumes elsewhere. */
-export class JobHandedBack extends JobInterrupted {
-  constructor() {
-    super('the worker is shutting down; the job resumes on another worker');
-    this.name = 'JobHandedBack';
-  }
-}
-
-/** Rethrows an interruption so no processor's catch-all turns it into a failed request. */
-export function rethrowInterruption(err: unknown): void {
-  if (err instanceof JobInterrupted) throw err;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
-  if (ms % 1_000 === 0) return `${ms / 1_000} s`;
-  return `${ms} ms`;
-}
+export { JobHandedBack, JobInterrupted, JobTimedOut, rethrowInterruption } from '../errors.js';

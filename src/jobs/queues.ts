@@ -22,6 +22,7 @@ export function bullPrefix(keyPrefix: string): string {
 export class JobQueues {
   private readonly queues = new Map<QueueKey, Queue>();
   private flows?: FlowProducer;
+  private errorHandler: (err: Error) => void = () => {};
 
   constructor(
     private readonly connection: Redis,
@@ -32,9 +33,16 @@ export class JobQueues {
     let q = this.queues.get(key);
     if (!q) {
       q = new Queue(QUEUES[key], { connection: this.connection, prefix: bullPrefix(this.keyPrefix) });
+      // A queue re-emits its connection's errors; unheard, each one would be an uncaught exception.
+      q.on('error', (err) => this.errorHandler(err));
       this.queues.set(key, q);
     }
     return q;
+  }
+
+  /** Where the queues' `error` events (their connection's, while Redis is away) go; by default nowhere. */
+  onError(handler: (err: Error) => void): void {
+    this.errorHandler = handler;
   }
 
   /** Adds a job; the same logical work (same deterministic id) is only ever queued once. */

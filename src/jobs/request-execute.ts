@@ -7,6 +7,7 @@ import { REQUEST_ID_RE } from '../domain/ids.js';
 import type { AmiRequest, PlannedGrant, RequestResult } from '../domain/request.js';
 import { AppError, toAppError } from '../errors.js';
 import { makeShareGrants } from '../golden/share-keys.js';
+import { checkDeregisterExecution } from '../requests/in-use-guard.js';
 import * as lifecycle from '../requests/lifecycle.js';
 import { defineJob, type JobAttempt, rethrowInterruption } from './job.js';
 
@@ -84,9 +85,16 @@ async function perform(deps: Deps, request: AmiRequest): Promise<RequestResult> 
   const img = `\`${imageId}\``;
   switch (p.kind) {
     case 'share': {
+      // The policy may have changed since the request was filed: never public unless allowed now.
+      if (p.targets.some((t) => t.kind === 'public') && !account.policy.allowPublicSharing) {
+        return {
+          ok: false,
+          summary: `Not shared: public sharing is now turned off for account ${account.alias}, so ${img} was not made public (nothing was changed).`,
+        };
+      }
       const after = await deps.changes.addLaunchPermissions(account, region, imageId, p.targets);
       const n = after.accounts.length + after.organizations.length + after.organizationalUnits.length;
-      const grants = await shareGrants(deps, account, p.grants);
+      const grants = await shareGrants(deps, account, p.kmsGrants);
       return {
         ok: true,
         summary: `${img} is now shared with ${describeTargets(p.targets)}${after.public ? ' (public)' : ''}; ${n} launch permission${n === 1 ? '' : 's'} in all.${grants.length ? ` ${grants.length} KMS grant${grants.length === 1 ? '' : 's'} made.` : ''}`,
@@ -135,19 +143,9 @@ async function perform(deps: Deps, request: AmiRequest): Promise<RequestResult> 
     }
     case 'deregister': {
       if (!p.force) {
-        const usage = await deps.changes.findImageUsage(account, region, imageId).catch((err: unknown) => {
-          // The image may already be gone on a retry; the deregister call below says so.
-          if (err instanceof AppError && err.code === 'not_found')
-            return { instances: [], launchTemplates: [] };
-          throw err;
-        });
-        const users = usage.instances.length + usage.launchTemplates.length;
-        if (users > 0) {
-          return {
-            ok: false,
-            summary: `Not deregistered: ${img} came into use since the request (${usage.instances.length} instance(s), ${usage.launchTemplates.length} launch template(s)). File it again with \`--force\` if you are sure.`,
-          };
-        }
+        // Checked again now: the image may have come into use since the request was filed.
+        const refusal = await checkDeregisterExecution(deps, account, region, imageId);
+        if (refusal) return { ok: false, summary: refusal };
       }
       const out = await deps.changes.deregister(account, region, imageId, {
         deleteSnapshots: !p.keepSnapshots,

@@ -12,8 +12,9 @@
  *    `type`… — Bolt would crash the whole process on some of them);
  * 4. remembers the signature in Redis ({@link ReplayGuard}): the same signed request seen again
  *    within the window is answered 200 and not processed again. When Redis cannot answer, the
- *    request is not processed either (fail closed): a slash command gets an ephemeral "try again",
- *    anything else a 503, which Slack shows as a failed action.
+ *    request is not processed either (fail closed): a slash command gets an ephemeral "the state
+ *    store is unavailable, nothing was changed" in its ack, a click the same through its
+ *    `response_url`, anything else a 503.
  *
  * Only then is the (already buffered) request handed to Bolt, which verifies it again and
  * dispatches it. Errors from listeners never become a 500 with a stack trace: they are logged and
@@ -22,7 +23,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CustomRoute, HTTPReceiver, type Logger } from '@slack/bolt';
+import { renderError } from '../blocks/error.js';
+import { STATE_STORE_UNAVAILABLE } from '../errors.js';
 import { type ReplayGuard, SLACK_WINDOW_SECONDS } from './replay-guard.js';
+import { postToResponseUrl } from './response-url.js';
 
 /** Slack's payloads are small; the largest (a block action carrying a 50-block message) stay far below this. */
 export const SLACK_BODY_LIMIT = 1024 * 1024;
@@ -199,10 +203,16 @@ export class SlackHttpReceiver extends HTTPReceiver {
       return false;
     }
     if (seen === 'unknown') {
-      this.gateLogger.error('refused a Slack request: Redis did not answer, so a replay cannot be ruled out');
+      // Redis is away (the outage is logged once a minute by the connection's outage log). A
+      // command is told in its ack; a click is acknowledged and told through its response_url
+      // (which needs no Redis); anything else gets a 503.
+      this.gateLogger.info('refused a Slack request: Redis did not answer, so a replay cannot be ruled out');
       if (verdict.kind === 'command') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ response_type: 'ephemeral', text: UNAVAILABLE }));
+        res.end(JSON.stringify({ response_type: 'ephemeral', text: STATE_STORE_UNAVAILABLE }));
+      } else if (verdict.kind === 'interaction') {
+        answer(res, 200);
+        void tellClicker(raw.toString('utf8'), this.gateLogger);
       } else {
         answer(res, 503);
       }
@@ -237,8 +247,29 @@ export class SlackHttpReceiver extends HTTPReceiver {
 }
 
 const APOLOGY = 'Something went wrong on our side. It has been logged; please try again.';
-const UNAVAILABLE =
-  'amibot cannot check this request right now (its database is not answering), so it did nothing. Please try again in a minute.';
+
+/**
+ * Tells the person who clicked (or submitted a dialog) that nothing was done, through the
+ * interaction's `response_url` (signed by Slack, already verified). Interactions without one
+ * (a dialog submission) are only acknowledged.
+ */
+async function tellClicker(body: string, logger: Logger): Promise<void> {
+  let responseUrl: unknown;
+  try {
+    const payload = JSON.parse(new URLSearchParams(body).get('payload') ?? '{}') as Record<string, unknown>;
+    responseUrl = payload.response_url;
+  } catch {
+    return;
+  }
+  if (typeof responseUrl !== 'string' || !/^https?:\/\//.test(responseUrl)) return;
+  const msg = renderError({ message: STATE_STORE_UNAVAILABLE, retry: true });
+  await postToResponseUrl(responseUrl, msg, { replaceOriginal: false, timeoutMs: 2_500 }).catch(
+    (err: unknown) =>
+      logger.warn(
+        `could not tell a user that Redis is away: ${err instanceof Error ? err.message : String(err)}`,
+      ),
+  );
+}
 
 /** An apology Slack shows for a slash command and ignores for the rest; never a 500 or a stack trace. */
 function apologise(res: ServerResponse): void {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { noteRedisFailure, noteRedisSuccess } from '../store/redis.js';
 
 /** Slack's window: a request whose timestamp is further than this from now is refused. */
 export const SLACK_WINDOW_SECONDS = 5 * 60;
@@ -39,9 +40,15 @@ export class ReplayGuard {
           timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
         }),
       ]);
-      if (answer === 'timeout') return 'unknown';
+      if (answer === 'timeout') {
+        noteRedisFailure(this.redis, new Error(`Redis did not answer within ${this.timeoutMs} ms`));
+        return 'unknown';
+      }
+      noteRedisSuccess(this.redis);
       return answer === 'OK' ? 'first' : 'seen';
-    } catch {
+    } catch (err) {
+      // Counted in the connection's outage log (one line a minute), not logged per request.
+      noteRedisFailure(this.redis, err);
       return 'unknown';
     } finally {
       clearTimeout(timer);

@@ -1,11 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeAws } from '../../dev/fake-aws/index.js';
 import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
+import type { AnswerTask } from '../../src/answer/answer.js';
 import { allText, startTestApp, type TestApp } from '../support/app-under-test.js';
 
 let fakeAws: FakeAws;
 let fakeSlack: FakeSlack;
 let t: TestApp;
+/** Tasks answered on the main thread: an answer thread that cannot run sends its tasks there. */
+const onMainThread: AnswerTask[] = [];
 
 beforeAll(async () => {
   fakeAws = await FakeAws.start();
@@ -16,7 +19,17 @@ beforeAll(async () => {
     architecture: 'arm64',
     public: true,
   });
-  t = await startTestApp({ fakeAws, fakeSlack, answerThreads: 2 });
+  t = await startTestApp({
+    fakeAws,
+    fakeSlack,
+    answerThreads: 2,
+    onMainThread: (task) => onMainThread.push(task),
+  });
+});
+
+afterEach(() => {
+  // Every answer came from a thread.
+  expect(onMainThread).toEqual([]);
 });
 
 afterAll(async () => {

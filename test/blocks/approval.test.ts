@@ -278,3 +278,46 @@ describe('helpers', () => {
     expect(progressLines(aRequest())).toEqual([]);
   });
 });
+
+describe('launch permissions on the approval message', () => {
+  it('lists each permission a share grants (a slash command holds about 300), counting those beyond three sections', () => {
+    const accounts = Array.from({ length: 500 }, (_, i) => String(100000000000 + i));
+    const msg = render({
+      kind: 'share',
+      params: {
+        kind: 'share',
+        targets: accounts.map((accountId) => ({ kind: 'account' as const, accountId })),
+      },
+    });
+    const text = allText(msg);
+    expect(text).toContain('Launch permissions it grants');
+    expect(text).toContain('account `100000000000`');
+    expect(text).toMatch(/\+\d+ more permissions/);
+  });
+
+  it('copy --with-permissions shows what was read, and that public is kept back', () => {
+    const msg = render({
+      kind: 'copy',
+      params: {
+        ...copyParams,
+        withPermissions: true,
+        grants: {
+          permissions: {
+            public: false,
+            accounts: ['222222222222'],
+            organizations: [],
+            organizationalUnits: [],
+          },
+          publicDropped: true,
+        },
+      },
+    });
+    const text = allText(msg);
+    expect(text).toContain('account `222222222222`');
+    expect(text).toContain('~everyone (public)~ not granted');
+  });
+
+  it('no section for a request that grants nothing', () => {
+    expect(allText(render({ kind: 'copy', params: copyParams }))).not.toContain('Launch permissions');
+  });
+});

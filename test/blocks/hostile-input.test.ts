@@ -161,7 +161,7 @@ const PARAMS: OperationParams[] = [
       },
     ],
     targets: [{ kind: 'account', accountId: '222222222222' }],
-    grants: [
+    kmsGrants: [
       { region: 'us-east-1', keyArn: 'arn:aws:kms:us-east-1:111111111111:key/k', accountId: '222222222222' },
     ],
     tags: { Approved: 'yes' },

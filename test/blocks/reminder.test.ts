@@ -47,8 +47,8 @@ describe('renderReminder', () => {
       'us-east-1',
       '58 GiB',
       '$2.90',
-      '2026-12-03',
-      'in 7 days',
+      // 6.5 days before expiry, at the 7-day milestone: the real time left and the date.
+      'expires in 6 days 12 hours, on Thu 3 Dec 2026 00:00 UTC',
       '<@U0OWNER1>',
       'platform',
       '25 days',
@@ -79,7 +79,7 @@ describe('renderReminder', () => {
     });
     expect(assertWithinSlackLimits(msg)).toEqual([]);
     expect(JSON.stringify(msg.blocks)).not.toContain('<!channel>');
-    expect(msg.text).toContain('has expired');
+    expect(msg.text).toContain('expired 6 days 12 hours ago, on Fri 20 Nov 2026 00:00 UTC');
   });
 
   it('can leave out buttons; the outcome message has none and says who did what', () => {
@@ -100,6 +100,8 @@ describe('renderReminder', () => {
       outcome: '✅ *Extended* by <@U1>',
     });
     expect(buttons(out)).toHaveLength(0);
+    expect(out.text).not.toContain('7 days');
+    expect(JSON.stringify(out.blocks)).toContain('expires in 6 days 12 hours, on Thu 3 Dec 2026 00:00 UTC');
     expect(JSON.stringify(out.blocks)).toContain('Extended* by <@U1>');
     expect(assertWithinSlackLimits(out)).toEqual([]);
   });

@@ -12,7 +12,8 @@ import {
   ModifyLaunchTemplateCommand,
 } from '@aws-sdk/client-ec2';
 import { beforeAll, expect, it } from 'vitest';
-import { Ec2Changes } from '../../src/aws/ec2-changes.js';
+import { ImageUsageReader, ImageUsageUnknown } from '../../src/aws/image-usage.js';
+import type { ImageUser } from '../../src/domain/image-usage.js';
 import { type Backend, describeContract, type SeededImage, unique } from './backends.js';
 import { documented } from './deviations.js';
 
@@ -31,13 +32,13 @@ async function awsError(promise: Promise<unknown>): Promise<Error> {
 
 describeContract('in-use inputs', (backend: () => Backend) => {
   let b: Backend;
-  let changes: Ec2Changes;
+  let usage: ImageUsageReader;
   let image: SeededImage;
   let other: SeededImage;
 
   beforeAll(async () => {
     b = backend();
-    changes = new Ec2Changes(b.clients);
+    usage = new ImageUsageReader(b.clients);
     [image, other] = await Promise.all([
       b.seedImage(REGION, { name: unique('contract-usage') }),
       b.seedImage(REGION, { name: unique('contract-usage') }),
@@ -48,8 +49,9 @@ describeContract('in-use inputs', (backend: () => Backend) => {
   async function template(
     imageIds: string[],
     defaultVersion?: number,
+    region = REGION,
   ): Promise<{ id: string; name: string }> {
-    const client = b.ec2(REGION);
+    const client = b.ec2(region);
     const name = unique('contract-lt');
     const created = await client.send(
       new CreateLaunchTemplateCommand({
@@ -102,12 +104,18 @@ describeContract('in-use inputs', (backend: () => Backend) => {
     ]);
     expect(await described()).toHaveLength(3);
 
-    const usage = await changes.findImageUsage(b.account, REGION, image.imageId);
-    expect(usage.instances.map((i) => [i.instanceId, i.state])).toEqual([
-      [running, 'running'],
-      [stopped, 'stopped'],
-    ]);
-    expect(usage.instancesTruncated).toBe(false);
+    const index = await usage.index(b.account, REGION, [image.imageId]);
+    expect(
+      index
+        .usersOf(image.imageId)
+        .flatMap((u) => (u.kind === 'instance' ? [[u.instanceId, u.state]] : []))
+        .sort(),
+    ).toEqual(
+      [
+        [running, 'running'],
+        [stopped, 'stopped'],
+      ].sort(),
+    );
   });
 
   it('launch templates: every version, numbers, $Latest, $Default and ranges of one template', async () => {
@@ -205,8 +213,10 @@ describeContract('in-use inputs', (backend: () => Backend) => {
     const none = await awsError(client.send(new DescribeLaunchTemplateVersionsCommand({})));
     expect(none.name).toBe('MissingParameter');
 
-    const usage = await changes.findImageUsage(b.account, REGION, image.imageId);
-    const users = usage.launchTemplates.map((t) => `${t.name}:${t.version}`);
+    const index = await usage.index(b.account, REGION, [image.imageId]);
+    const users = index
+      .usersOf(image.imageId)
+      .flatMap((t) => (t.kind === 'launch-template' ? [`${t.name}:${t.version}`] : []));
     expect(users).toContain(`${sameDefault.name}:1`);
     expect(users).toContain(`${older.name}:1`);
     expect(users).not.toContain(`${older.name}:2`);
@@ -312,6 +322,100 @@ describeContract('in-use inputs', (backend: () => Backend) => {
       expect(tooMany.name).toBe('ValidationError');
     } else {
       expect(tooMany.name).not.toBe('ValidationError');
+    }
+  });
+
+  /** `kind:name:version` labels of the users of an image, sorted (instances by state). */
+  function labels(users: ImageUser[]): string[] {
+    return users
+      .map((u) => {
+        if (u.kind === 'instance') return `instance:${u.state}`;
+        if (u.kind === 'launch-template') return `lt:${u.name}:${u.version}`;
+        if (u.kind === 'launch-configuration') return `lc:${u.name}`;
+        const via =
+          u.via.kind === 'launch-configuration' ? `lc:${u.via.name}` : `lt:${u.via.name}:${u.via.version}`;
+        return `asg:${u.name}:${via}${u.via.kind === 'launch-template' && u.via.override ? ':override' : ''}`;
+      })
+      .sort();
+  }
+
+  it('the in-use guard: instances, every template version, groups by template, mixed override and configuration', async () => {
+    const subject = await b.seedImage(REGION, { name: unique('contract-guard') });
+    await b.seedInstance(REGION, subject.imageId, 'running');
+    await b.seedInstance(REGION, subject.imageId, 'stopped');
+    await b.seedInstance(REGION, subject.imageId, 'terminated');
+    // Version 1 of 3 uses it; the default is 2 and the latest 3.
+    const pinned = await template([subject.imageId, other.imageId, other.imageId], 2);
+    const plain = await template([subject.imageId]);
+    const spot = await template([subject.imageId]);
+    const base = await template([other.imageId]);
+    const lc = unique('contract-lc');
+    await b.seedLaunchConfiguration(REGION, lc, subject.imageId);
+    const groups = {
+      plain: unique('contract-asg'),
+      mixed: unique('contract-asg'),
+      lc: unique('contract-asg'),
+    };
+    await b.seedAutoScalingGroup(REGION, {
+      name: groups.plain,
+      launchTemplate: { launchTemplateId: plain.id },
+    });
+    await b.seedAutoScalingGroup(REGION, {
+      name: groups.mixed,
+      mixedInstancesPolicy: {
+        launchTemplate: { launchTemplateId: base.id },
+        overrides: [
+          { instanceType: 'c7g.large', launchTemplate: { launchTemplateId: spot.id, version: '1' } },
+        ],
+      },
+    });
+    await b.seedAutoScalingGroup(REGION, { name: groups.lc, launchConfigurationName: lc });
+
+    const index = await usage.index(b.account, REGION, [subject.imageId]);
+    expect(labels(index.usersOf(subject.imageId))).toEqual(
+      [
+        'instance:running',
+        'instance:stopped',
+        `lt:${pinned.name}:1`,
+        `lt:${plain.name}:1`,
+        `lt:${spot.name}:1`,
+        `lc:${lc}`,
+        `asg:${groups.plain}:lt:${plain.name}:1`,
+        `asg:${groups.mixed}:lt:${spot.name}:1:override`,
+        `asg:${groups.lc}:lc:${lc}`,
+      ].sort(),
+    );
+    // The same reading answers for the other image too: the base template of the mixed group.
+    const all = await usage.index(b.account, REGION);
+    expect(labels(all.usersOf(other.imageId))).toEqual(
+      expect.arrayContaining([`lt:${base.name}:1`, `asg:${groups.mixed}:lt:${base.name}:1`]),
+    );
+  });
+
+  it('the in-use guard and a template with more versions than one page: read whole, or refused', async () => {
+    // 201 versions; only the last uses the image. AWS pages them (200 a page); moto cuts at 200.
+    // A region of its own: the template stays on a shared moto, and would make every later reading
+    // of this region fail closed.
+    const region = 'ca-central-1';
+    const lt = await template([other.imageId], undefined, region);
+    const client = b.ec2(region);
+    for (let v = 2; v <= 201; v++) {
+      await client.send(
+        new CreateLaunchTemplateVersionCommand({
+          LaunchTemplateId: lt.id,
+          LaunchTemplateData: { ImageId: v === 201 ? image.imageId : other.imageId },
+        }),
+      );
+    }
+    const reading = usage.index(b.account, region, [image.imageId]);
+    if (documented(b, 'launch-template-versions.paging')) {
+      const index = await reading;
+      expect(labels(index.usersOf(image.imageId))).toContain(`lt:${lt.name}:201`);
+    } else {
+      // Without the last page the user would be missed: the guard says it cannot tell.
+      const err = await awsError(reading);
+      expect(err).toBeInstanceOf(ImageUsageUnknown);
+      expect((err as ImageUsageUnknown).reason).toMatch(/200 came back, without version 201/);
     }
   });
 });

@@ -5,6 +5,7 @@ import {
   describeRegions,
   describeTargets,
   formatSpan,
+  grantLines,
   relativeTime,
   stateLabel,
   userMention,
@@ -99,7 +100,7 @@ describe('describeOperation', () => {
     [
       'encrypt in place',
       { kind: 'encrypt', replace: true, kmsKeyId: 'alias/ami' },
-      `Encrypt ${IMG} in \`us-east-1\` in place of the original, encrypted with \`alias/ami\` (the unencrypted original is deregistered after)`,
+      `Encrypt ${IMG} in \`us-east-1\` in place of the original, encrypted with \`alias/ami\`, with the original’s launch permissions (the unencrypted original is deregistered after, unless something still uses it)`,
     ],
     [
       'encrypt as a copy',
@@ -218,5 +219,72 @@ describe('mentions and times', () => {
     expect(relativeTime('2026-11-21T09:00:00Z', NOW)).toBe('3 h ago');
     expect(relativeTime('2026-11-22T11:00:00Z', NOW)).toBe('in 23 h');
     expect(relativeTime('nope', NOW)).toBe('at an unknown time');
+  });
+});
+
+describe('grantLines', () => {
+  const perms = (
+    p: Partial<{
+      public: boolean;
+      accounts: string[];
+      organizations: string[];
+      organizationalUnits: string[];
+    }>,
+  ) => ({
+    public: false,
+    accounts: [],
+    organizations: [],
+    organizationalUnits: [],
+    ...p,
+  });
+
+  it('lists every share target, however many', () => {
+    const accounts = Array.from({ length: 25 }, (_, i) => String(100000000000 + i));
+    const lines = grantLines({
+      params: {
+        kind: 'share',
+        targets: [
+          ...accounts.map((accountId) => ({ kind: 'account' as const, accountId })),
+          { kind: 'ou', arn: OU },
+          { kind: 'public' },
+        ],
+      },
+    });
+    expect(lines).toHaveLength(27);
+    expect(lines?.[24]).toBe('account `100000000024`');
+    expect(lines?.[25]).toBe('OU `ou-ab12-cdef3456`');
+    expect(lines?.[26]).toMatch(/^\*everyone\* \(public\)/);
+  });
+
+  it('copy --with-permissions and encrypt --replace: what was read when filed, public kept back when dropped', () => {
+    const grants = {
+      permissions: perms({ accounts: ['222222222222'], organizations: [ORG] }),
+      publicDropped: true,
+    };
+    for (const params of [
+      { kind: 'copy', toRegions: ['eu-west-1'], encrypt: false, withPermissions: true, grants },
+      { kind: 'encrypt', replace: true, grants },
+    ] as OperationParams[]) {
+      expect(grantLines({ params })).toEqual([
+        'account `222222222222`',
+        'organization `o-abc123def4`',
+        '~everyone (public)~ not granted: public sharing is off for this account',
+      ]);
+    }
+    expect(
+      grantLines({
+        params: { kind: 'encrypt', replace: true, grants: { permissions: perms({}), publicDropped: false } },
+      }),
+    ).toEqual(['none: the source image is shared with nobody']);
+  });
+
+  it('nothing for requests that grant nothing', () => {
+    expect(
+      grantLines({
+        params: { kind: 'copy', toRegions: ['eu-west-1'], encrypt: false, withPermissions: false },
+      }),
+    ).toBeUndefined();
+    expect(grantLines({ params: { kind: 'encrypt', replace: false } })).toBeUndefined();
+    expect(grantLines({ params: { kind: 'unshare', targets: 'all' } })).toBeUndefined();
   });
 });

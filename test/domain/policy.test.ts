@@ -9,6 +9,7 @@ import {
   checkRequest,
   DEFAULT_POLICY,
   type GroupMembers,
+  grantsWithinPolicy,
   matchesPrincipal,
   needsApproval,
   referencedGroups,
@@ -492,5 +493,31 @@ describe('checkCancel', () => {
 
   it('cancellable states are states the state machine can cancel from', () => {
     for (const s of CANCELLABLE_STATES) expect(['pending', 'approved', 'queued', 'running']).toContain(s);
+  });
+});
+
+describe('grantsWithinPolicy', () => {
+  const source = {
+    public: true,
+    accounts: ['222222222222', '222222222222'],
+    organizations: [],
+    organizationalUnits: ['arn:aws:organizations::1:ou/o-a/ou-ab12-cdef3456'],
+  };
+
+  it('keeps public back unless the account allows public sharing', () => {
+    expect(grantsWithinPolicy({ allowPublicSharing: false }, source)).toEqual({
+      permissions: { ...source, public: false, accounts: ['222222222222'] },
+      publicDropped: true,
+    });
+    expect(grantsWithinPolicy({ allowPublicSharing: true }, source)).toEqual({
+      permissions: { ...source, accounts: ['222222222222'] },
+      publicDropped: false,
+    });
+  });
+
+  it('a private source drops nothing', () => {
+    expect(
+      grantsWithinPolicy({ allowPublicSharing: false }, { ...source, public: false }).publicDropped,
+    ).toBe(false);
   });
 });

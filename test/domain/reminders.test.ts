@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   DAY_MS,
   dueMilestones,
+  expiryDateText,
+  expiryPhrase,
   extendedExpiry,
   imageOwner,
-  milestonePhrase,
   missingTags,
   nextMilestone,
   routeReminder,
+  spanPhrase,
 } from '../../src/domain/reminders.js';
 
 const EXPIRY = '2026-12-10T00:00:00.000Z';
@@ -45,11 +47,49 @@ describe('dueMilestones', () => {
     expect(nextMilestone(EXPIRY, at(3), MILESTONES)).toBe(1);
     expect(nextMilestone(EXPIRY, at(0), MILESTONES)).toBeUndefined();
   });
+});
 
-  it('phrases milestones', () => {
-    expect(milestonePhrase(7)).toBe('expires in 7 days');
-    expect(milestonePhrase(1)).toBe('expires tomorrow');
-    expect(milestonePhrase(0)).toBe('has expired');
+describe('what a reminder says about the expiry', () => {
+  const HOUR = 3_600_000;
+  const MINUTE = 60_000;
+
+  it.each([
+    // The bug: 4.9 days before expiry the 7-day milestone is due, and the reminder said "7 days".
+    [4.9 * DAY_MS, 'expires in 4 days 21 hours, on Thu 10 Dec 2026 00:00 UTC'],
+    [7 * DAY_MS, 'expires in 7 days, on Thu 10 Dec 2026 00:00 UTC'],
+    [7 * DAY_MS - 1, 'expires in 6 days 23 hours, on Thu 10 Dec 2026 00:00 UTC'],
+    [6.5 * DAY_MS, 'expires in 6 days 12 hours, on Thu 10 Dec 2026 00:00 UTC'],
+    [DAY_MS + HOUR, 'expires in 1 day 1 hour, on Thu 10 Dec 2026 00:00 UTC'],
+    [DAY_MS, 'expires in 1 day, on Thu 10 Dec 2026 00:00 UTC'],
+    [DAY_MS - 1, 'expires in 23 hours 59 minutes, on Thu 10 Dec 2026 00:00 UTC'],
+    [0.5 * DAY_MS, 'expires in 12 hours, on Thu 10 Dec 2026 00:00 UTC'],
+    [HOUR + MINUTE, 'expires in 1 hour 1 minute, on Thu 10 Dec 2026 00:00 UTC'],
+    [HOUR - 1, 'expires in 59 minutes, on Thu 10 Dec 2026 00:00 UTC'],
+    [MINUTE, 'expires in 1 minute, on Thu 10 Dec 2026 00:00 UTC'],
+    [MINUTE - 1, 'expires in less than a minute, on Thu 10 Dec 2026 00:00 UTC'],
+    [1, 'expires in less than a minute, on Thu 10 Dec 2026 00:00 UTC'],
+    [0, 'expired just now, on Thu 10 Dec 2026 00:00 UTC'],
+    [-MINUTE + 1, 'expired just now, on Thu 10 Dec 2026 00:00 UTC'],
+    [-MINUTE, 'expired 1 minute ago, on Thu 10 Dec 2026 00:00 UTC'],
+    [-3 * HOUR, 'expired 3 hours ago, on Thu 10 Dec 2026 00:00 UTC'],
+    [-2 * DAY_MS - 5 * HOUR, 'expired 2 days 5 hours ago, on Thu 10 Dec 2026 00:00 UTC'],
+  ])('%s ms before expiry: %s', (msBefore, expected) => {
+    expect(expiryPhrase(EXPIRY, new Date(Date.parse(EXPIRY) - msBefore))).toBe(expected);
+  });
+
+  it('rounds down, never claiming more time than is left', () => {
+    for (const ms of [1, 59_999, 3_599_999, DAY_MS - 1, 4.99 * DAY_MS, 7 * DAY_MS - 1]) {
+      const [, d = '0', h = '0'] = spanPhrase(ms).match(/^(?:(\d+) days?)?\s*(?:(\d+) hours?)?/) ?? [];
+      expect(Number(d) * DAY_MS + Number(h) * HOUR).toBeLessThanOrEqual(ms);
+    }
+  });
+
+  it('writes the date with its weekday and time in UTC; non-dates are left as written', () => {
+    expect(expiryDateText('2026-12-03T14:05:00Z')).toBe('Thu 3 Dec 2026 14:05 UTC');
+    expect(expiryDateText('2027-02-28T23:59:59.999Z')).toBe('Sun 28 Feb 2027 23:59 UTC');
+    expect(expiryDateText('2026-12-03T14:05:00+02:00')).toBe('Thu 3 Dec 2026 12:05 UTC');
+    expect(expiryDateText('soon')).toBe('soon');
+    expect(expiryPhrase('soon', at(1))).toBe('expires on soon');
   });
 });
 

@@ -86,11 +86,15 @@ describe('job time limits', () => {
     // after they were made; a job that kept running after its limit would then go on to
     // DescribeImages and DeregisterImage.
     fakeAws.faults.latencyMs = 0;
-    await waitFor('the hung calls to land', async () => fakeAws.calls.length >= 2 || undefined, 10_000);
+    // The in-use check's five listings start side by side; none of them finishes in time.
+    await waitFor('the hung calls to land', async () => fakeAws.calls.length >= 5 || undefined, 10_000);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(fakeAws.calls.map((c) => c.action).sort()).toEqual([
+      'DescribeAutoScalingGroups',
       'DescribeInstances',
+      'DescribeLaunchConfigurations',
       'DescribeLaunchTemplateVersions',
+      'DescribeLaunchTemplates',
     ]);
     expect(fakeAws.callsOf('DeregisterImage')).toHaveLength(0);
     expect(fakeAws.getImage('us-east-1', image.imageId)?.state).toBe('available');

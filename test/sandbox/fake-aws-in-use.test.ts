@@ -20,7 +20,7 @@ import {
 import { isThrottlingError } from '@smithy/core/retry';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeAws, type InstanceStateName } from '../../dev/fake-aws/index.js';
-import { Ec2Changes } from '../../src/aws/ec2-changes.js';
+import { ImageUsageReader } from '../../src/aws/image-usage.js';
 import { AppError } from '../../src/errors.js';
 import { clientsFor, testAccount } from '../aws/support.js';
 
@@ -532,16 +532,18 @@ describe('faults on the in-use check inputs', () => {
     const image = fake.addImage({ region });
     for (let i = 0; i < 5; i++) fake.addLaunchTemplate({ region, name: `closed-${i}`, versions: [{}] });
     fake.addLaunchTemplate({ region, name: 'closed-user', versions: [{ imageId: image.imageId }] });
-    const changes = new Ec2Changes(clientsFor(fake));
+    const usage = new ImageUsageReader(clientsFor(fake));
     fake.registerAccessKey('AKIAAMIBOTTEST000001', ME);
 
     fake.faults.capPageSize('DescribeLaunchTemplateVersions', 2);
-    const usage = await changes.findImageUsage(testAccount, region, image.imageId);
-    expect(usage.launchTemplates.map((t) => t.name)).toEqual(['closed-user']);
+    const index = await usage.index(testAccount, region, [image.imageId]);
+    expect(index.usersOf(image.imageId).map((t) => (t.kind === 'launch-template' ? t.name : t.kind))).toEqual(
+      ['closed-user'],
+    );
     expect(fake.callsOf('DescribeLaunchTemplateVersions').length).toBeGreaterThan(1);
 
     fake.faults.failPage('DescribeLaunchTemplateVersions', 2, { code: 'InternalError', times: 5 });
-    const error = await changes.findImageUsage(testAccount, region, image.imageId).then(
+    const error = await usage.index(testAccount, region, [image.imageId]).then(
       () => undefined,
       (e: unknown) => e,
     );

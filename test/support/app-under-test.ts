@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { FakeAws } from '../../dev/fake-aws/index.js';
 import { FakeSlack, type RecordedResponse } from '../../dev/fake-slack/fake-slack.js';
-import { InProcessAnswerer, ThreadAnswerer } from '../../src/answer/answer-pool.js';
+import type { AnswerTask } from '../../src/answer/answer.js';
+import { type Answerer, InProcessAnswerer, ThreadAnswerer } from '../../src/answer/answer-pool.js';
 import { createSlackApp, type SlackApp } from '../../src/app.js';
 import { type AccountConfig, type Config, loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
@@ -12,7 +13,7 @@ import {
   type WorkerOptions,
 } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/logger.js';
-import { createRedis } from '../../src/store/redis.js';
+import { createRedis, waitForReady } from '../../src/store/redis.js';
 import { buildDeps } from '../../src/wiring.js';
 import {
   type BlockActionOptions,
@@ -50,6 +51,13 @@ export interface TestAppOptions {
   workerOptions?: Omit<WorkerOptions, 'connection' | 'concurrency'>;
   /** Answer commands in this many worker threads, as production does (default 0: in-process). */
   answerThreads?: number;
+  /**
+   * The client Redis connection as production makes it (no offline queue, command timeout),
+   * instead of one that queues commands while disconnected.
+   */
+  productionRedis?: boolean;
+  /** Called for each task answered on the main thread instead of an answer thread. */
+  onMainThread?: (task: AnswerTask) => void;
 }
 
 export interface SlashResult {
@@ -101,7 +109,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   if (opts.accounts) config.accounts = opts.accounts;
   opts.patchConfig?.(config);
 
-  const redis = createRedis(config.redis.url, 'client', { enableOfflineQueue: true });
+  const redis = opts.productionRedis
+    ? createRedis(config.redis.url, 'client')
+    : createRedis(config.redis.url, 'client', { enableOfflineQueue: true });
+  if (opts.productionRedis) await waitForReady(redis, 5_000);
   const deps = buildDeps(config, {
     logger: silentLogger,
     clock: opts.clock,
@@ -120,15 +131,24 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     });
     if (opts.maintenance) await scheduleMaintenance(deps);
   }
-  const inProcess = new InProcessAnswerer(deps);
-  const answerer = opts.answerThreads
+  const direct = new InProcessAnswerer(deps);
+  const inProcess: Answerer = {
+    answer: (task) => {
+      opts.onMainThread?.(task);
+      return direct.answer(task);
+    },
+    close: () => direct.close(),
+  };
+  const threads = opts.answerThreads
     ? new ThreadAnswerer(
         { config, awsCredentials: TEST_AWS_CREDENTIALS },
         opts.answerThreads,
         inProcess,
         silentLogger,
       )
-    : inProcess;
+    : undefined;
+  if (threads && !(await threads.settled(20_000))) throw new Error('the answer threads did not start');
+  const answerer = threads ?? inProcess;
   const slack = createSlackApp(deps, [], answerer);
   const port = await slack.start(0);
   const url = `http://127.0.0.1:${port}`;

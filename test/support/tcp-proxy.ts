@@ -8,6 +8,7 @@ import { createServer, type Server, Socket } from 'node:net';
  */
 export class TcpProxy {
   private mode: 'open' | 'frozen' | 'cut' = 'open';
+  private trigger: { pattern: RegExp; mode: 'frozen' | 'cut' } | undefined;
   private readonly pairs = new Set<{ client: Socket; upstream: Socket }>();
 
   private constructor(
@@ -49,11 +50,27 @@ export class TcpProxy {
     upstream.on('close', close);
     upstream.connect(target.port, target.host);
     client.on('data', (chunk) => {
+      const armed = this.trigger;
+      if (this.mode === 'open' && armed && armed.pattern.test(chunk.toString('latin1'))) {
+        // The fault begins with this command: it never reaches the server.
+        this.trigger = undefined;
+        if (armed.mode === 'cut') this.cut();
+        else this.freeze();
+      }
       if (this.mode === 'open') upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
       if (this.mode === 'open') client.write(chunk);
     });
+  }
+
+  /**
+   * Arms a fault that begins with the first command a client sends whose bytes match `pattern`
+   * (that command is lost): Redis goes away in the middle of a request, after the commands before
+   * it were answered.
+   */
+  faultOn(pattern: RegExp, fault: 'freeze' | 'cut'): void {
+    this.trigger = { pattern, mode: fault === 'cut' ? 'cut' : 'frozen' };
   }
 
   /** Bytes are swallowed both ways; connections stay open. */
@@ -73,6 +90,7 @@ export class TcpProxy {
 
   /** Back to forwarding. Connections frozen meanwhile are dropped (their bytes were lost). */
   heal(): void {
+    this.trigger = undefined;
     if (this.mode === 'frozen') {
       for (const { client, upstream } of this.pairs) {
         client.destroy();
