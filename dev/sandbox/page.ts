@@ -358,6 +358,7 @@ export const SANDBOX_PAGE_HTML = `<!doctype html>
       <button data-cmd="/ami list">list</button>
       <button data-cmd="/ami list --account sandbox-prod">list --account sandbox-prod</button>
       <button data-cmd="/ami requests">requests</button>
+      <button data-cmd="/ami golden">golden</button>
     </div>
     <form id="composer-form" autocomplete="off">
       <input id="composer" name="text" placeholder="Message #sandbox — try /ami find ubuntu 24.04" aria-label="Message">

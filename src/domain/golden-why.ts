@@ -220,7 +220,10 @@ export function diagnoseLaunch(facts: LaunchFacts): WhyCheck[] {
     });
   } else {
     for (const s of facts.snapshots.value) out.push(...snapshotChecks(facts, s, owned));
-    const copy = copyPermission(facts, facts.snapshots.value);
+    // Whether it may also be copied matters only once it can be launched.
+    const copy = out.some((c) => c.mark === 'fail')
+      ? undefined
+      : copyPermission(facts, facts.snapshots.value);
     if (copy) out.push(copy);
   }
 

@@ -39,7 +39,6 @@ export function promotionResult(request: AmiRequest): RequestResult {
     return {
       ok: true,
       summary: `Family \`${p.family}\` now points at ${done.map((r) => `\`${progress[r]?.imageId}\` in ${r}`).join(', ')}.`,
-      details,
     };
   }
   return {
