@@ -17,7 +17,7 @@ import type { AuditEntry } from '../domain/audit.js';
 import { IMAGE_ID_RE, REGION_RE, REQUEST_ID_RE } from '../domain/ids.js';
 import type { AmiRequest, RegionProgress, RequestResult } from '../domain/request.js';
 import { AppError, toAppError } from '../errors.js';
-import { deliver } from '../requests/follow-ups.js';
+import { deliverSoon } from '../requests/follow-ups.js';
 import { carryLaunchPermissions, publicKeptBackNote } from '../requests/launch-grants.js';
 import * as lifecycle from '../requests/lifecycle.js';
 import { retireReplacedOriginal } from '../requests/replace-original.js';
@@ -468,7 +468,7 @@ export async function finishRegion(
     return;
   }
   deps.audit.logCommitted(audit);
-  await deliver(deps, res.intentIds);
+  deliverSoon(deps, res.intentIds);
 }
 
 /** `encrypt --replace`: the encrypted copy exists, so the unencrypted original is deregistered. */
@@ -502,6 +502,6 @@ async function replaceOriginal(deps: Deps, request: AmiRequest): Promise<void> {
   );
   if (res.ok) {
     deps.audit.logCommitted(audit);
-    await deliver(deps, res.intentIds);
+    deliverSoon(deps, res.intentIds);
   }
 }

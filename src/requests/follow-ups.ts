@@ -45,6 +45,15 @@ function isPermanent(err: unknown): boolean {
   return typeof slack === 'string' && PERMANENT_SLACK.has(slack);
 }
 
+/**
+ * Starts delivering the intents a change just wrote, without making the caller wait: a job must
+ * not hold its worker slot while Slack makes a final message update wait for the channel's budget
+ * (whatever is not delivered in the end, the relay delivers).
+ */
+export function deliverSoon(deps: Deps, ids: readonly string[]): void {
+  if (ids.length > 0) void deliver(deps, ids);
+}
+
 /** Delivers the given intents now, each only if it is due and nobody else holds it. Never throws. */
 export async function deliver(deps: Deps, ids: readonly string[]): Promise<number> {
   let delivered = 0;

@@ -7,7 +7,7 @@ import { checkCancel, checkDecision, type GroupMembers, referencedGroups } from 
 import { type AmiRequest, isBatch, type RequestResult } from '../domain/request.js';
 import { AppError } from '../errors.js';
 import type { Effects, UpdateResult } from '../store/requests.js';
-import { deliver } from './follow-ups.js';
+import { deliverSoon } from './follow-ups.js';
 import { jobsFor } from './jobs-for.js';
 
 /**
@@ -33,7 +33,7 @@ const reply = (r: AmiRequest, body: RequestReply): Intent => ({
 async function afterCommit<E>(deps: Deps, res: UpdateResult<E>, audit: readonly AuditEntry[]): Promise<void> {
   if (!res.ok) return;
   deps.audit.logCommitted(audit);
-  await deliver(deps, res.intentIds);
+  deliverSoon(deps, res.intentIds);
 }
 
 /** `update` that remembers the audit entries it wrote, for logging once committed. */
@@ -103,7 +103,7 @@ export async function file(deps: Deps, request: AmiRequest, channel: string): Pr
     throw err;
   }
   deps.audit.logCommitted(audit);
-  await deliver(deps, intentIds);
+  deliverSoon(deps, intentIds);
   return stored;
 }
 
