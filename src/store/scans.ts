@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { ScanRecord } from '../domain/scan.js';
+import { keyRoot } from './keys.js';
+import type { RedisConnection } from './redis.js';
 
 /** Scans are kept this long, then Redis drops them. */
 const SCAN_TTL_SECONDS = 90 * 24 * 3600;
@@ -10,13 +11,17 @@ const SCAN_TTL_SECONDS = 90 * 24 * 3600;
  * read-modify-write needs no compare-and-set.
  */
 export class ScanStore {
+  private readonly root: string;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+    private readonly redis: RedisConnection,
+    prefix: string,
+  ) {
+    this.root = keyRoot(prefix);
+  }
 
   private key(id: string): string {
-    return `${this.prefix}:scan:${id}`;
+    return `${this.root}:scan:${id}`;
   }
 
   /** Stores a new scan; refuses an id that already exists. */
