@@ -9,6 +9,7 @@
  *   jobs/                        one definition per BullMQ job, the worker, the producers
  *   expiry/                      the expiry sweep, reminder delivery, the digest
  *   hygiene/                     retention and cleanup: prune plans, orphaned snapshots, unused images, cost
+ *   golden/                      golden images: promotion plans and steps, rollback, the catalogue, why
  *   requests/                    the request lifecycle and its outbox relay
  *   copies/                      the copy machinery (slots, pacing, the wait for EC2)
  *   slack/  aws/  store/         I/O: the Slack Web API, AWS (the only user of the AWS SDK), Redis
@@ -25,7 +26,7 @@ const LAYERS = [
   ['commands'],
   ['jobs'],
   ['expiry'],
-  ['hygiene'],
+  ['golden', 'hygiene'],
   ['requests'],
   ['copies'],
   ['slack', 'aws', 'store'],

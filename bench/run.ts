@@ -38,6 +38,13 @@ const BENCHES: Bench[] = [
       runFindAtScale(quick ? { images: 10_000, rounds: 2, warmPerRound: 10, profileDir } : { profileDir }),
   },
   {
+    names: ['promote'],
+    run: async () => {
+      const { runPromoteBench } = await import('./promote.js');
+      return runPromoteBench();
+    },
+  },
+  {
     names: ['copy', 'copy-fanout'],
     run: async (quick, _profileDir, flags) => {
       const { runCopyFanout, copyFanoutOptionsFromFlags } = await import('./copy-fanout.js');

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { expiryFileSchema, expirySettingsSchema, mergeExpirySettings } from './domain/expiry-settings.js';
+import { goldenConfigSchema } from './domain/golden.js';
 import { ACCOUNT_ALIAS_RE, ACCOUNT_ID_RE, IAM_ROLE_ARN_RE, REGION_RE } from './domain/ids.js';
 import { accountPolicySchema } from './domain/policy.js';
 import { type RetentionSettings, retentionFileSchema, retentionSettingsSchema } from './domain/retention.js';
@@ -44,6 +45,7 @@ const fileSchema = z
     scan: scanConfigSchema.optional(),
     /** Prune limits and retention rules (a list of rules is short for `{ rules: [...] }`). */
     retention: retentionFileSchema.optional(),
+    golden: goldenConfigSchema.optional(),
   })
   .strict();
 
@@ -209,6 +211,8 @@ export const configSchema = z
     scan: scanConfigSchema,
     /** `/ami prune` limits, retention rules and the unused-image threshold (docs/hygiene.md). */
     retention: z.custom<RetentionSettings>((v) => typeof v === 'object' && v !== null),
+    /** Golden-image families (`/ami promote`, `/ami golden`, `/ami rollback`); see docs/golden.md. */
+    golden: goldenConfigSchema,
   })
   .superRefine((cfg, ctx) => {
     const aliases = new Set<string>();
@@ -233,6 +237,28 @@ export const configSchema = z
     }
     if (cfg.accounts.filter((a) => a.default).length > 1) {
       ctx.addIssue({ code: 'custom', path: ['accounts'], message: 'only one account may be the default' });
+    }
+    for (const [i, f] of cfg.golden.families.entries()) {
+      const owner = f.account
+        ? cfg.accounts.find((a) => a.alias === f.account)
+        : (cfg.accounts.find((a) => a.default) ?? cfg.accounts[0]);
+      if (!owner) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['golden', 'families', i, 'account'],
+          message: `is not a configured account alias (${cfg.accounts.map((a) => a.alias).join(', ')})`,
+        });
+        continue;
+      }
+      for (const r of f.regions) {
+        if (owner.regions.length > 0 && !owner.regions.includes(r)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['golden', 'families', i, 'regions'],
+            message: `${r} is not one of account ${owner.alias}'s regions (${owner.regions.join(', ')})`,
+          });
+        }
+      }
     }
   });
 
@@ -403,6 +429,7 @@ export function loadConfig({
       stateMachineArn: nonEmpty(env.SCAN_STATE_MACHINE_ARN) ?? file.scan?.stateMachineArn,
     },
     retention: retentionFromEnv(file.retention ?? retentionSettingsSchema.parse({}), env, problems),
+    golden: file.golden ?? {},
   };
 
   const parsed = configSchema.safeParse(candidate);

@@ -2,9 +2,11 @@ import type { AwsClients } from './aws/clients.js';
 import type { Ec2Images } from './aws/ec2.js';
 import type { Ec2Changes } from './aws/ec2-changes.js';
 import type { Ec2Copies } from './aws/ec2-copy.js';
-import type { KmsKeys } from './aws/kms.js';
+import type { ImageAccess } from './aws/image-access.js';
+import type { KmsAccess, KmsKeys } from './aws/kms.js';
 import type { StepFunctions } from './aws/sfn.js';
 import type { Snapshots } from './aws/snapshots.js';
+import type { SsmParameters } from './aws/ssm.js';
 import type { Config } from './config.js';
 import type { JobQueues } from './jobs/queues.js';
 import type { Logger } from './logger.js';
@@ -53,4 +55,10 @@ export interface Deps {
   queues: JobQueues;
   notifier: SlackNotifier;
   userGroups: UserGroups;
+  /** SSM Parameter Store (golden-image parameters). */
+  ssm: SsmParameters;
+  /** KMS key policies and grants (sharing encrypted images). */
+  kmsAccess: KmsAccess;
+  /** Snapshot permissions and keys, block public access (promotions, `/ami why`). */
+  imageAccess: ImageAccess;
 }

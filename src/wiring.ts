@@ -4,9 +4,11 @@ import { type AwsClientOptions, AwsClients } from './aws/clients.js';
 import { Ec2Images } from './aws/ec2.js';
 import { Ec2Changes } from './aws/ec2-changes.js';
 import { Ec2Copies } from './aws/ec2-copy.js';
-import { KmsKeys } from './aws/kms.js';
+import { ImageAccess } from './aws/image-access.js';
+import { KmsAccess, KmsKeys } from './aws/kms.js';
 import { StepFunctions } from './aws/sfn.js';
 import { Snapshots } from './aws/snapshots.js';
+import { SsmParameters } from './aws/ssm.js';
 import { approverHint } from './blocks/approval.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
@@ -102,6 +104,13 @@ export function buildDeps(config: Config, opts: BuildDepsOptions = {}): Deps {
     queues: new JobQueues(redis, config.redis.keyPrefix),
     notifier,
     userGroups: new UserGroups(notifier.client, cache, logger),
+    ssm: new SsmParameters(aws),
+    kmsAccess: new KmsAccess(aws),
+    imageAccess: new ImageAccess(aws, (alias, region) =>
+      rateLimiter
+        .acquire(mutateBucket(alias, region), { rate: config.aws.mutateRate, burst: 5 })
+        .then(() => {}),
+    ),
   };
 }
 

@@ -40,7 +40,8 @@ const THROTTLE_ERRORS: Readonly<Record<string, ErrorSpec>> = {
 /**
  * Fault injection. Action keys are an action name (`DescribeImages`), a service-qualified one
  * (`ec2:DescribeImages`, `sts:AssumeRole`, `sfn:StartExecution`, `kms:DescribeKey`,
- * `autoscaling:DescribeAutoScalingGroups`, `ssm:GetParameter`) or `*`.
+ * `autoscaling:DescribeAutoScalingGroups`, `ssm:GetParameter`) or `*`. `failNext` and `setError`
+ * also take a key for one region only: `ssm:PutParameter@eu-west-1` (or `PutParameter@eu-west-1`).
  *
  * Paginated actions can be hit on one page of a walk: `failPage` answers an error on page N (the
  * first page is 1, the one asked without a token), `endAtPage` makes page N the last one although
@@ -127,8 +128,14 @@ export class Faults {
   }
 
   /** The injected error for this call, if any (consumes one `failNext`). */
-  errorFor(service: string, action: string): AwsError | undefined {
-    for (const key of [`${service}:${action}`, action, '*']) {
+  errorFor(service: string, action: string, region?: string): AwsError | undefined {
+    const keys = [
+      ...(region ? [`${service}:${action}@${region}`, `${action}@${region}`] : []),
+      `${service}:${action}`,
+      action,
+      '*',
+    ];
+    for (const key of keys) {
       const list = this.queued.get(key);
       const first = list?.[0];
       if (list && first) {
@@ -138,7 +145,7 @@ export class Faults {
         return toError(first.spec);
       }
     }
-    for (const key of [`${service}:${action}`, action, '*']) {
+    for (const key of keys) {
       const spec = this.persistent.get(key);
       if (spec) return toError(spec);
     }

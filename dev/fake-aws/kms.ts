@@ -302,7 +302,9 @@ function metadata(key: FakeKmsKey): JsonObject {
 /**
  * The KMS actions beyond DescribeKey: CreateKey and CreateAlias (so tests can seed keys the same
  * way on the fake and elsewhere), the `default` key policy, and grants. Policies are stored and
- * answered, not evaluated.
+ * answered; the one place they are evaluated is CreateGrant on a customer managed key, which needs
+ * an Allow statement for `kms:CreateGrant` naming the caller (its account root, its ARN, the bare
+ * account id or `*`), as IAM policies only count when the key policy delegates to the account.
  */
 class KmsActions {
   constructor(
@@ -410,6 +412,15 @@ class KmsActions {
       }
     }
     if (key.keyState !== 'Enabled') throw new AwsError('DisabledException', `${key.arn} is disabled.`);
+    if (
+      key.keyManager === 'CUSTOMER' &&
+      !policyAllows(key.policy, 'kms:CreateGrant', this.accountId, this.callerArn)
+    ) {
+      throw new AwsError(
+        'AccessDeniedException',
+        `User: ${this.callerArn} is not authorized to perform: kms:CreateGrant on resource: ${key.arn} because no resource-based policy allows the kms:CreateGrant action`,
+      );
+    }
     const name = typeof body['Name'] === 'string' ? body['Name'] : undefined;
     const retiring = typeof body['RetiringPrincipal'] === 'string' ? body['RetiringPrincipal'] : undefined;
     const constraints =
@@ -516,6 +527,33 @@ class KmsActions {
     this.removeGrant(key, requiredString(body, 'GrantId'));
     return {};
   }
+}
+
+/** Whether a key policy has an Allow statement for `action` naming the caller (conditions are not evaluated). */
+export function policyAllows(policy: string, action: string, accountId: string, callerArn: string): boolean {
+  let doc: { Statement?: unknown };
+  try {
+    doc = JSON.parse(policy) as { Statement?: unknown };
+  } catch {
+    return false;
+  }
+  const list = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+  const asList = (v: unknown): string[] =>
+    typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  return list.some((s) => {
+    if (!s || typeof s !== 'object') return false;
+    const st = s as Record<string, unknown>;
+    if (st['Effect'] !== 'Allow') return false;
+    const p = st['Principal'];
+    const principals = p === '*' ? ['*'] : asList((p as Record<string, unknown> | undefined)?.['AWS']);
+    const named = principals.some(
+      (x) => x === '*' || x === accountId || x === `arn:aws:iam::${accountId}:root` || x === callerArn,
+    );
+    if (!named) return false;
+    return asList(st['Action']).some((a) =>
+      new RegExp(`^${a.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(action),
+    );
+  });
 }
 
 function parsePolicy(policy: string): void {

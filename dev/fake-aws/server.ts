@@ -263,7 +263,7 @@ export class FakeAwsServer {
         );
       }
       if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
-      const injected = this.faults.errorFor(route.service, route.action);
+      const injected = this.faults.errorFor(route.service, route.action, region);
       if (injected) throw injected;
       const throttled = this.faults.throttleFor(route.service);
       if (throttled) throw throttled;

@@ -361,6 +361,7 @@ export const SANDBOX_PAGE_HTML = `<!doctype html>
       <button data-cmd="/ami orphans">orphans</button>
       <button data-cmd="/ami cost --by family">cost --by family</button>
       <button data-cmd="/ami requests">requests</button>
+      <button data-cmd="/ami golden">golden</button>
     </div>
     <form id="composer-form" autocomplete="off">
       <input id="composer" name="text" placeholder="Message #sandbox — try /ami find ubuntu 24.04" aria-label="Message">

@@ -10,6 +10,12 @@ export const SANDBOX_REGIONS = ['us-east-1', 'eu-west-1', 'eu-central-1'] as con
 export const SANDBOX_ACCOUNT_ID = '111111111111';
 export const SANDBOX_PROD_ACCOUNT_ID = '222222222222';
 export const SANDBOX_PROD_ROLE_ARN = `arn:aws:iam::${SANDBOX_PROD_ACCOUNT_ID}:role/amibot-sandbox`;
+/** An application team's account the sandbox's golden family is shared with (not configured in amibot). */
+export const SANDBOX_APP_ACCOUNT_ID = '333333333333';
+/** The sandbox's golden-image family, its parameter and its key alias in every sandbox region. */
+export const SANDBOX_GOLDEN_FAMILY = 'platform-base';
+export const SANDBOX_GOLDEN_PARAMETER = `/amibot/golden/${SANDBOX_GOLDEN_FAMILY}/latest`;
+export const SANDBOX_GOLDEN_KEY_ALIAS = 'alias/golden-platform';
 
 const CANONICAL = '099720109477';
 const DEBIAN = '136693071363';
@@ -25,6 +31,8 @@ export interface SandboxCatalog {
   ownImage: FakeImage;
   /** Every image of the team (both accounts). */
   ownImages: FakeImage[];
+  /** The golden family's current image per region (and the previous one, for rollback). */
+  golden: { current: Record<string, FakeImage>; previous: Record<string, FakeImage> };
   publicImageCount: number;
   /** The estate behind `/ami prune --family app-web --keep 3`, `/ami orphans`, `/ami unused`, `/ami cost`. */
   retention: RetentionEstate;
@@ -489,5 +497,99 @@ export function seedSandboxCatalog(fake: FakeAws, now: Date = new Date()): Sandb
     });
   }
   const retention = seedRetentionEstate(fake, { now });
-  return { ownImage, ownImages, publicImageCount, retention };
+  const golden = seedGolden(fake, now);
+  return { ownImage, ownImages, publicImageCount, retention, golden };
+}
+
+/**
+ * The golden family `platform-base`, as if promoted twice already: a customer-managed key per
+ * region, two generations of encrypted golden copies shared with the prod and app accounts (with
+ * their KMS grants and snapshot permissions), and the SSM parameters pointing at the newer one with
+ * the older one kept at `…/previous`. A newcomer can look at it (`/ami golden`), roll it back, ask
+ * `/ami why` about it, and promote `platform-base-al2023-…` over it.
+ */
+function seedGolden(fake: FakeAws, now: Date): SandboxCatalog['golden'] {
+  const current: Record<string, FakeImage> = {};
+  const previous: Record<string, FakeImage> = {};
+  const accounts = [SANDBOX_PROD_ACCOUNT_ID, SANDBOX_APP_ACCOUNT_ID];
+  for (const region of SANDBOX_REGIONS) {
+    const key = fake.addKmsKey({
+      region,
+      accountId: SANDBOX_ACCOUNT_ID,
+      alias: SANDBOX_GOLDEN_KEY_ALIAS,
+      description: 'Golden images of the platform team (shared with the application accounts)',
+    });
+    for (const account of accounts) {
+      key.grants.push({
+        grantId: `${region.replace(/-/g, '')}${account}`.padEnd(64, '0'),
+        grantToken: `sandbox-${region}-${account}`,
+        keyArn: key.arn,
+        name: `amibot-shared-image-${account}`,
+        granteePrincipal: `arn:aws:iam::${account}:root`,
+        operations: [
+          'Decrypt',
+          'DescribeKey',
+          'CreateGrant',
+          'Encrypt',
+          'ReEncryptFrom',
+          'ReEncryptTo',
+          'GenerateDataKeyWithoutPlaintext',
+        ],
+        issuingAccount: `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:root`,
+        creationDate: daysAgo(now, 40),
+      });
+    }
+    const make = (ageDays: number, generation: string) => {
+      const image = fake.addImage({
+        region,
+        ownerId: SANDBOX_ACCOUNT_ID,
+        name: `platform-base-al2023-${dashed(daysAgo(now, ageDays))}-golden-${SANDBOX_GOLDEN_FAMILY}`,
+        description: `Golden image of family ${SANDBOX_GOLDEN_FAMILY} (${generation})`,
+        architecture: 'x86_64',
+        creationDate: daysAgo(now, ageDays, 15).toISOString(),
+        tags: {
+          Team: 'platform',
+          Service: 'base',
+          'amibot:golden': SANDBOX_GOLDEN_FAMILY,
+          Approved: 'yes',
+          'amibot:scan-verdict': 'pass',
+          'amibot:scan-date': dashed(daysAgo(now, ageDays + 1)),
+        },
+        imdsSupport: 'v2.0',
+        bootMode: 'uefi-preferred',
+        enaSupport: true,
+        launchPermission: { accounts },
+        blockDevices: [{ volumeSize: 8, encrypted: true, kmsKeyId: key.arn }],
+      });
+      for (const d of image.blockDevices) {
+        const snap = d.snapshotId ? fake.getSnapshot(region, d.snapshotId) : undefined;
+        if (snap) snap.createVolumePermission.accounts.push(...accounts);
+      }
+      return image;
+    };
+    previous[region] = make(60, 'previous');
+    current[region] = make(31, 'current');
+    fake.addParameter({
+      name: `/amibot/golden/${SANDBOX_GOLDEN_FAMILY}/previous`,
+      value: previous[region].imageId,
+      dataType: 'aws:ec2:image',
+      region,
+      accountId: SANDBOX_ACCOUNT_ID,
+    });
+    fake.addParameter({
+      name: SANDBOX_GOLDEN_PARAMETER,
+      value: previous[region].imageId,
+      dataType: 'aws:ec2:image',
+      region,
+      accountId: SANDBOX_ACCOUNT_ID,
+    });
+    fake.addParameter({
+      name: SANDBOX_GOLDEN_PARAMETER,
+      value: current[region].imageId,
+      dataType: 'aws:ec2:image',
+      region,
+      accountId: SANDBOX_ACCOUNT_ID,
+    });
+  }
+  return { current, previous };
 }

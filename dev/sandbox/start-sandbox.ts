@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { createSlackApp } from '../../src/app.js';
 import { accountSchema, type Config, loadConfig } from '../../src/config.js';
+import type { Deps } from '../../src/deps.js';
+import { goldenConfigSchema } from '../../src/domain/golden.js';
 import { scheduleMaintenance, startWorkers } from '../../src/jobs/worker.js';
 import type { Logger } from '../../src/logger.js';
 import { keyRoot, legacyKeyRoot } from '../../src/store/keys.js';
@@ -15,6 +17,9 @@ import { FakeAws } from '../fake-aws/index.js';
 import { FakeSlack } from '../fake-slack/fake-slack.js';
 import {
   SANDBOX_ACCOUNT_ID,
+  SANDBOX_APP_ACCOUNT_ID,
+  SANDBOX_GOLDEN_FAMILY,
+  SANDBOX_GOLDEN_KEY_ALIAS,
   SANDBOX_PROD_ACCOUNT_ID,
   SANDBOX_PROD_ROLE_ARN,
   SANDBOX_REGIONS,
@@ -73,6 +78,8 @@ export interface Sandbox {
   fakeAws: FakeAws;
   fakeSlack: FakeSlack;
   catalog: SandboxCatalog;
+  /** The app's dependencies (tests read requests and scans through them). */
+  deps: Deps;
   close(): Promise<void>;
 }
 
@@ -207,7 +214,26 @@ export function sandboxConfig(opts: {
   });
   const policy = { approvers: [SANDBOX_APPROVER], approvalChannel: SANDBOX_CHANNEL };
   const main = config.accounts[0];
-  if (main) main.regions = [...SANDBOX_REGIONS];
+  if (main) {
+    main.regions = [...SANDBOX_REGIONS];
+    // The requester is the platform team's promoter; the approver approves promotions.
+    main.policy.promoters = [SANDBOX_REQUESTER];
+  }
+  // One golden-image family, seeded as promoted twice (sandbox-catalog.ts).
+  config.golden = goldenConfigSchema.parse({
+    families: [
+      {
+        name: SANDBOX_GOLDEN_FAMILY,
+        description: 'Amazon Linux 2023 base of every service; shared with the prod and app accounts',
+        regions: [...SANDBOX_REGIONS],
+        shareWith: [SANDBOX_PROD_ACCOUNT_ID, SANDBOX_APP_ACCOUNT_ID],
+        kmsKeys: Object.fromEntries(SANDBOX_REGIONS.map((r) => [r, SANDBOX_GOLDEN_KEY_ALIAS])),
+        requiredTags: ['Team'],
+      },
+    ],
+    maxScanAgeDays: 30,
+    deprecatePreviousAfterDays: 30,
+  });
   config.accounts.push(
     accountSchema.parse({
       alias: 'sandbox-prod',
@@ -343,6 +369,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     fakeAws,
     fakeSlack,
     catalog,
+    deps,
     async close() {
       if (closed) return;
       closed = true;

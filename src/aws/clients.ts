@@ -2,6 +2,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AccountConfig, Config } from '../config.js';
@@ -32,6 +33,7 @@ export class AwsClients {
   private readonly autoScalingClients = new Map<string, AutoScalingClient>();
   private readonly kmsClients = new Map<string, KMSClient>();
   private readonly sfnClients = new Map<string, SFNClient>();
+  private readonly ssmClients = new Map<string, SSMClient>();
   private readonly stsClients = new Map<string, STSClient>();
   private readonly assumed = new Map<
     string,
@@ -66,6 +68,10 @@ export class AwsClients {
     return this.cached(this.sfnClients, account, region, (cfg) => new SFNClient(cfg));
   }
 
+  ssm(account: AccountConfig, region: string): SSMClient {
+    return this.cached(this.ssmClients, account, region, (cfg) => new SSMClient(cfg));
+  }
+
   /** The 12-digit id of an account: from config, else asked of STS once. */
   async accountId(account: AccountConfig, region: string): Promise<string> {
     if (account.accountId) return account.accountId;
@@ -88,6 +94,7 @@ export class AwsClients {
       this.autoScalingClients,
       this.kmsClients,
       this.sfnClients,
+      this.ssmClients,
       this.stsClients,
     ] as Map<string, { destroy(): void }>[]) {
       for (const c of map.values()) c.destroy();

@@ -1,5 +1,13 @@
-import { DescribeKeyCommand, type KeyMetadata } from '@aws-sdk/client-kms';
+import {
+  CreateGrantCommand,
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  type KeyMetadata,
+  ListGrantsCommand,
+  type ListGrantsCommandOutput,
+} from '@aws-sdk/client-kms';
 import type { AccountConfig } from '../config.js';
+import { accountRoot, GRANT_OPERATIONS, grantName, type KeyGrant } from '../domain/golden.js';
 import { kmsAliasOf } from '../domain/ids.js';
 import { AppError } from '../errors.js';
 import type { AwsClients } from './clients.js';
@@ -53,4 +61,79 @@ export class KmsKeys {
       ...(meta.KeyManager ? { manager: meta.KeyManager } : {}),
     };
   }
+}
+
+/** KMS key policies and grants: who may use a key that encrypts a shared image. */
+export class KmsAccess {
+  constructor(private readonly clients: AwsClients) {}
+
+  /** The key's `default` policy (JSON text). */
+  async getKeyPolicy(account: AccountConfig, region: string, keyId: string): Promise<string> {
+    try {
+      const out = await this.clients
+        .kms(account, region)
+        .send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
+      return out.Policy ?? '{}';
+    } catch (err) {
+      throw mapAwsError(err, { action: 'kms:GetKeyPolicy', region, account: account.alias });
+    }
+  }
+
+  /** Every grant on the key (all pages). */
+  async listGrants(account: AccountConfig, region: string, keyId: string): Promise<KeyGrant[]> {
+    const out: KeyGrant[] = [];
+    let marker: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      let res: ListGrantsCommandOutput;
+      try {
+        res = await this.clients
+          .kms(account, region)
+          .send(new ListGrantsCommand({ KeyId: keyId, Limit: 100, ...(marker ? { Marker: marker } : {}) }));
+      } catch (err) {
+        throw mapAwsError(err, { action: 'kms:ListGrants', region, account: account.alias });
+      }
+      for (const g of res.Grants ?? []) {
+        if (!g.GrantId || !g.GranteePrincipal) continue;
+        out.push({
+          grantId: g.GrantId,
+          ...(g.Name ? { name: g.Name } : {}),
+          granteePrincipal: g.GranteePrincipal,
+          operations: (g.Operations ?? []).map(String),
+        });
+      }
+      if (!res.Truncated || !res.NextMarker) return out;
+      marker = res.NextMarker;
+    }
+    return out;
+  }
+
+  /**
+   * Lets `accountId` use the key for images shared with it (idempotent: the grant is named after
+   * the account, and KMS returns the same grant for the same name and grantee). Access denied comes
+   * back as an `aws_access_denied` AppError whose context says `kms:CreateGrant`.
+   */
+  async createGrant(
+    account: AccountConfig,
+    region: string,
+    keyArn: string,
+    accountId: string,
+  ): Promise<string> {
+    try {
+      const out = await this.clients.kms(account, region).send(
+        new CreateGrantCommand({
+          KeyId: keyArn,
+          GranteePrincipal: accountRoot(accountId, partitionOf(keyArn)),
+          Operations: [...GRANT_OPERATIONS],
+          Name: grantName(accountId),
+        }),
+      );
+      return out.GrantId ?? '';
+    } catch (err) {
+      throw mapAwsError(err, { action: 'kms:CreateGrant', region, account: account.alias });
+    }
+  }
+}
+
+function partitionOf(arn: string): string {
+  return /^arn:(aws[a-z-]*):/.exec(arn)?.[1] ?? 'aws';
 }

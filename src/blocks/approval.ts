@@ -38,6 +38,7 @@ import {
   section,
 } from './message.js';
 import { quote } from './mrkdwn.js';
+import { promotionPlanBlocks, promotionProgressLines } from './promotion.js';
 import { batchFields, batchProgressLine } from './prune-items.js';
 
 export interface ApprovalMessageInput {
@@ -92,6 +93,7 @@ const PROGRESS_ICON: Record<RegionProgress['state'], string> = {
 
 /** One line per destination region: `` `eu-west-1` 🔄 copying ▓▓▓▓░░░░ 50% → `ami-…` ``. */
 export function progressLines(request: Pick<AmiRequest, 'params' | 'progress'>): string[] {
+  if (request.params.kind === 'promote') return promotionProgressLines(request);
   const progress = request.progress ?? {};
   const keys = Object.keys(progress);
   const order = request.params.kind === 'copy' ? request.params.toRegions : [];
@@ -253,6 +255,7 @@ export function renderApprovalMessage(input: ApprovalMessageInput): SlackMessage
     ),
     isBatch(r.kind) ? batchFields(r) : imageFields(r),
     ...(isBatch(r.kind) && r.state === 'pending' ? [context(['The full list is in the thread.'])] : []),
+    ...promotionPlanBlocks(r),
     ...packed(
       grants,
       3,

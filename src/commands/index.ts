@@ -5,9 +5,11 @@ import type { AppError } from '../errors.js';
 import { costCommand } from './cost.js';
 import { expiringCommand } from './expiring.js';
 import { findCommand } from './find.js';
+import { goldenCommand } from './golden.js';
 import { helpCommand } from './help.js';
 import { listCommand } from './list.js';
 import { orphansCommand } from './orphans.js';
+import { promoteCommand, rollbackCommand } from './promote.js';
 import { pruneCommand } from './prune.js';
 import { auditCommand, cancelCommand, jobsCommand, requestsCommand } from './request-admin.js';
 import { copyRequestCommand, quickRequestCommand } from './request-commands.js';
@@ -15,6 +17,7 @@ import { scanCommand } from './scan.js';
 import { showCommand } from './show.js';
 import type { CommandContext, CommandReply } from './types.js';
 import { unusedCommand } from './unused.js';
+import { whyCommand } from './why.js';
 
 /** Routes a parsed command to its handler. Every subcommand the grammar knows has an entry. */
 export async function runCommand(cmd: Command, ctx: CommandContext): Promise<CommandReply> {
@@ -59,6 +62,14 @@ export async function runCommand(cmd: Command, ctx: CommandContext): Promise<Com
       return unusedCommand(cmd, ctx);
     case 'cost':
       return costCommand(cmd, ctx);
+    case 'promote':
+      return promoteCommand(cmd, ctx);
+    case 'golden':
+      return goldenCommand(cmd, ctx);
+    case 'rollback':
+      return rollbackCommand(cmd, ctx);
+    case 'why':
+      return whyCommand(cmd, ctx);
     default: {
       // Every subcommand the grammar knows is handled above; the compiler checks it.
       const unhandled: never = cmd;

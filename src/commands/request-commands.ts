@@ -18,6 +18,7 @@ import type { AmiImage } from '../domain/image.js';
 import { checkRequest, countPermissions, referencedGroups } from '../domain/policy.js';
 import type { AmiRequest, LaunchGrants, OperationParams } from '../domain/request.js';
 import { AppError } from '../errors.js';
+import { planShareGrants } from '../golden/share-keys.js';
 import { approvalChannel, buildRequest, type Prepared } from '../requests/build.js';
 import { checkDeregisterFiling, checkReplaceFiling } from '../requests/in-use-guard.js';
 import { plannedGrants } from '../requests/launch-grants.js';
@@ -74,12 +75,15 @@ async function prepare(
           'This makes the image *public*: every AWS account can launch it and see its snapshots’ contents.',
         );
       }
-      if (encrypted) {
-        warnings.push(
-          'The image has encrypted snapshots: the accounts it is shared with also need access to the KMS key (a customer-managed key; images encrypted with the AWS-managed key cannot be shared).',
-        );
-      }
-      return { params: { kind: 'share', targets: cmd.targets }, warnings };
+      const keys = encrypted ? await shareKeyChecks(ctx, account, region, image, cmd.targets) : undefined;
+      return {
+        params: {
+          kind: 'share',
+          targets: cmd.targets,
+          ...(keys?.grants.length ? { kmsGrants: keys.grants } : {}),
+        },
+        warnings: [...warnings, ...(keys?.warnings ?? [])],
+      };
     }
     case 'unshare':
       return { params: { kind: 'unshare', targets: cmd.targets }, warnings };
@@ -118,6 +122,17 @@ async function prepare(
       return { params: { kind: 'deregister', keepSnapshots: cmd.keepSnapshots, force: cmd.force }, warnings };
     }
   }
+}
+
+/** `share` of an encrypted image: each snapshot's KMS key checked, the grants to make listed (golden/share-keys.ts). */
+function shareKeyChecks(
+  ctx: CommandContext,
+  account: AccountConfig,
+  region: string,
+  image: AmiImage,
+  targets: ShareCommand['targets'],
+) {
+  return planShareGrants(ctx.deps, account, region, image, targets);
 }
 
 /**

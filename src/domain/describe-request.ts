@@ -216,6 +216,10 @@ export function describeOperation(request: AmiRequest, opts: DescribeOptions = {
       const n = p.snapshots.length;
       return `Delete ${n} orphaned ${plural(n, 'snapshot', 'snapshots')} in ${region} that no image uses`;
     }
+    case 'promote':
+      return `Promote ${img} to golden-image family ${codeText(p.family, 60)} in ${listed(p.regions.map((r) => r.region))}`;
+    case 'rollback':
+      return `Roll golden-image family ${codeText(p.family, 60)} back to its previous image in ${listed(p.regions.map((r) => r.region))} (current image ${img})`;
     default:
       return `Change ${img}`;
   }
@@ -259,6 +263,8 @@ export function grantLines(request: Pick<AmiRequest, 'params'>): string[] | unde
 /** The regions a request touches: `us-east-1`, or `us-east-1 → eu-west-1, eu-central-1` for copies. */
 export function describeRegions(request: Pick<AmiRequest, 'region' | 'params'>): string {
   const from = codeText(request.region, 40);
+  if (request.params.kind === 'promote')
+    return `${from} → ${listed(request.params.regions.map((r) => r.region))}`;
   if (request.params.kind !== 'copy') return from;
   return `${from} → ${listed(request.params.toRegions)}`;
 }

@@ -274,6 +274,43 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
     ],
     examples: ['/ami cost', '/ami cost --by family --account prod'],
   },
+  promote: {
+    summary:
+      'Promote an image to a golden-image family: copy it to the family’s regions, share it, publish its id in SSM.',
+    details: [
+      APPROVAL,
+      'Before filing, amibot checks the image is yours and available, has a passing scan no older than `golden.maxScanAgeDays` (or offers to run one), carries the family’s required tags and follows its naming convention.',
+      'Once approved, each region gets an encrypted copy (the family’s key there), shared with the family’s accounts, organizations and OUs, KMS grants for the accounts, the SSM parameter (the previous value kept at `…/previous`) and the golden tags; the previous image is deprecated after `golden.deprecatePreviousAfterDays`.',
+      'A region that fails stops alone and the message says what is left; filing the same promotion again resumes it.',
+      WHERE,
+    ],
+    examples: ['/ami promote ami-0abc1234def567890 --as web-base'],
+  },
+  golden: {
+    summary:
+      'The golden-image catalogue: each family’s current image per region, its age, scan, shares and SSM parameter.',
+    details: [READ_ONLY, 'Give a family to see only that one.'],
+    examples: ['/ami golden', '/ami golden web-base'],
+  },
+  rollback: {
+    summary:
+      'Point a family’s SSM parameters back at its previous image (un-deprecated); the current one is deprecated.',
+    details: [APPROVAL, 'Only families with a previous image in every region can be rolled back.'],
+    examples: ['/ami rollback web-base'],
+  },
+  why: {
+    summary: 'Why can’t an account launch this image? A checklist with the fix for each problem.',
+    details: [
+      READ_ONLY,
+      'Checks the image exists in the region (and where else it does), its state, the account’s launch permission (direct, organization, OU, public and block public access), every snapshot’s KMS key and whether the account may use it, and hints on architecture, boot mode and ENA.',
+      'Each fix that is a change comes with a button that files the matching request.',
+      WHERE,
+    ],
+    examples: [
+      '/ami why ami-0abc1234def567890 --for 222222222222',
+      '/ami why ami-0abc1234def567890 --for 222222222222 --region eu-west-1',
+    ],
+  },
 };
 
 export function helpTopics(): HelpTopic[] {

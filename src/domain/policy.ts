@@ -80,7 +80,12 @@ const POLICY_KEYS = [
   'requestTtlHours',
   'expiredImageAction',
   'reminderChannel',
+  'promoters',
+  'promotionApprovalsRequired',
 ];
+
+/** Operations of golden-image families: requested by `promoters`, approved by `promotionApprovalsRequired`. */
+export const PROMOTION_KINDS: readonly OperationKind[] = ['promote', 'rollback'];
 
 export const accountPolicySchema = z
   .object(
@@ -116,6 +121,15 @@ export const accountPolicySchema = z
         .default('remind'),
       /** Where expiry reminders go; default: the approval channel. */
       reminderChannel: channelId.optional(),
+      /** Who may request `promote` and `rollback`. Default: the account's approvers. */
+      promoters: principals.optional(),
+      /** Approvals a promotion or rollback needs. Default: `approvalsRequired`. */
+      promotionApprovalsRequired: z
+        .number({ error: 'must be a whole number from 1 to 5' })
+        .int({ error: 'must be a whole number from 1 to 5' })
+        .min(1, { error: 'must be at least 1' })
+        .max(5, { error: 'must be at most 5' })
+        .optional(),
     },
     {
       error: (iss) => {
@@ -171,9 +185,11 @@ function refuse<C extends PolicyRefusal>(code: C, message: string): PolicyResult
 // Principals
 
 /** Every user-group id named in `requesters` or `approvers`, each once, in order of appearance. */
-export function referencedGroups(policy: Pick<AccountPolicy, 'requesters' | 'approvers'>): string[] {
+export function referencedGroups(
+  policy: Pick<AccountPolicy, 'requesters' | 'approvers'> & { promoters?: readonly string[] | undefined },
+): string[] {
   const out = new Set<string>();
-  for (const list of [...Object.values(policy.requesters), policy.approvers]) {
+  for (const list of [...Object.values(policy.requesters), policy.approvers, policy.promoters ?? []]) {
     for (const p of list ?? []) if (SLACK_GROUP_ID_RE.test(p)) out.add(p);
   }
   return [...out];
@@ -213,8 +229,19 @@ function enumerateApprovers(approvers: readonly string[], groups: GroupMembers):
 
 /** The principals who may request `kind`: its own entry, else `default`. */
 export function requestersFor(policy: AccountPolicy, kind: OperationKind): readonly string[] {
+  if (PROMOTION_KINDS.includes(kind)) return policy.promoters ?? policy.approvers;
   const own = Object.hasOwn(policy.requesters, kind) ? policy.requesters[kind] : undefined;
   return own ?? policy.requesters.default ?? ['*'];
+}
+
+/** How many approvals a request of `kind` needs (promotions have their own count). */
+export function approvalsRequiredFor(
+  policy: Pick<AccountPolicy, 'approvalsRequired' | 'promotionApprovalsRequired'>,
+  kind: OperationKind,
+): number {
+  return PROMOTION_KINDS.includes(kind)
+    ? (policy.promotionApprovalsRequired ?? policy.approvalsRequired)
+    : policy.approvalsRequired;
 }
 
 /** Whether `kind` waits for approvals (it is not in `autoApprove`). */
@@ -264,7 +291,9 @@ export function checkRequest(
     return refuse(
       'not_a_requester',
       `You are not on the list of people who may request \`${kind}\` in account ${account}. ` +
-        'Ask an amibot admin to add you (or one of your user groups) to the account’s policy requesters.',
+        (PROMOTION_KINDS.includes(kind)
+          ? 'Golden-image promotions and rollbacks are for the account’s `promoters` (by default its approvers); ask an amibot admin to add you.'
+          : 'Ask an amibot admin to add you (or one of your user groups) to the account’s policy requesters.'),
     );
   }
   if (input.publicShare && !policy.allowPublicSharing) {
@@ -283,12 +312,13 @@ export function checkRequest(
       );
     }
     const known = enumerateApprovers(policy.approvers, groups);
+    const required = approvalsRequiredFor(policy, kind);
     if (known !== undefined) {
       known.delete(userId);
-      if (known.size < policy.approvalsRequired) {
+      if (known.size < required) {
         return refuse(
           'no_approvers',
-          `\`${kind}\` in account ${account} needs ${policy.approvalsRequired} approval${policy.approvalsRequired === 1 ? '' : 's'} ` +
+          `\`${kind}\` in account ${account} needs ${required} approval${required === 1 ? '' : 's'} ` +
             `from someone other than you, but ${known.size === 0 ? 'there is nobody else' : `there ${known.size === 1 ? 'is only 1 other approver' : `are only ${known.size} other approvers`}`} ` +
             'on the list. An amibot admin has to add approvers to the account’s policy.',
         );
@@ -382,11 +412,14 @@ export interface CheckCancelInput {
 export function checkCancel(input: CheckCancelInput): PolicyResult<'not_cancellable' | 'not_allowed'> {
   const { policy, request, userId, groups } = input;
   const id = `\`${request.id}\``;
-  // A running copy can still be stopped: its job deregisters the partial image.
+  // A running copy (or promotion) can still be stopped: its jobs deregister the partial images.
   // So can a running prune: it stops before the next image.
   const longRunning =
     request.state === 'running' &&
-    (request.kind === 'copy' || request.kind === 'encrypt' || isBatch(request.kind));
+    (request.kind === 'copy' ||
+      request.kind === 'encrypt' ||
+      request.kind === 'promote' ||
+      isBatch(request.kind));
   if (!CANCELLABLE_STATES.includes(request.state) && !longRunning) {
     return refuse(
       'not_cancellable',

@@ -19,6 +19,8 @@ export const OPERATION_KINDS = [
   'encrypt',
   'prune',
   'delete-snapshots',
+  'promote',
+  'rollback',
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
@@ -54,8 +56,34 @@ export interface SnapshotItem {
   imageId?: string;
 }
 
+/** A KMS grant a share or promotion makes so another account can use the key of an encrypted image. */
+export interface PlannedGrant {
+  region: string;
+  keyArn: string;
+  accountId: string;
+}
+
+/** One region of a golden-image promotion, as planned when it was filed. */
+export interface PromotionRegionPlan {
+  region: string;
+  /** The key ARN the region's copy is encrypted with. */
+  keyArn: string;
+  /** The SSM parameter that will hold the image id. */
+  parameter: string;
+  /** The family's current image there when the promotion was filed (re-read when it runs). */
+  previousImageId?: string;
+}
+
+/** One region of a rollback: the parameter goes back from `current` to `previous`. */
+export interface RollbackRegionPlan {
+  region: string;
+  parameter: string;
+  current: string;
+  previous: string;
+}
+
 export type OperationParams =
-  | { kind: 'share'; targets: ShareTarget[] }
+  | { kind: 'share'; targets: ShareTarget[]; kmsGrants?: PlannedGrant[] }
   | { kind: 'unshare'; targets: ShareTarget[] | 'all' }
   | { kind: 'deprecate'; deprecateAt: string }
   | { kind: 'undeprecate' }
@@ -93,7 +121,17 @@ export type OperationParams =
       /** Filed by this retention rule (its index in `retention.rules`) rather than by a person. */
       rule?: number;
     }
-  | { kind: 'delete-snapshots'; snapshots: SnapshotItem[]; gib: number; monthlyUsd: number };
+  | { kind: 'delete-snapshots'; snapshots: SnapshotItem[]; gib: number; monthlyUsd: number }
+  | {
+      kind: 'promote';
+      family: string;
+      regions: PromotionRegionPlan[];
+      targets: ShareTarget[];
+      kmsGrants: PlannedGrant[];
+      tags: Record<string, string>;
+      deprecatePreviousAfterDays: number;
+    }
+  | { kind: 'rollback'; family: string; regions: RollbackRegionPlan[] };
 
 /**
  * Launch permissions a request carries from one image to another, within the account's policy:
@@ -165,6 +203,10 @@ export interface RegionProgress {
   imageId?: string;
   percent?: number;
   reason?: string;
+  /** A promotion: each step's state (`copy`, `share`, … in `domain/golden.ts` order). */
+  steps?: Record<string, 'pending' | 'running' | 'done' | 'skipped' | 'failed'>;
+  /** A promotion: the family's image there before this one (deprecated later). */
+  previousImageId?: string;
 }
 
 /** What happened to one item (image or snapshot) of a batch request. */

@@ -5,6 +5,7 @@ import { REJECT_MODAL_CALLBACK_ID } from '../blocks/reject-modal.js';
 import type { Deps } from '../deps.js';
 import { createAmiCommandHandler } from './ami-command.js';
 import { createApproveHandler, createRejectHandler, createRejectSubmitHandler } from './approval-actions.js';
+import { registerGoldenActions } from './golden-actions.js';
 import { createPruneFileHandler } from './prune-action.js';
 import { registerReminderActions } from './reminder-actions.js';
 import { createShowActionHandler } from './show-action.js';
@@ -24,4 +25,5 @@ export function registerHandlers(app: App, deps: Deps, answerer: Answerer): void
   );
   registerReminderActions(app, deps);
   app.action({ type: 'block_actions', action_id: ACTION_IDS.pruneFile }, createPruneFileHandler(answerer));
+  registerGoldenActions(app, deps);
 }

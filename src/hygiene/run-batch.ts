@@ -98,7 +98,7 @@ export async function runBatch(deps: Deps, requestId: string, run: BatchRun): Pr
   for (const item of items) {
     throwIfAborted();
     const latest = await deps.requests.get(requestId);
-    if (!latest || latest.state !== 'running') {
+    if (latest?.state !== 'running') {
       deps.logger.info('batch request stopped', { requestId, state: latest?.state });
       await releaseFamilies(deps, latest ?? request);
       return;
@@ -127,7 +127,7 @@ export async function runBatch(deps: Deps, requestId: string, run: BatchRun): Pr
   }
 
   const done = await deps.requests.get(requestId);
-  if (!done || done.state !== 'running') return;
+  if (done?.state !== 'running') return;
   await lifecycle.finish(deps, requestId, result(deps, done));
   await releaseFamilies(deps, done);
 }

@@ -3,12 +3,14 @@ import { copyPollJob } from './copy-poll.js';
 import { copyRegionJob } from './copy-region.js';
 import { expiryDigestJob, expirySweepJob } from './expiry-sweep.js';
 import type { JobDefinition, QueueKey } from './job.js';
+import { promoteJob, promoteRegionJob } from './promote.js';
 import { pruneJob, pruneSnapshotsJob } from './prune.js';
 import { reminderPostJob } from './reminder-post.js';
 import { requestExecuteJob } from './request-execute.js';
 import { requestsExpireJob } from './requests-expire.js';
 import { requestsRedriveJob } from './requests-redrive.js';
 import { retentionJob } from './retention.js';
+import { rollbackJob } from './rollback.js';
 import { scanImageJob } from './scan-image.js';
 
 export { QUEUES, type QueueKey } from './job.js';
@@ -35,6 +37,9 @@ export const JOB_CATALOG = {
   prune: pruneJob,
   'prune-snapshots': pruneSnapshotsJob,
   retention: retentionJob,
+  promote: promoteJob,
+  'promote-region': promoteRegionJob,
+  rollback: rollbackJob,
 } as const;
 
 export type JobName = keyof typeof JOB_CATALOG;

@@ -62,6 +62,11 @@ export interface JobDefinition<N extends string = string, S extends z.ZodType = 
   jobId: (payload: z.infer<S>) => string;
   /** Removed from Redis as soon as it ends (completed or failed), so its id is free again at once. */
   ephemeral?: boolean;
+  /**
+   * A flow's parent: the jobs it waits for (BullMQ `FlowProducer`). Enqueueing it adds them with
+   * it; it runs once every child has ended (a failed child does not block it).
+   */
+  children?: (payload: z.infer<S>) => Array<{ name: string; payload: Record<string, unknown> }>;
   /** Recurring jobs: when to run, from the configuration (undefined: not scheduled). */
   schedule?: (config: Config) => { every?: number; pattern?: string } | undefined;
   run(ctx: JobContext<z.infer<S>>): Promise<unknown>;

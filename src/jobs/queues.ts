@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { FlowProducer, Queue } from 'bullmq';
 import { keyRoot } from '../store/keys.js';
 import type { RedisConnection } from '../store/redis.js';
 import {
@@ -26,6 +26,7 @@ export function bullPrefix(keyPrefix: string): string {
  */
 export class JobQueues {
   private readonly queues = new Map<QueueKey, Queue>();
+  private flows?: FlowProducer;
   private errorHandler: (err: Error) => void = () => {};
 
   constructor(
@@ -58,6 +59,10 @@ export class JobQueues {
     const spec = jobDefinition(name);
     const data = parsePayload(name, payload);
     const jobId = spec.jobId(data);
+    if (spec.children) {
+      await this.addFlow(name, data, spec.children(data), opts);
+      return jobId;
+    }
     await this.queue(spec.queue).add(name, data, {
       jobId,
       attempts: spec.attempts,
@@ -68,6 +73,52 @@ export class JobQueues {
       removeOnFail: spec.ephemeral ? true : { age: 30 * 24 * 3600, count: 5000 },
     });
     return jobId;
+  }
+
+  /**
+   * A flow: the parent and its children in one atomic `FlowProducer.add`, every job with its
+   * deterministic id (adding the same flow again adds nothing new). Children end without blocking
+   * the parent when they fail (`ignoreDependencyOnFailure`).
+   */
+  private async addFlow(
+    name: JobName,
+    data: unknown,
+    children: Array<{ name: string; payload: Record<string, unknown> }>,
+    opts: { delayMs?: number },
+  ): Promise<void> {
+    const spec = jobDefinition(name);
+    this.flows ??= new FlowProducer({ connection: this.connection, prefix: bullPrefix(this.keyPrefix) });
+    await this.flows.add({
+      name,
+      queueName: QUEUES[spec.queue],
+      data,
+      opts: {
+        jobId: spec.jobId(data),
+        attempts: spec.attempts,
+        backoff: spec.backoff,
+        ...(opts.delayMs ? { delay: opts.delayMs } : {}),
+        removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
+        removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
+      },
+      children: children.map((c) => {
+        if (!isJobName(c.name)) throw new InvalidPayload(`unknown job ${c.name}`);
+        const childSpec = jobDefinition(c.name);
+        const childData = parsePayload(c.name, c.payload);
+        return {
+          name: c.name,
+          queueName: QUEUES[childSpec.queue],
+          data: childData,
+          opts: {
+            jobId: childSpec.jobId(childData),
+            attempts: childSpec.attempts,
+            backoff: childSpec.backoff,
+            ignoreDependencyOnFailure: true,
+            removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
+            removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
+          },
+        };
+      }),
+    });
   }
 
   /** Removes a job that has not started yet; true when it was removed. */
@@ -144,5 +195,7 @@ export class JobQueues {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
+    await this.flows?.close();
+    this.flows = undefined;
   }
 }

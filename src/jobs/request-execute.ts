@@ -1,11 +1,12 @@
 import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
-import { resolveAccount } from '../config.js';
+import { type AccountConfig, resolveAccount } from '../config.js';
 import type { Deps } from '../deps.js';
 import { describeTargets } from '../domain/describe-request.js';
 import { REQUEST_ID_RE } from '../domain/ids.js';
-import type { AmiRequest, RequestResult } from '../domain/request.js';
+import type { AmiRequest, PlannedGrant, RequestResult } from '../domain/request.js';
 import { AppError, toAppError } from '../errors.js';
+import { makeShareGrants } from '../golden/share-keys.js';
 import { checkDeregisterExecution } from '../requests/in-use-guard.js';
 import * as lifecycle from '../requests/lifecycle.js';
 import { defineJob, type JobAttempt, rethrowInterruption } from './job.js';
@@ -62,6 +63,15 @@ export async function executeRequest(deps: Deps, requestId: string, attempt: Job
   await lifecycle.finish(deps, requestId, result);
 }
 
+/** The KMS grants a share of an encrypted image planned (golden/share-keys.ts); none for older requests. */
+function shareGrants(
+  deps: Deps,
+  account: AccountConfig,
+  grants: PlannedGrant[] | undefined,
+): Promise<string[]> {
+  return makeShareGrants(deps, account, grants ?? []);
+}
+
 /** A request whose job was given up (timed out): failed, with the reason on its message. */
 export async function failRunningRequest(deps: Deps, requestId: string, message: string): Promise<void> {
   await lifecycle.failUnfinished(deps, requestId, `${message} It may be partly done; check the image.`);
@@ -84,9 +94,11 @@ async function perform(deps: Deps, request: AmiRequest): Promise<RequestResult> 
       }
       const after = await deps.changes.addLaunchPermissions(account, region, imageId, p.targets);
       const n = after.accounts.length + after.organizations.length + after.organizationalUnits.length;
+      const grants = await shareGrants(deps, account, p.kmsGrants);
       return {
         ok: true,
-        summary: `${img} is now shared with ${describeTargets(p.targets)}${after.public ? ' (public)' : ''}; ${n} launch permission${n === 1 ? '' : 's'} in all.`,
+        summary: `${img} is now shared with ${describeTargets(p.targets)}${after.public ? ' (public)' : ''}; ${n} launch permission${n === 1 ? '' : 's'} in all.${grants.length ? ` ${grants.length} KMS grant${grants.length === 1 ? '' : 's'} made.` : ''}`,
+        ...(grants.length ? { details: grants } : {}),
       };
     }
     case 'unshare': {

@@ -2,7 +2,7 @@ import type { AccountConfig } from '../config.js';
 import type { Deps } from '../deps.js';
 import { monthlyStorageCost } from '../domain/cost.js';
 import { type AmiImage, imageSizeGiB } from '../domain/image.js';
-import { needsApproval } from '../domain/policy.js';
+import { approvalsRequiredFor, needsApproval } from '../domain/policy.js';
 import { type AmiRequest, newRequestId, type OperationParams } from '../domain/request.js';
 
 /** What validation of one command found: the operation's parameters and what approvers should know. */
@@ -52,7 +52,7 @@ export function buildRequest(
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + policy.requestTtlHours * 3600_000).toISOString(),
-    approvalsNeeded: auto ? 0 : policy.approvalsRequired,
+    approvalsNeeded: auto ? 0 : approvalsRequiredFor(policy, p.kind),
     approvals: [],
     warnings: p.prepared.warnings,
     originChannel: p.channelId,

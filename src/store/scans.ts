@@ -24,10 +24,26 @@ export class ScanStore {
     return `${this.root}:scan:${id}`;
   }
 
-  /** Stores a new scan; refuses an id that already exists. */
+  private imageKey(account: string, region: string, imageId: string): string {
+    return `${this.root}:scan-of:${account}:${region}:${imageId}`;
+  }
+
+  /** Stores a new scan; refuses an id that already exists. It becomes the image's latest scan. */
   async create(scan: ScanRecord): Promise<void> {
     const res = await this.redis.set(this.key(scan.id), JSON.stringify(scan), 'EX', SCAN_TTL_SECONDS, 'NX');
     if (res !== 'OK') throw new Error(`scan ${scan.id} already exists`);
+    await this.redis.set(
+      this.imageKey(scan.account, scan.region, scan.imageId),
+      scan.id,
+      'EX',
+      SCAN_TTL_SECONDS,
+    );
+  }
+
+  /** The newest scan of an image (by account alias and region), if one is kept. */
+  async latestFor(account: string, region: string, imageId: string): Promise<ScanRecord | undefined> {
+    const id = await this.redis.get(this.imageKey(account, region, imageId));
+    return id ? this.get(id) : undefined;
   }
 
   async get(id: string): Promise<ScanRecord | undefined> {

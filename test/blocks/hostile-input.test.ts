@@ -14,6 +14,7 @@ import { renderCost } from '../../src/blocks/cost.js';
 import { renderError } from '../../src/blocks/error.js';
 import { type ChannelInventory, renderExpiryDigest } from '../../src/blocks/expiry-digest.js';
 import { renderFindResults } from '../../src/blocks/find-results.js';
+import { renderCatalogue } from '../../src/blocks/golden.js';
 import { renderHelp, renderHelpTopic } from '../../src/blocks/help.js';
 import { renderImageDetails } from '../../src/blocks/image-details.js';
 import { renderImageList } from '../../src/blocks/image-list.js';
@@ -22,6 +23,7 @@ import { assertWithinSlackLimits } from '../../src/blocks/limits.js';
 import type { SlackMessage } from '../../src/blocks/message.js';
 import { controlsOf, describeControl, visibleText } from '../../src/blocks/mrkdwn-reader.js';
 import { renderOrphans } from '../../src/blocks/orphans.js';
+import { renderScanNeeded } from '../../src/blocks/promotion.js';
 import { renderPruneDryRun } from '../../src/blocks/prune.js';
 import { renderRejectModal } from '../../src/blocks/reject-modal.js';
 import {
@@ -40,7 +42,10 @@ import { renderRequestReply } from '../../src/blocks/request-reply.js';
 import { renderRequestsList } from '../../src/blocks/requests-list.js';
 import { renderScanMessage, renderScanStarted } from '../../src/blocks/scan-report.js';
 import { renderUnused } from '../../src/blocks/unused.js';
+import { renderWhy } from '../../src/blocks/why.js';
 import { describeOperation } from '../../src/domain/describe-request.js';
+import { goldenConfigSchema } from '../../src/domain/golden.js';
+import { diagnoseLaunch, type LaunchFacts } from '../../src/domain/golden-why.js';
 import type { AmiRequest, OperationParams, PruneImageItem } from '../../src/domain/request.js';
 import type { ScanRecord, ScanReport } from '../../src/domain/scan.js';
 import type { PrunePlan } from '../../src/hygiene/prune-plan.js';
@@ -171,6 +176,41 @@ const PARAMS: OperationParams[] = [
     gib: 130,
     monthlyUsd: 6.5,
   },
+  {
+    kind: 'promote',
+    family: 'web-base',
+    regions: [
+      {
+        region: 'us-east-1',
+        keyArn: 'arn:aws:kms:us-east-1:111111111111:key/k',
+        parameter: '/amibot/golden/web-base/latest',
+        previousImageId: 'ami-0prev',
+      },
+      {
+        region: 'eu-west-1',
+        keyArn: 'arn:aws:kms:eu-west-1:111111111111:key/k',
+        parameter: '/amibot/golden/web-base/latest',
+      },
+    ],
+    targets: [{ kind: 'account', accountId: '222222222222' }],
+    kmsGrants: [
+      { region: 'us-east-1', keyArn: 'arn:aws:kms:us-east-1:111111111111:key/k', accountId: '222222222222' },
+    ],
+    tags: { Approved: 'yes' },
+    deprecatePreviousAfterDays: 14,
+  },
+  {
+    kind: 'rollback',
+    family: 'web-base',
+    regions: [
+      {
+        region: 'us-east-1',
+        parameter: '/amibot/golden/web-base/latest',
+        current: 'ami-0cur',
+        previous: 'ami-0prev',
+      },
+    ],
+  },
 ];
 
 function pruneItem(imageId: string): PruneImageItem {
@@ -282,6 +322,18 @@ const REQUESTS: Array<[string, AmiRequest]> = [
   [
     'failed',
     request({ state: 'failed', result: { ok: false, summary: 'AWS error text', details: ['detail'] } }),
+  ],
+  [
+    'running promotion',
+    request({
+      state: 'running',
+      params: PARAMS[7]!,
+      kind: 'promote',
+      progress: {
+        'us-east-1': { state: 'copying', percent: 40, imageId: 'ami-0123', steps: { copy: 'running' } },
+        'eu-west-1': { state: 'failed', reason: 'AWS refused', steps: { copy: 'done', share: 'failed' } },
+      },
+    }),
   ],
 ];
 
@@ -776,6 +828,116 @@ const BUILDERS: Array<[string, (x: <T>(v: T) => T) => Output[]]> = [
     ],
   ],
   ['renderScanStarted', (x) => [renderScanStarted({ scan: x(scanRecord()), deepConfigured: false })]],
+  [
+    'renderScanNeeded',
+    (x) => [
+      renderScanNeeded(
+        x({
+          imageId: 'ami-0123456789abcdef0',
+          account: 'prod',
+          region: 'us-east-1',
+          family: 'web',
+          reason: 'no scan',
+          running: false,
+        }),
+      ),
+    ],
+  ],
+  [
+    'renderCatalogue',
+    (x) => [
+      renderCatalogue({
+        now: NOW,
+        families: x([
+          {
+            family: goldenConfigSchema.parse({
+              families: [{ name: 'web', description: 'desc', regions: ['us-east-1'] }],
+            }).families[0]!,
+            account: 'prod',
+            regions: [
+              {
+                region: 'us-east-1',
+                parameter: '/amibot/golden/web/latest',
+                value: 'ami-0123',
+                previous: 'ami-0456',
+                image: {
+                  imageId: 'ami-0123',
+                  name: 'name',
+                  state: 'available',
+                  creationDate: '2026-11-01T00:00:00.000Z',
+                },
+                scan: {
+                  verdict: 'pass',
+                  date: '2026-11-01',
+                  deadlines: [{ severity: 'high', count: 1, days: 7, due: '2026-11-08' }],
+                },
+                shares: {
+                  public: false,
+                  accounts: ['222222222222'],
+                  organizations: [],
+                  organizationalUnits: [],
+                },
+                problems: ['a problem'],
+              },
+              { region: 'eu-west-1', parameter: '/amibot/golden/web/latest', problems: ['AWS said no'] },
+            ],
+          },
+        ]),
+      }),
+    ],
+  ],
+  [
+    'renderWhy',
+    (x) => {
+      const facts = x<Omit<LaunchFacts, 'now'>>({
+        account: 'prod',
+        ownerAccountId: '111111111111',
+        region: 'us-east-1',
+        imageId: 'ami-0123456789abcdef0',
+        forAccount: '222222222222',
+        image: {
+          ok: true,
+          value: ownImage(0, {
+            state: 'disabled',
+            blockDevices: [{ deviceName: '/dev/xvda', snapshotId: 'snap-1', encrypted: true, kmsKeyId: 'k' }],
+          }),
+        },
+        permissions: { ok: false, error: 'AWS error text' },
+        snapshots: {
+          ok: true,
+          value: [
+            {
+              snapshotId: 'snap-1',
+              encrypted: true,
+              key: {
+                keyId: 'k',
+                key: {
+                  ok: true,
+                  value: {
+                    arn: 'arn',
+                    manager: 'AWS',
+                    enabled: true,
+                    state: 'Enabled',
+                    ownerAccountId: '111111111111',
+                  },
+                },
+              },
+            },
+          ],
+        },
+      });
+      return [
+        renderWhy(
+          x({
+            imageId: 'ami-0123456789abcdef0',
+            region: 'us-east-1',
+            forAccount: '222222222222',
+            checks: diagnoseLaunch({ ...facts, now: NOW }),
+          }),
+        ),
+      ];
+    },
+  ],
 ];
 
 /** Every mrkdwn text of an output (the fallback `text` included) and every plain_text. */

@@ -154,6 +154,21 @@ export const DEVIATIONS = {
     moto: 'Only the flat form; the structured one answers 200 and changes nothing.',
     reason: 'The SDK offers both; a call that silently does nothing would hide a sharing bug.',
   },
+  'kms.create-grant-policy': {
+    call: 'CreateGrant (a key of another account, by ARN)',
+    aws: 'Cross-account use of a key needs the key policy to allow the caller’s account; IAM alone is not enough.',
+    fake: 'AccessDeniedException unless an Allow statement for kms:CreateGrant names the caller (its root, ARN, account id or *).',
+    moto: 'Keeps keys per account: another account’s key ARN is not found (an HTML error page), policy or not.',
+    reason:
+      'Sharing an encrypted image must fail with the key-policy statement to add when the policy does not allow the grant.',
+  },
+  'ec2.image-block-public-access': {
+    call: 'GetImageBlockPublicAccessState',
+    aws: 'Answers `unblocked` or `block-new-sharing` for the region.',
+    fake: 'As documented (EnableImageBlockPublicAccess/DisableImageBlockPublicAccess change it).',
+    moto: 'Not implemented: an error.',
+    reason: '/ami why reports the setting for public images and explains it when a share cannot be public.',
+  },
 } as const satisfies Record<string, Deviation>;
 
 export type DeviationId = keyof typeof DEVIATIONS;

@@ -1,4 +1,8 @@
-import { DescribeSnapshotAttributeCommand, ModifySnapshotAttributeCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeSnapshotAttributeCommand,
+  GetImageBlockPublicAccessStateCommand,
+  ModifySnapshotAttributeCommand,
+} from '@aws-sdk/client-ec2';
 import {
   CreateGrantCommand,
   DescribeKeyCommand,
@@ -298,5 +302,62 @@ describeContract('promotion inputs', (backend: () => Backend) => {
         UserIds: [OTHER_ACCOUNT],
       }),
     );
+  });
+});
+
+describeContract('sharing and launch diagnosis', (backend: () => Backend) => {
+  it('KMS: CreateGrant from another account needs the key policy to name it', async () => {
+    const b = backend();
+    const key = await b.seedKey(REGION);
+    const other = await b.assumeRole(OTHER_ACCOUNT, unique('grantor'));
+    const attempt = b.kms(REGION, other).send(
+      new CreateGrantCommand({
+        KeyId: key.arn,
+        GranteePrincipal: `arn:aws:iam::${OTHER_ACCOUNT}:root`,
+        Operations: ['Decrypt'],
+      }),
+    );
+    if (!documented(b, 'kms.create-grant-policy')) {
+      // moto keeps keys per account: another account's key ARN is not found (an HTML error page).
+      const err = (await awsError(attempt)) as Error & { $metadata?: { httpStatusCode?: number } };
+      expect(err.name).not.toBe('AccessDeniedException');
+      expect(err.$metadata?.httpStatusCode ?? 0).toBeGreaterThanOrEqual(400);
+      return;
+    }
+    expect((await awsError(attempt)).name).toBe('AccessDeniedException');
+    // Named in the policy, the same call works everywhere.
+    const kms = b.kms(REGION);
+    const policy = JSON.parse(
+      (await kms.send(new GetKeyPolicyCommand({ KeyId: key.keyId, PolicyName: 'default' }))).Policy ?? '{}',
+    );
+    policy.Statement.push({
+      Sid: 'AllowSharedImagesForOther',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` },
+      Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant'],
+      Resource: '*',
+    });
+    await kms.send(
+      new PutKeyPolicyCommand({ KeyId: key.keyId, PolicyName: 'default', Policy: JSON.stringify(policy) }),
+    );
+    const granted = await b.kms(REGION, other).send(
+      new CreateGrantCommand({
+        KeyId: key.arn,
+        GranteePrincipal: `arn:aws:iam::${OTHER_ACCOUNT}:root`,
+        Operations: ['Decrypt'],
+      }),
+    );
+    expect(granted.GrantId).toBeTruthy();
+  });
+
+  it('EC2: GetImageBlockPublicAccessState answers the region’s setting', async () => {
+    const b = backend();
+    const out = b.ec2(REGION).send(new GetImageBlockPublicAccessStateCommand({}));
+    if (documented(b, 'ec2.image-block-public-access')) {
+      expect(['unblocked', 'block-new-sharing']).toContain((await out).ImageBlockPublicAccessState);
+    } else {
+      const err = await awsError(out);
+      expect(err.name).toBeTruthy();
+    }
   });
 });

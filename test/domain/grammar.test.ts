@@ -375,6 +375,10 @@ describe('happy paths', () => {
       'orphans',
       'unused',
       'cost',
+      `promote ${AMI} --as web`,
+      'golden',
+      'rollback web',
+      `why ${AMI} --for 222222222222`,
     ]) {
       names.add(ok(text).name);
     }

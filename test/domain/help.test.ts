@@ -49,6 +49,8 @@ describe('help', () => {
         'expire',
         'deregister',
         'prune',
+        'promote',
+        'rollback',
       ].sort(),
     );
   });

@@ -183,10 +183,16 @@ describe('share, approve, execute', () => {
       expect(actions).toContain(a);
   });
 
-  it('warns about encrypted snapshots and refuses public sharing by default', async () => {
-    const img = ownImage({ blockDevices: [{ deviceName: '/dev/xvda', volumeSize: 8, encrypted: true }] });
+  it('lists the KMS grants for encrypted snapshots, refuses the AWS-managed key and public sharing by default', async () => {
+    const key = fakeAws.addKmsKey({ region: 'us-east-1' });
+    const img = ownImage({
+      blockDevices: [{ deviceName: '/dev/xvda', volumeSize: 8, encrypted: true, kmsKeyId: key.arn }],
+    });
     const req = await fileRequest(t, `share ${img.imageId} --with 333333333333`);
-    expect(req.warnings.join(' ')).toMatch(/KMS key/);
+    expect(req.warnings.join(' ')).toMatch(/KMS grants will be made/);
+    const managed = ownImage({ blockDevices: [{ deviceName: '/dev/xvda', volumeSize: 8, encrypted: true }] });
+    const refused = await t.ask(`share ${managed.imageId} --with 333333333333`, { userId: REQUESTER });
+    expect(allText(refused.body)).toMatch(/AWS-managed key `aws\/ebs`/);
     const pub = await t.ask(`share ${img.imageId} --with all`, { userId: REQUESTER });
     expect(allText(pub.body)).toMatch(/Public sharing is turned off/);
   });

@@ -371,9 +371,63 @@ describe('KMS key policies and grants', () => {
     expect(theirs.name).toBe('AccessDeniedException');
   });
 
+  it('refuses CreateGrant on a customer key whose policy does not name the caller (own account or another)', async () => {
+    const key = fake.addKmsKey({
+      alias: 'no-delegation',
+      policy: JSON.stringify({
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::999999999999:role/admin' },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+        ],
+      }),
+    });
+    const own = await failure(
+      kms().send(
+        new CreateGrantCommand({
+          KeyId: key.keyId,
+          GranteePrincipal: `arn:aws:iam::${OTHER}:root`,
+          Operations: ['Decrypt'],
+        }),
+      ),
+    );
+    expect(own.name).toBe('AccessDeniedException');
+    expect(own.message).toContain('kms:CreateGrant');
+    const plain = fake.addKmsKey({ alias: 'default-policy' });
+    const other = await failure(
+      kms('us-east-1', 'AKIAOTHER').send(
+        new CreateGrantCommand({
+          KeyId: plain.arn,
+          GranteePrincipal: `arn:aws:iam::${OTHER}:root`,
+          Operations: ['Decrypt'],
+        }),
+      ),
+    );
+    expect(other.name).toBe('AccessDeniedException');
+    expect(key.grants).toHaveLength(0);
+    expect(plain.grants).toHaveLength(0);
+  });
+
   it('creates, lists (paged), retires and revokes grants, also from another account by key ARN', async () => {
     const client = kms();
-    const key = fake.addKmsKey({ alias: 'grants' });
+    // The other account may create grants on the key only because its policy says so.
+    const key = fake.addKmsKey({
+      alias: 'grants',
+      policy: JSON.stringify({
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ME}:root` }, Action: 'kms:*', Resource: '*' },
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${OTHER}:root` },
+            Action: ['kms:CreateGrant', 'kms:Decrypt'],
+            Resource: '*',
+          },
+        ],
+      }),
+    });
     const grantee = `arn:aws:iam::${OTHER}:root`;
     const created = await client.send(
       new CreateGrantCommand({
@@ -566,5 +620,33 @@ describe('block public access for AMIs and snapshot sharing', () => {
       ),
     );
     expect(notMine.name).toBe('AuthFailure');
+  });
+});
+
+describe('faults for one region', () => {
+  it('fails an action in the named region only, until cleared', async () => {
+    fake.faults.setError('ssm:PutParameter@eu-west-1', { code: 'AccessDeniedException', message: 'no' });
+    try {
+      const name = `/regional-fault/${Date.now()}`;
+      await ssm('us-east-1').send(new PutParameterCommand({ Name: name, Value: 'x', Type: 'String' }));
+      const err = await failure(
+        ssm('eu-west-1').send(new PutParameterCommand({ Name: name, Value: 'x', Type: 'String' })),
+      );
+      expect(err.name).toBe('AccessDeniedException');
+      fake.faults.failNext('PutParameter@us-west-2', { code: 'ThrottlingException' });
+      expect(
+        (
+          await failure(
+            ssm('us-west-2').send(new PutParameterCommand({ Name: name, Value: 'x', Type: 'String' })),
+          )
+        ).name,
+      ).toBe('ThrottlingException');
+      await ssm('us-west-2').send(new PutParameterCommand({ Name: name, Value: 'x', Type: 'String' }));
+    } finally {
+      fake.faults.clearErrors();
+    }
+    await ssm('eu-west-1').send(
+      new PutParameterCommand({ Name: `/regional-fault/after-${Date.now()}`, Value: 'x', Type: 'String' }),
+    );
   });
 });

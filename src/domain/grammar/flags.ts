@@ -47,6 +47,10 @@ export const FLAGS: Record<Subcommand, FlagSpec> = {
   orphans: { delete: 'boolean', ...WHERE_FLAGS },
   unused: { days: 'value', ...WHERE_FLAGS },
   cost: { by: 'value', ...WHERE_FLAGS },
+  promote: { as: 'value', ...WHERE_FLAGS },
+  golden: {},
+  rollback: {},
+  why: { for: 'value', ...WHERE_FLAGS },
 };
 
 /** An example value per flag, for "`--x` needs a value, like …". */
@@ -69,6 +73,8 @@ export const FLAG_EXAMPLES: Record<string, string> = {
   keep: '5',
   days: '90',
   by: 'team',
+  as: 'web-base',
+  for: '222222222222',
 };
 
 /** Flags that take a value in some subcommand: used to find the subcommand word past them. */

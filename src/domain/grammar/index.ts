@@ -42,13 +42,16 @@ export type {
   ExpireCommand,
   ExpiringCommand,
   FindCommand,
+  GoldenCommand,
   HelpCommand,
   JobsCommand,
   ListCommand,
   OrphansCommand,
   ParseResult,
+  PromoteCommand,
   PruneCommand,
   RequestsCommand,
+  RollbackCommand,
   ScanCommand,
   ShareCommand,
   ShareTarget,
@@ -58,6 +61,7 @@ export type {
   UnshareCommand,
   UnusedCommand,
   When,
+  WhyCommand,
 } from './types.js';
 export { COST_DIMENSIONS, isSubcommand, SUBCOMMANDS } from './types.js';
 export { USAGE } from './usage.js';

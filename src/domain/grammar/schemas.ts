@@ -30,23 +30,29 @@ import type {
   EncryptCommand,
   ExpiringCommand,
   FindCommand,
+  GoldenCommand,
   HelpCommand,
   JobsCommand,
   ListCommand,
   OrphansCommand,
+  PromoteCommand,
   PruneCommand,
   RequestsCommand,
+  RollbackCommand,
   ScanCommand,
   ShareCommand,
   Subcommand,
   UnshareCommand,
   UnusedCommand,
+  WhyCommand,
 } from './types.js';
 import { COST_DIMENSIONS } from './types.js';
 import {
   checkArch,
   checkAuditTarget,
   checkDuration,
+  checkFamily,
+  checkForAccount,
   checkHelpTopic,
   checkImageName,
   checkKmsKey,
@@ -435,6 +441,54 @@ const costSchema = z
   })
   .transform((o): CostCommand => compact({ name: 'cost', by: o.by, region: o.region, account: o.account }));
 
+const promoteSchema = z
+  .object({
+    name: z.literal('promote'),
+    args: imageArg('promote'),
+    as: field(
+      checkFamily,
+      '`promote` needs `--as <family>`, like `--as web-base` (`/ami golden` lists the families).',
+    ),
+    region,
+    account,
+  })
+  .transform(
+    (o): PromoteCommand =>
+      compact({ name: 'promote', imageId: o.args, family: o.as, region: o.region, account: o.account }),
+  );
+
+const goldenSchema = z
+  .object({ name: z.literal('golden'), args: optionalArg('golden', 'family', checkFamily) })
+  .transform((o): GoldenCommand => compact({ name: 'golden', family: o.args }));
+
+const rollbackSchema = z
+  .object({
+    name: z.literal('rollback'),
+    args: oneArg(
+      'rollback',
+      'family',
+      '`rollback` needs a family, like `/ami rollback web-base` (`/ami golden` lists them).',
+      checkFamily,
+    ),
+  })
+  .transform((o): RollbackCommand => ({ name: 'rollback', family: o.args }));
+
+const whySchema = z
+  .object({
+    name: z.literal('why'),
+    args: imageArg('why'),
+    for: field(
+      checkForAccount,
+      '`why` needs `--for <account-id>`: the account that cannot launch the image.',
+    ),
+    region,
+    account,
+  })
+  .transform(
+    (o): WhyCommand =>
+      compact({ name: 'why', imageId: o.args, forAccount: o.for, region: o.region, account: o.account }),
+  );
+
 /** Each subcommand's schema: raw input (see `rawInput`) → typed command. */
 export const COMMAND_SCHEMAS: { [N in Subcommand]: z.ZodType<CommandOf<N>> } = {
   help: helpSchema,
@@ -461,4 +515,8 @@ export const COMMAND_SCHEMAS: { [N in Subcommand]: z.ZodType<CommandOf<N>> } = {
   orphans: orphansSchema,
   unused: unusedSchema,
   cost: costSchema,
+  promote: promoteSchema,
+  golden: goldenSchema,
+  rollback: rollbackSchema,
+  why: whySchema,
 };

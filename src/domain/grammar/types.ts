@@ -35,6 +35,10 @@ export const SUBCOMMANDS = [
   'orphans',
   'unused',
   'cost',
+  'promote',
+  'golden',
+  'rollback',
+  'why',
 ] as const;
 
 export type Subcommand = (typeof SUBCOMMANDS)[number];
@@ -191,6 +195,24 @@ export interface CostCommand {
   region?: string;
   account?: string;
 }
+export interface PromoteCommand extends OnImage {
+  name: 'promote';
+  /** The golden-image family (`--as`). */
+  family: string;
+}
+export interface GoldenCommand {
+  name: 'golden';
+  family?: string;
+}
+export interface RollbackCommand {
+  name: 'rollback';
+  family: string;
+}
+export interface WhyCommand extends OnImage {
+  name: 'why';
+  /** The account that cannot launch the image (`--for`). */
+  forAccount: string;
+}
 
 export type Command =
   | HelpCommand
@@ -216,7 +238,11 @@ export type Command =
   | PruneCommand
   | OrphansCommand
   | UnusedCommand
-  | CostCommand;
+  | CostCommand
+  | PromoteCommand
+  | GoldenCommand
+  | RollbackCommand
+  | WhyCommand;
 
 export type CommandOf<N extends Subcommand> = Extract<Command, { name: N }>;
 

@@ -28,4 +28,8 @@ export const USAGE: Record<Subcommand, string> = {
   orphans: `/ami orphans [--delete] ${WHERE}`,
   unused: '/ami unused [--days 90] [--region R] [--account A]',
   cost: '/ami cost [--by team|account|region|family] [--region R] [--account A]',
+  promote: `/ami promote <ami-id> --as <family> ${WHERE}`,
+  golden: '/ami golden [<family>]',
+  rollback: '/ami rollback <family>',
+  why: `/ami why <ami-id> --for <account-id> ${WHERE}`,
 };

@@ -163,6 +163,24 @@ export function checkShareTarget(s: string): Checked<ShareTarget> {
   );
 }
 
+/** A golden-image family name (`--as`, `golden`, `rollback`): lower-case letters, digits and "-". */
+export function checkFamily(s: string): Checked<string> {
+  const v = s.trim().toLowerCase();
+  if (/^[a-z0-9][a-z0-9-]{0,47}$/.test(v)) return good(v);
+  return bad(
+    `${code(s)} is not a family name; families look like \`web-base\` (\`/ami golden\` lists them).`,
+  );
+}
+
+/** The account of `why --for`: a 12-digit account id. */
+export function checkForAccount(s: string): Checked<string> {
+  const v = normaliseAccountId(s);
+  if (isAccountId(v)) return good(v);
+  return bad(
+    `\`--for\` takes the 12-digit id of the account that cannot launch the image; ${code(s)} is not one.`,
+  );
+}
+
 export function checkRequestId(cmd: Subcommand) {
   return (s: string): Checked<string> => {
     const v = s.trim().toLowerCase();
