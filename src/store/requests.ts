@@ -16,13 +16,13 @@ import type { RedisConnection } from './redis.js';
  * together or not at all.
  *
  * Keys (under the configured prefix):
- *   `<p>:req:<id>`          hash: data, state, version
- *   `<p>:req:pending`       zset: id → expiresAt (ms), pending requests only (the expiry job reads it)
- *   `<p>:req:active`        zset: id → updatedAt (ms), requests not yet final (the re-drive job reads it)
- *   `<p>:req:recent`        zset: id → createdAt (ms), trimmed to the newest RECENT_LIMIT
- *   `<p>:audit`             stream: the audit trail (see store/audit.ts)
- *   `<p>:outbox`            hash: intent id → JSON (see store/outbox.ts)
- *   `<p>:outbox:due`        zset: intent id → when to deliver it (ms)
+ *   `{<p>}:req:<id>`          hash: data, state, version
+ *   `{<p>}:req:pending`       zset: id → expiresAt (ms), pending requests only (the expiry job reads it)
+ *   `{<p>}:req:active`        zset: id → updatedAt (ms), requests not yet final (the re-drive job reads it)
+ *   `{<p>}:req:recent`        zset: id → createdAt (ms), trimmed to the newest RECENT_LIMIT
+ *   `{<p>}:audit`             stream: the audit trail (see store/audit.ts)
+ *   `{<p>}:outbox`            hash: intent id → JSON (see store/outbox.ts)
+ *   `{<p>}:outbox:due`        zset: intent id → when to deliver it (ms)
  */
 
 const RECENT_LIMIT = 500;
