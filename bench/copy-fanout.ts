@@ -186,7 +186,10 @@ function startBot(role: 'web' | 'worker', env: Record<string, string>, root?: st
 
 interface ScaleFigures {
   region: string;
-  /** Most copies of the region in flight at once (from CopyImage times and the fake's copy time). */
+  /**
+   * Most copies of the region in flight at once (from CopyImage times and the fake's copy time);
+   * the ceiling is 25 here (EC2's per-source-region limit, all sources being in us-east-1).
+   */
   maxInFlight: number;
   /** CopyImage starts per second before the region reached its ceiling (copies waiting to start). */
   startRateBeforeCeiling: number;
@@ -206,7 +209,8 @@ function scaleFigures(
   o: CopyFanoutOptions,
 ): ScaleFigures {
   const sorted = [...starts].sort((a, b) => a - b);
-  const ceiling = o.maxCopiesInFlight ?? 50;
+  // Every source image is in us-east-1: the per-source limit (25) binds before the total (50).
+  const ceiling = Math.min(o.maxCopiesInFlight ?? 50, 25);
   let maxInFlight = 0;
   let reachedAt = sorted.length;
   for (let i = 0; i < sorted.length; i++) {

@@ -43,10 +43,15 @@ export const copyPollJob = defineJob({
     if (outcome.inFlight === 0) return { ended: 'no copies in flight' };
     const { pollMs, maxPollMs } = deps.config.jobs;
     const calm = !outcome.changed && outcome.inFlight === (ctx.payload.seen ?? -1);
-    const intervalMs = calm
+    const backedOff = calm
       ? Math.min(maxPollMs, Math.ceil((ctx.payload.intervalMs ?? pollMs) * 1.5))
       : pollMs;
-    return ctx.defer(intervalMs, { intervalMs, seen: outcome.inFlight });
+    // Never wait past the moment the soonest copy should be done (from its progress so far).
+    const intervalMs =
+      outcome.soonestDoneInMs === undefined
+        ? backedOff
+        : Math.max(pollMs, Math.min(backedOff, outcome.soonestDoneInMs));
+    return ctx.defer(intervalMs, { intervalMs: backedOff, seen: outcome.inFlight });
   },
 });
 
@@ -59,6 +64,11 @@ export interface PollOutcome {
   inFlight: number;
   /** Some copy finished, failed, vanished or was cancelled (progress alone does not count). */
   changed: boolean;
+  /**
+   * When the copy closest to done should finish, from its progress since the poller first saw it
+   * (ms from now); undefined while no copy has reported progress.
+   */
+  soonestDoneInMs?: number;
 }
 
 /** One poll cycle of one account and region (exported for the benchmark and tests). */
@@ -75,13 +85,25 @@ export async function pollOnce(deps: Deps, alias: string, region: string): Promi
     images.size > 0 ? await deps.copies.describeCopies(account, region, [...images.values()]) : new Map();
   const records = new Map<string, CopyStatusRecord>();
   let changed = false;
+  let soonest: number | undefined;
   const wake = new Set<string>();
   for (const [member, imageId] of images) {
     const seen = statuses.get(imageId);
     const before = await slots.status(k, imageId);
+    const since = before?.since ?? now;
     const record: CopyStatusRecord = seen
-      ? { state: seen.state, percent: seen.percent, ...(seen.reason ? { reason: seen.reason } : {}), at: now }
-      : { state: 'missing', percent: before?.percent ?? 0, at: now };
+      ? {
+          state: seen.state,
+          percent: seen.percent,
+          ...(seen.reason ? { reason: seen.reason } : {}),
+          at: now,
+          since,
+        }
+      : { state: 'missing', percent: before?.percent ?? 0, at: now, since };
+    if (record.state === 'pending' && record.percent > 0 && now > since) {
+      const left = ((now - since) * (100 - record.percent)) / record.percent;
+      soonest = soonest === undefined ? left : Math.min(soonest, left);
+    }
     records.set(imageId, record);
     if (before && before.state !== record.state) changed = true;
     if (record.state === 'available' || isFailedState(record.state)) wake.add(member);
@@ -113,7 +135,11 @@ export async function pollOnce(deps: Deps, alias: string, region: string): Promi
   }
   for (const member of wake) await deps.queues.wake('copies', member);
   await pruneQueue(deps, k);
-  return { inFlight: members.length, changed };
+  return {
+    inFlight: members.length,
+    changed,
+    ...(soonest !== undefined ? { soonestDoneInMs: Math.ceil(soonest) } : {}),
+  };
 }
 
 /**

@@ -41,6 +41,8 @@ export interface CopyStatusRecord {
   reason?: string;
   /** When the poller saw it (ms). */
   at: number;
+  /** When the poller first saw it (ms): its progress since then predicts when it will be done. */
+  since?: number;
 }
 
 export interface SlotKey {
