@@ -33,7 +33,7 @@ const LAYERS = [
   ['blocks'],
   ['domain'],
 ];
-const COMPOSITION = '^src/(main|wiring|app|sandbox-mode|process-guards)\\.ts$';
+const COMPOSITION = '^src/(main|wiring|app|sandbox-mode|process-guards|redis-migrate-prefix)\\.ts$';
 
 const folder = (names) => `^src/(${names.join('|')})/`;
 

@@ -16,6 +16,7 @@ import { App, LogLevel } from '@slack/bolt';
 import { AwsClients } from '../src/aws/clients.js';
 import type { FindResult } from '../src/aws/ec2.js';
 import { silentLogger, toSlackLogger } from '../src/logger.js';
+import { keyRoot } from '../src/store/keys.js';
 import { SIGNING_SECRET, startTestApp } from '../test/support/app-under-test.js';
 import { serveRpc } from './lib/child.js';
 
@@ -134,7 +135,13 @@ if (mode === 'amibot') {
         let cursor = '0';
         let deleted = 0;
         do {
-          const [next, keys] = await t.deps.redis.scan(cursor, 'MATCH', `${t.prefix}:cache:*`, 'COUNT', 500);
+          const [next, keys] = await t.deps.redis.scan(
+            cursor,
+            'MATCH',
+            `${keyRoot(t.prefix)}:cache:*`,
+            'COUNT',
+            500,
+          );
           cursor = next;
           if (keys.length) deleted += await t.deps.redis.del(...keys);
         } while (cursor !== '0');

@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { QUEUES } from '../src/jobs/catalog.js';
 import { bullPrefix } from '../src/jobs/queues.js';
+import { keyRoot } from '../src/store/keys.js';
 import { createRedis } from '../src/store/redis.js';
 import { buildBlockAction, buildSlashCommand, postSigned } from '../test/support/slack-requests.js';
 import type {
@@ -338,7 +339,7 @@ async function redisSnapshot(redis: ReturnType<typeof createRedis>, prefix: stri
   let keys = 0;
   let prefixBytes = 0;
   do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${keyRoot(prefix)}:*`, 'COUNT', 1000);
     cursor = next;
     if (batch.length === 0) continue;
     const pipe = redis.pipeline();
@@ -361,7 +362,7 @@ async function redisSnapshot(redis: ReturnType<typeof createRedis>, prefix: stri
 async function deletePrefix(redis: ReturnType<typeof createRedis>, prefix: string): Promise<void> {
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyRoot(prefix)}:*`, 'COUNT', 1000);
     cursor = next;
     if (keys.length) await redis.del(...keys);
   } while (cursor !== '0');
@@ -498,7 +499,9 @@ async function runOne(
       return slack.call<string>('requestIdOf', { id: responseId });
     });
     const fileMs = performance.now() - fileStart;
-    const pendingStates = await Promise.all(ids.map((id) => redis.hget(`${prefix}:req:${id}`, 'state')));
+    const pendingStates = await Promise.all(
+      ids.map((id) => redis.hget(`${keyRoot(prefix)}:req:${id}`, 'state')),
+    );
     const notPending = pendingStates.filter((s) => s !== 'pending').length;
     if (notPending > 0) throw new Error(`${notPending} request(s) are not pending after filing`);
 
@@ -527,7 +530,7 @@ async function runOne(
     while (remaining.size > 0) {
       const list = [...remaining];
       const pipe = redis.pipeline();
-      for (const id of list) pipe.hget(`${prefix}:req:${id}`, 'state');
+      for (const id of list) pipe.hget(`${keyRoot(prefix)}:req:${id}`, 'state');
       const res = (await pipe.exec()) ?? [];
       list.forEach((id, i) => {
         const s = res[i]?.[1] as string | null;
@@ -563,7 +566,7 @@ async function runOne(
     const byReq = new Map<string, CopyImageRecord[]>();
     for (const c of copies) byReq.set(c.requestId, [...(byReq.get(c.requestId) ?? []), c]);
     const requests = await Promise.all(
-      ids.map(async (id) => JSON.parse((await redis.hget(`${prefix}:req:${id}`, 'data')) ?? 'null')),
+      ids.map(async (id) => JSON.parse((await redis.hget(`${keyRoot(prefix)}:req:${id}`, 'data')) ?? 'null')),
     );
     let ok = 0;
     let finalMessagesOk = 0;

@@ -57,6 +57,86 @@ export const DEFAULT_TRUSTED_OWNERS = [
   'self',
 ];
 
+/** Where Redis is: one server, or the seed nodes of a Redis Cluster (see `parseRedisUrl`). */
+export type RedisTarget =
+  | { mode: 'single'; url: string }
+  | {
+      mode: 'cluster';
+      nodes: Array<{ host: string; port: number }>;
+      tls: boolean;
+      username?: string;
+      password?: string;
+    };
+
+const REDIS_URL_FORMS =
+  'redis://[user:password@]host:6379, rediss://… (TLS), or redis+cluster://[user:password@]host1:6379,host2:6379 (rediss+cluster:// with TLS)';
+
+/**
+ * `REDIS_URL`: one server (`redis://`, `rediss://` with TLS, user and password in the URL as
+ * ioredis reads them) or a Redis Cluster (`redis+cluster://` / `rediss+cluster://`, then a
+ * comma-separated list of seed nodes — any reachable node is enough, the client reads the rest
+ * from the cluster; a managed service's configuration endpoint is one such node). Throws an Error
+ * that says what is wrong; the password never appears in it.
+ */
+export function parseRedisUrl(url: string): RedisTarget {
+  const scheme = /^([a-z+]+):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'redis' || scheme === 'rediss') {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new Error(`is not a valid URL; use ${REDIS_URL_FORMS}`);
+    }
+    if (!parsed.hostname) throw new Error(`has no host; use ${REDIS_URL_FORMS}`);
+    return { mode: 'single', url };
+  }
+  if (scheme !== 'redis+cluster' && scheme !== 'rediss+cluster') {
+    throw new Error(`must be one of ${REDIS_URL_FORMS}`);
+  }
+  let rest = url.slice(scheme.length + 3);
+  const slash = rest.indexOf('/');
+  if (slash >= 0) {
+    const path = rest.slice(slash);
+    // A cluster has one database (0): a path other than "/" or "/0" would be silently ignored.
+    if (!/^\/0?\/?$/.test(path)) throw new Error('names a database; a Redis Cluster has only database 0');
+    rest = rest.slice(0, slash);
+  }
+  let username: string | undefined;
+  let password: string | undefined;
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
+    const userinfo = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+    const colon = userinfo.indexOf(':');
+    try {
+      username = decodeURIComponent(colon >= 0 ? userinfo.slice(0, colon) : userinfo) || undefined;
+      password = colon >= 0 ? decodeURIComponent(userinfo.slice(colon + 1)) || undefined : undefined;
+    } catch {
+      throw new Error('has a user or password that is not URL-encoded (encode "@", ":", "/" and "%")');
+    }
+  }
+  const nodes: Array<{ host: string; port: number }> = [];
+  for (const part of rest.split(',')) {
+    const m = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::(\d{1,5}))?$/i.exec(part.trim());
+    const port = Number(m?.[3] ?? 6379);
+    if (!m || port < 1 || port > 65_535) {
+      throw new Error(`has a node "${part.trim()}" that is not host:port; use ${REDIS_URL_FORMS}`);
+    }
+    nodes.push({ host: (m[1] ?? m[2]) as string, port });
+  }
+  return { mode: 'cluster', nodes, tls: scheme === 'rediss+cluster', username, password };
+}
+
+/** What is wrong with a `REDIS_URL`, or undefined when it is usable. */
+function redisUrlProblem(url: string): string | undefined {
+  try {
+    parseRedisUrl(url);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 const logLevel = z.enum(['debug', 'info', 'warn', 'error']);
 
 export const configSchema = z
@@ -74,7 +154,10 @@ export const configSchema = z
       botUserId: z.string().optional(),
     }),
     redis: z.object({
-      url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+      url: z.string().superRefine((url, ctx) => {
+        const problem = redisUrlProblem(url);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
       keyPrefix: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, "-" or "_" only'),
     }),
     aws: z.object({

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { AwsClients } from './aws/clients.js';
 import type { Ec2Images } from './aws/ec2.js';
 import type { Ec2Changes } from './aws/ec2-changes.js';
@@ -18,6 +17,7 @@ import type { AuditLog } from './store/audit.js';
 import type { Cache } from './store/cache.js';
 import type { Outbox } from './store/outbox.js';
 import type { RateLimiter } from './store/rate-limit.js';
+import type { RedisConnection } from './store/redis.js';
 import type { RequestStore } from './store/requests.js';
 import type { ScanStore } from './store/scans.js';
 import type { SingleFlight } from './store/single-flight.js';
@@ -29,7 +29,7 @@ export interface Deps {
   clock: () => Date;
   /** Source of random bytes (request ids); injectable for tests. */
   randomBytes: (n: number) => Uint8Array;
-  redis: Redis;
+  redis: RedisConnection;
   cache: Cache;
   /** Coalesces identical expensive reads in flight (finds). */
   singleFlight: SingleFlight;

@@ -2,10 +2,12 @@ import { InProcessAnswerer, ThreadAnswerer } from './answer/answer-pool.js';
 import { createSlackApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { isStateStoreError } from './errors.js';
+import { QUEUES } from './jobs/job.js';
 import { scheduleMaintenance, startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
 import { installProcessGuards } from './process-guards.js';
 import { loadSandbox, sandboxDecision } from './sandbox-mode.js';
+import { assertKeyLayout } from './store/key-layout.js';
 import {
   createWatchedRedis,
   isConnectionError,
@@ -84,6 +86,14 @@ async function main(): Promise<void> {
     logger.error(
       `Redis is not reachable at ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')}. Start one with \`docker compose up -d redis\` or a local \`redis-server\`, or set REDIS_URL.`,
     );
+    await closeDeps(deps);
+    process.exit(1);
+  }
+  // Data under an older version's key layout is moved first (docs/redis.md), never left behind.
+  try {
+    await assertKeyLayout(deps.redis, config.redis.keyPrefix, Object.values(QUEUES));
+  } catch (err) {
+    logger.error(err instanceof Error ? err.message : String(err));
     await closeDeps(deps);
     process.exit(1);
   }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { abortableSleep } from './aws/abort.js';
 import { type AwsClientOptions, AwsClients } from './aws/clients.js';
 import { Ec2Images } from './aws/ec2.js';
@@ -22,6 +21,7 @@ import { AuditLog } from './store/audit.js';
 import { RedisCache } from './store/cache.js';
 import { Outbox } from './store/outbox.js';
 import { mutateBucket, RateLimiter } from './store/rate-limit.js';
+import type { RedisConnection } from './store/redis.js';
 import { createRedis, throttledRedisErrorLog } from './store/redis.js';
 import { RequestStore } from './store/requests.js';
 import { ScanStore } from './store/scans.js';
@@ -30,7 +30,7 @@ import { SingleFlight } from './store/single-flight.js';
 export interface BuildDepsOptions {
   logger?: Logger;
   clock?: () => Date;
-  redis?: Redis;
+  redis?: RedisConnection;
   /** Base AWS credentials (tests and the sandbox); production uses the SDK's default chain. */
   awsCredentials?: AwsClientOptions['credentials'];
   /** Retries of Slack Web API calls (tests keep this low). */

@@ -10,7 +10,8 @@ import type { Deps } from '../../src/deps.js';
 import { goldenConfigSchema } from '../../src/domain/golden.js';
 import { scheduleMaintenance, startWorkers } from '../../src/jobs/worker.js';
 import type { Logger } from '../../src/logger.js';
-import { createRedis, isRedisReady } from '../../src/store/redis.js';
+import { keyRoot, legacyKeyRoot } from '../../src/store/keys.js';
+import { createRedis, isRedisReady, scanKeys } from '../../src/store/redis.js';
 import { buildDeps, closeDeps } from '../../src/wiring.js';
 import { FakeAws } from '../fake-aws/index.js';
 import { FakeSlack } from '../fake-slack/fake-slack.js';
@@ -99,7 +100,7 @@ export class SandboxPrefixError extends Error {
     super(
       why === 'in-use'
         ? `Another sandbox is running with AMIBOT_REDIS_PREFIX=${prefix}. Pick another prefix, or leave it unset for a fresh one.`
-        : `Redis already holds keys under "${prefix}:" (another amibot, or a sandbox that did not stop cleanly). The sandbox only uses an empty prefix, so that stopping it never deletes data it did not create. Pick another AMIBOT_REDIS_PREFIX, or leave it unset for a fresh one.`,
+        : `Redis already holds keys under "${keyRoot(prefix)}:" or "${legacyKeyRoot(prefix)}:" (another amibot, or a sandbox that did not stop cleanly). The sandbox only uses an empty prefix, so that stopping it never deletes data it did not create. Pick another AMIBOT_REDIS_PREFIX, or leave it unset for a fresh one.`,
     );
     this.name = 'SandboxPrefixError';
   }
@@ -108,7 +109,7 @@ export class SandboxPrefixError extends Error {
 const OWNER_TTL_MS = 60_000;
 
 /**
- * Claims `prefix` for this run: `SET <prefix>:sandbox-owner <run> NX`, then checks that nothing
+ * Claims `prefix` for this run: `SET {<prefix>}:sandbox-owner <run> NX`, then checks that nothing
  * else lives under the prefix. The claim is renewed while the sandbox runs and expires a minute
  * after a crash.
  */
@@ -117,18 +118,23 @@ async function claimPrefix(
   prefix: string,
   run: string,
 ): Promise<void> {
-  const owner = `${prefix}:sandbox-owner`;
+  const owner = ownerKey(prefix);
   if ((await redis.set(owner, run, 'PX', OWNER_TTL_MS, 'NX')) !== 'OK')
     throw new SandboxPrefixError(prefix, 'in-use');
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.some((k) => k !== owner)) {
-      await releaseIfOwner(redis, owner, run);
-      throw new SandboxPrefixError(prefix, 'not-empty');
+  // The keys of the prefix, and those an amibot from before the hash-tagged layout left under it.
+  for (const pattern of [`${keyRoot(prefix)}:*`, `${legacyKeyRoot(prefix)}:*`]) {
+    for await (const keys of scanKeys(redis, pattern)) {
+      if (keys.some((k) => k !== owner)) {
+        await releaseIfOwner(redis, owner, run);
+        throw new SandboxPrefixError(prefix, 'not-empty');
+      }
     }
-  } while (cursor !== '0');
+  }
+}
+
+/** The key that says which sandbox run holds a prefix (under the prefix's key root). */
+function ownerKey(prefix: string): string {
+  return `${keyRoot(prefix)}:sandbox-owner`;
 }
 
 /** Deletes the owner key when it is still this run's (an atomic compare-and-delete). */
@@ -155,15 +161,12 @@ async function deleteOwnKeys(
   prefix: string,
   run: string,
 ): Promise<void> {
-  const owner = `${prefix}:sandbox-owner`;
+  const owner = ownerKey(prefix);
   if ((await redis.get(owner)) !== run) return;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
+  for await (const keys of scanKeys(redis, `${keyRoot(prefix)}:*`)) {
     const mine = keys.filter((k) => k !== owner);
     if (mine.length > 0) await redis.del(...mine);
-  } while (cursor !== '0');
+  }
   await releaseIfOwner(redis, owner, run);
 }
 
@@ -275,7 +278,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       .eval(
         "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end",
         1,
-        `${prefix}:sandbox-owner`,
+        ownerKey(prefix),
         run,
         OWNER_TTL_MS,
       )

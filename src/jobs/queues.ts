@@ -1,5 +1,6 @@
 import { FlowProducer, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { keyRoot } from '../store/keys.js';
+import type { RedisConnection } from '../store/redis.js';
 import {
   InvalidPayload,
   isJobName,
@@ -10,9 +11,13 @@ import {
 } from './catalog.js';
 import { QUEUES, type QueueKey } from './job.js';
 
-/** BullMQ keys live under `<prefix>:bull:<queue>:…`, beside the bot's own keys. */
+/**
+ * BullMQ keys live under `{<prefix>}:bull:<queue>:…`, beside the bot's own keys and in the same
+ * Redis Cluster hash slot (BullMQ's scripts touch several keys of a queue at once; see
+ * store/keys.ts).
+ */
 export function bullPrefix(keyPrefix: string): string {
-  return `${keyPrefix}:bull`;
+  return `${keyRoot(keyPrefix)}:bull`;
 }
 
 /**
@@ -25,7 +30,7 @@ export class JobQueues {
   private errorHandler: (err: Error) => void = () => {};
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisConnection,
     private readonly keyPrefix: string,
   ) {}
 

@@ -1,7 +1,7 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { withAbortSignal } from '../aws/abort.js';
 import type { Deps } from '../deps.js';
+import type { RedisConnection } from '../store/redis.js';
 import {
   InvalidPayload,
   isJobName,
@@ -15,7 +15,7 @@ import { bullPrefix } from './queues.js';
 
 export interface WorkerOptions {
   /** A connection with `maxRetriesPerRequest: null`, as BullMQ workers require. */
-  connection: Redis;
+  connection: RedisConnection;
   concurrency: number;
   /** Queues this process serves (default: all). */
   queues?: QueueKey[];

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { SlackMessage } from '../blocks/message.js';
 import type { MessageRef } from '../domain/request.js';
 import type { Logger } from '../logger.js';
+import { keyRoot } from '../store/keys.js';
 import type { RateLimiter, RateSpec } from '../store/rate-limit.js';
+import type { RedisConnection } from '../store/redis.js';
 import type { SlackNotifier } from './notifier.js';
 
 /** A write of one message never takes this long; the lock frees itself after it. */
@@ -36,22 +37,26 @@ export interface ProgressOptions {
  * lands, so the message never stays stuck at "copying 80 %".
  */
 export class ProgressReporter {
+  private readonly root: string;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisConnection,
+    prefix: string,
     private readonly notifier: SlackNotifier,
     private readonly logger: Logger,
     private readonly opts: ProgressOptions,
-  ) {}
+  ) {
+    this.root = keyRoot(prefix);
+  }
 
   private keys(ref: MessageRef) {
     const id = `${ref.channel}-${ref.ts}`;
     return {
-      slot: `${this.prefix}:progress:slot:${id}`,
-      count: `${this.prefix}:progress:count:${id}`,
-      hash: `${this.prefix}:progress:hash:${id}`,
-      lock: `${this.prefix}:progress:lock:${id}`,
-      final: `${this.prefix}:progress:final:${id}`,
+      slot: `${this.root}:progress:slot:${id}`,
+      count: `${this.root}:progress:count:${id}`,
+      hash: `${this.root}:progress:hash:${id}`,
+      lock: `${this.root}:progress:lock:${id}`,
+      final: `${this.root}:progress:final:${id}`,
     };
   }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { keyRoot } from '../store/keys.js';
+import type { RedisConnection } from '../store/redis.js';
 import { noteRedisFailure, noteRedisSuccess } from '../store/redis.js';
 
 /** Slack's window: a request whose timestamp is further than this from now is refused. */
@@ -18,11 +19,15 @@ export type Sighting = 'first' | 'seen' | 'unknown';
  * the request anyway.
  */
 export class ReplayGuard {
+  private readonly root: string;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly keyPrefix: string,
+    private readonly redis: RedisConnection,
+    keyPrefix: string,
     private readonly timeoutMs = 1_000,
-  ) {}
+  ) {
+    this.root = keyRoot(keyPrefix);
+  }
 
   /**
    * `first` when this signature was not seen within the window (and is now remembered), `seen` when
@@ -30,7 +35,7 @@ export class ReplayGuard {
    * request (fail closed).
    */
   async sight(signature: string, timestampSec: number, nowSec: number): Promise<Sighting> {
-    const key = `${this.keyPrefix}:slack-sig:${createHash('sha256').update(signature).digest('hex').slice(0, 40)}`;
+    const key = `${this.root}:slack-sig:${createHash('sha256').update(signature).digest('hex').slice(0, 40)}`;
     const ttl = Math.max(1, timestampSec + SLACK_WINDOW_SECONDS + MARGIN_SECONDS - nowSec);
     let timer: NodeJS.Timeout | undefined;
     try {

@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
 import { type AuditEntry, fromStreamFields, toStreamFields } from '../domain/audit.js';
 import type { AmiRequest } from '../domain/request.js';
 import type { Logger } from '../logger.js';
+import { keyRoot } from './keys.js';
+import type { RedisConnection } from './redis.js';
 
 /**
  * The audit trail: a Redis stream `<prefix>:audit`, one entry per request, decision, refusal and
@@ -9,16 +10,20 @@ import type { Logger } from '../logger.js';
  * structured line, so the trail survives in the log pipeline too.
  */
 export class AuditLog {
+  private readonly root: string;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisConnection,
+    prefix: string,
     private readonly logger: Logger,
     private readonly retentionDays: number,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.root = keyRoot(prefix);
+  }
 
   private get key(): string {
-    return `${this.prefix}:audit`;
+    return `${this.root}:audit`;
   }
 
   async record(entry: Omit<AuditEntry, 'at' | 'id'> & { at?: string }): Promise<void> {

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { keyRoot } from './keys.js';
+import type { RedisConnection } from './redis.js';
 
 /**
  * Copies in flight per account and destination region, shared by every worker process: EC2 lets
@@ -50,15 +51,18 @@ export interface SlotKey {
 }
 
 export class CopySlots {
+  private readonly root: string;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisConnection,
+    prefix: string,
   ) {
+    this.root = keyRoot(prefix);
     redis.defineCommand('amibotCopySlotAcquire', { numberOfKeys: 3, lua: ACQUIRE });
   }
 
   private base(k: SlotKey): string {
-    return `${this.prefix}:copies:${k.account}:${k.region}`;
+    return `${this.root}:copies:${k.account}:${k.region}`;
   }
 
   private keys(k: SlotKey, source: string) {

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { keyRoot } from './keys.js';
+import type { RedisConnection } from './redis.js';
 import type { StoredIntent } from './requests.js';
 
 /**
@@ -51,21 +52,24 @@ export interface ClaimedIntent {
 }
 
 export class Outbox {
+  private readonly root: string;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisConnection,
+    prefix: string,
   ) {
+    this.root = keyRoot(prefix);
     redis.defineCommand('amibotOutboxClaim', { numberOfKeys: 2, lua: CLAIM });
     redis.defineCommand('amibotOutboxComplete', { numberOfKeys: 2, lua: COMPLETE });
     redis.defineCommand('amibotOutboxFail', { numberOfKeys: 2, lua: FAIL });
   }
 
   private get hashKey(): string {
-    return `${this.prefix}:outbox`;
+    return `${this.root}:outbox`;
   }
 
   private get dueKey(): string {
-    return `${this.prefix}:outbox:due`;
+    return `${this.root}:outbox:due`;
   }
 
   private get r() {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { PruneImageItem } from '../domain/request.js';
+import { keyRoot } from './keys.js';
+import type { RedisConnection } from './redis.js';
 
 /**
  * Prune dry runs and the families with an open prune request, in Redis.
@@ -57,18 +58,22 @@ return 1
 `;
 
 export class PrunePlanStore {
+  private readonly root: string;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+    private readonly redis: RedisConnection,
+    prefix: string,
+  ) {
+    this.root = keyRoot(prefix);
+  }
 
   private planKey(id: string): string {
-    return `${this.prefix}:prune-plan:${id}`;
+    return `${this.root}:prune-plan:${id}`;
   }
 
   familyKey(account: string, region: string, family: string): string {
     const hash = createHash('sha256').update(family).digest('hex').slice(0, 32);
-    return `${this.prefix}:prune-family:${account}:${region}:${hash}`;
+    return `${this.root}:prune-family:${account}:${region}:${hash}`;
   }
 
   async save(plan: StoredPrunePlan, ttlSeconds: number): Promise<void> {
@@ -103,7 +108,7 @@ export class PrunePlanStore {
       CLAIM_SCRIPT,
       keys.length,
       ...keys,
-      `${this.prefix}:req:`,
+      `${this.root}:req:`,
       requestId,
       String(CLAIM_TTL_SECONDS),
     )) as [number, string];

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { keyRoot } from './keys.js';
+import type { RedisConnection } from './redis.js';
 
 /**
  * A token bucket in Redis, shared by every worker process, for mutating EC2 calls per
@@ -60,12 +61,15 @@ export interface RateSpec {
 }
 
 export class RateLimiter {
+  private readonly root: string;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisConnection,
+    prefix: string,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
     private readonly now: () => number = () => Date.now(),
   ) {
+    this.root = keyRoot(prefix);
     redis.defineCommand('amibotTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT });
     redis.defineCommand('amibotReserveSlot', { numberOfKeys: 1, lua: RESERVE_SCRIPT });
   }
@@ -75,14 +79,14 @@ export class RateLimiter {
    * returns the ms to wait for it. Real time: it paces real API calls.
    */
   async reserve(bucket: string, spec: RateSpec, nowMs: number = this.now()): Promise<number> {
-    const key = `${this.prefix}:slots:${bucket}`;
+    const key = `${this.root}:slots:${bucket}`;
     const r = this.redis as unknown as { amibotReserveSlot(...a: (string | number)[]): Promise<number> };
     return Number(await r.amibotReserveSlot(key, nowMs, Math.ceil(1000 / spec.rate), spec.burst));
   }
 
   /** Takes one token, or says how long to wait (ms) before one is there. */
   async tryTake(bucket: string, spec: RateSpec): Promise<number> {
-    const key = `${this.prefix}:ratelimit:${bucket}`;
+    const key = `${this.root}:ratelimit:${bucket}`;
     const r = this.redis as unknown as { amibotTakeToken(...a: (string | number)[]): Promise<number> };
     return r.amibotTakeToken(key, this.now(), spec.rate, spec.burst);
   }

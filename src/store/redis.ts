@@ -1,4 +1,11 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl } from '../config.js';
+
+/**
+ * A connection to Redis: one server (`Redis`) or a Redis Cluster (`Cluster`, same command API).
+ * Every store, queue and worker takes this type, so `REDIS_URL` alone decides which it is.
+ */
+export type RedisConnection = Redis | Cluster;
 
 /**
  * Redis connections with BullMQ's production settings, and a time limit on every command.
@@ -15,33 +22,71 @@ import { Redis, type RedisOptions } from 'ioredis';
  *   limit, {@link WORKER_COMMAND_TIMEOUT_MS}, is longer than any wait BullMQ asks for: it only
  *   ends a command that Redis will never answer (a hung server), so the worker's loop goes on and
  *   logs the outage instead of waiting forever.
+ *
+ * A `redis+cluster://` / `rediss+cluster://` URL (see `parseRedisUrl` in config.ts) makes an
+ * ioredis `Cluster` with the same settings on each node connection; the cluster itself gets the
+ * same offline-queue rule. With TLS (ElastiCache, MemoryDB) the node names are connected to as
+ * given (`dnsLookup` passes them through), so the certificate's host name matches.
  */
 export type ConnectionKind = 'client' | 'worker';
 
 export const CLIENT_COMMAND_TIMEOUT_MS = 2_000;
 export const WORKER_COMMAND_TIMEOUT_MS = 20_000;
 
+function connectionOptions(kind: ConnectionKind): RedisOptions {
+  return kind === 'worker'
+    ? { maxRetriesPerRequest: null, enableReadyCheck: true, commandTimeout: WORKER_COMMAND_TIMEOUT_MS }
+    : {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        connectTimeout: 2_000,
+        commandTimeout: CLIENT_COMMAND_TIMEOUT_MS,
+        autoResendUnfulfilledCommands: false,
+      };
+}
+
 export function createRedis(
   url: string,
   kind: ConnectionKind = 'client',
   extra: RedisOptions = {},
   onError: (err: Error) => void = () => {},
-): Redis {
-  const base: RedisOptions =
-    kind === 'worker'
-      ? { maxRetriesPerRequest: null, enableReadyCheck: true, commandTimeout: WORKER_COMMAND_TIMEOUT_MS }
-      : {
-          maxRetriesPerRequest: 1,
-          enableOfflineQueue: false,
-          connectTimeout: 2_000,
-          commandTimeout: CLIENT_COMMAND_TIMEOUT_MS,
-          autoResendUnfulfilledCommands: false,
-        };
-  const redis = new Redis(url, { lazyConnect: false, ...base, ...extra });
+): RedisConnection {
+  const target = parseRedisUrl(url);
+  const base = connectionOptions(kind);
+  let redis: RedisConnection;
+  if (target.mode === 'single') {
+    redis = new Redis(url, { lazyConnect: false, ...base, ...extra });
+  } else {
+    const nodeOptions: RedisOptions = {
+      ...base,
+      ...(target.username ? { username: target.username } : {}),
+      ...(target.password ? { password: target.password } : {}),
+      ...(target.tls ? { tls: {} } : {}),
+      ...extra,
+    };
+    const options: ClusterOptions = {
+      lazyConnect: false,
+      enableReadyCheck: true,
+      enableOfflineQueue: nodeOptions.enableOfflineQueue ?? true,
+      // The slot map is read at start and after a MOVED; a node that does not answer it in time is
+      // skipped for the next one.
+      slotsRefreshTimeout: kind === 'client' ? 2_000 : 5_000,
+      redisOptions: nodeOptions,
+      ...(target.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
+    };
+    redis = new Cluster(target.nodes, options);
+    // A node connection's failures come as `node error`; the cluster's own (no node reachable) as `error`.
+    redis.on('node error', (err: Error) => onError(err));
+  }
   // ioredis reconnects by itself; without a listener it prints every failed attempt with a stack.
   // The caller decides what to say (readiness, a throttled log line).
   redis.on('error', onError);
   return redis;
+}
+
+/** True for a connection to a Redis Cluster. */
+export function isCluster(redis: RedisConnection): redis is Cluster {
+  return (redis as { isCluster?: boolean }).isCluster === true;
 }
 
 const SOCKET_ERRORS = new Set([
@@ -58,8 +103,11 @@ const SOCKET_ERRORS = new Set([
 
 /** A socket-level failure (refused, reset, unreachable…), as a connection's `error` event reports one. */
 export function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && SOCKET_ERRORS.has(code);
+  const e = err as { code?: unknown; lastNodeError?: unknown; name?: unknown } | undefined;
+  // A cluster with no node reachable reports the last node's failure inside its own error.
+  if (e?.name === 'ClusterAllFailedError') return true;
+  if (e?.lastNodeError) return isConnectionError(e.lastNodeError);
+  return typeof e?.code === 'string' && SOCKET_ERRORS.has(e.code);
 }
 
 /** Where an outage is logged: a logger's `warn` and `info`. */
@@ -126,15 +174,16 @@ const outageLogs = new WeakMap<object, RedisOutageLog>();
  * outage is the recovery), and remembers the log so callers holding only the connection can
  * report the command failures they see ({@link noteRedisFailure}, {@link noteRedisSuccess}).
  */
-export function watchRedis(redis: Redis, log: RedisOutageLog): Redis {
+export function watchRedis<R extends RedisConnection>(redis: R, log: RedisOutageLog): R {
   outageLogs.set(redis, log);
   redis.on('error', (err: Error) => log.failure(err));
+  if (isCluster(redis)) redis.on('node error', (err: Error) => log.failure(err));
   redis.on('ready', () => log.recovered());
   return redis;
 }
 
 /** A client connection that reports its outages to `log` (see {@link watchRedis}). */
-export function createWatchedRedis(url: string, kind: ConnectionKind, log: RedisOutageLog): Redis {
+export function createWatchedRedis(url: string, kind: ConnectionKind, log: RedisOutageLog): RedisConnection {
   return watchRedis(createRedis(url, kind), log);
 }
 
@@ -163,7 +212,7 @@ export function throttledRedisErrorLog(
 }
 
 /** Resolves once the connection is ready, or rejects after `timeoutMs`. */
-export async function waitForReady(redis: Redis, timeoutMs = 3_000): Promise<void> {
+export async function waitForReady(redis: RedisConnection, timeoutMs = 3_000): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -183,7 +232,7 @@ export async function waitForReady(redis: Redis, timeoutMs = 3_000): Promise<voi
 }
 
 /** True when Redis answers PING within the timeout (the outcome is reported to the connection's outage log). */
-export async function isRedisReady(redis: Redis, timeoutMs = 1_000): Promise<boolean> {
+export async function isRedisReady(redis: RedisConnection, timeoutMs = 1_000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const pong = await Promise.race([
@@ -202,5 +251,26 @@ export async function isRedisReady(redis: Redis, timeoutMs = 1_000): Promise<boo
     return false;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Every key matching a SCAN `pattern`, in batches: on one server one SCAN, on a cluster one per
+ * primary (each node only scans its own slots). For tooling (migration, clean-up), never on a
+ * request's path.
+ */
+export async function* scanKeys(
+  redis: RedisConnection,
+  pattern: string,
+  count = 500,
+): AsyncGenerator<string[]> {
+  const nodes: Redis[] = isCluster(redis) ? redis.nodes('master') : [redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+      cursor = next;
+      if (keys.length > 0) yield keys;
+    } while (cursor !== '0');
   }
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { REMINDER_ID_RE } from '../domain/ids.js';
 import type { ImageOwner, RouteSource } from '../domain/reminders.js';
+import { keyRoot } from './keys.js';
+import type { RedisConnection } from './redis.js';
 
 /**
  * What the expiry sweep remembers, in Redis, so that any number of sweeps and workers (and
@@ -99,26 +100,30 @@ function ttlAfter(expiryIso: string, now: Date, days: number): number {
 }
 
 export class ReminderStore {
+  private readonly root: string;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+    private readonly redis: RedisConnection,
+    prefix: string,
+  ) {
+    this.root = keyRoot(prefix);
+  }
 
   markKey(image: ImageKey, expiryIso: string, milestone: number): string {
-    return `${this.prefix}:reminder:${image.account}:${image.region}:${image.imageId}:${expiryIso}:${milestone}`;
+    return `${this.root}:reminder:${image.account}:${image.region}:${image.imageId}:${expiryIso}:${milestone}`;
   }
 
   snoozeKey(image: ImageKey): string {
-    return `${this.prefix}:reminder-snooze:${image.account}:${image.region}:${image.imageId}`;
+    return `${this.root}:reminder-snooze:${image.account}:${image.region}:${image.imageId}`;
   }
 
   private malformedKey(image: ImageKey, value: string): string {
     const hash = createHash('sha256').update(value).digest('hex').slice(0, 16);
-    return `${this.prefix}:reminder-malformed:${image.account}:${image.region}:${image.imageId}:${hash}`;
+    return `${this.root}:reminder-malformed:${image.account}:${image.region}:${image.imageId}:${hash}`;
   }
 
   private contextKey(id: string): string {
-    return `${this.prefix}:rem:${id}`;
+    return `${this.root}:rem:${id}`;
   }
 
   /**
@@ -215,12 +220,12 @@ export class ReminderStore {
   }
 
   async saveNotice(n: NoticeContext): Promise<void> {
-    await this.redis.set(`${this.prefix}:rem-notice:${n.id}`, JSON.stringify(n), 'EX', CONTEXT_TTL_SECONDS);
+    await this.redis.set(`${this.root}:rem-notice:${n.id}`, JSON.stringify(n), 'EX', CONTEXT_TTL_SECONDS);
   }
 
   async getNotice(id: string): Promise<NoticeContext | undefined> {
     if (!REMINDER_ID_RE.test(id)) return undefined;
-    const raw = await this.redis.get(`${this.prefix}:rem-notice:${id}`);
+    const raw = await this.redis.get(`${this.root}:rem-notice:${id}`);
     return raw ? (JSON.parse(raw) as NoticeContext) : undefined;
   }
 
@@ -257,7 +262,7 @@ export class ReminderStore {
   async claimDigest(channel: string, now: Date): Promise<boolean> {
     const day = now.toISOString().slice(0, 10);
     const res = await this.redis.set(
-      `${this.prefix}:digest:${channel}:${day}`,
+      `${this.root}:digest:${channel}:${day}`,
       now.toISOString(),
       'EX',
       2 * 86_400,
@@ -267,14 +272,14 @@ export class ReminderStore {
   }
 
   async releaseDigest(channel: string, now: Date): Promise<void> {
-    await this.redis.del(`${this.prefix}:digest:${channel}:${now.toISOString().slice(0, 10)}`);
+    await this.redis.del(`${this.root}:digest:${channel}:${now.toISOString().slice(0, 10)}`);
   }
 }
 
-const stores = new WeakMap<Redis, Map<string, ReminderStore>>();
+const stores = new WeakMap<RedisConnection, Map<string, ReminderStore>>();
 
 /** One store per Redis connection and prefix (built on first use; no wiring needed). */
-export function reminderStore(redis: Redis, prefix: string): ReminderStore {
+export function reminderStore(redis: RedisConnection, prefix: string): ReminderStore {
   let byPrefix = stores.get(redis);
   if (!byPrefix) {
     byPrefix = new Map();

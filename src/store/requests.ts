@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
 import { type AuditEntry, toStreamFields } from '../domain/audit.js';
 import { type Intent, intentId } from '../domain/intents.js';
 import { type AmiRequest, canTransition, isFinal, type RequestState } from '../domain/request.js';
+import { keyRoot } from './keys.js';
+import type { RedisConnection } from './redis.js';
 
 /**
  * Requests in Redis. Each request is a hash `{ data: JSON, state, version }`; every change is a
@@ -15,13 +16,13 @@ import { type AmiRequest, canTransition, isFinal, type RequestState } from '../d
  * together or not at all.
  *
  * Keys (under the configured prefix):
- *   `<p>:req:<id>`          hash: data, state, version
- *   `<p>:req:pending`       zset: id → expiresAt (ms), pending requests only (the expiry job reads it)
- *   `<p>:req:active`        zset: id → updatedAt (ms), requests not yet final (the re-drive job reads it)
- *   `<p>:req:recent`        zset: id → createdAt (ms), trimmed to the newest RECENT_LIMIT
- *   `<p>:audit`             stream: the audit trail (see store/audit.ts)
- *   `<p>:outbox`            hash: intent id → JSON (see store/outbox.ts)
- *   `<p>:outbox:due`        zset: intent id → when to deliver it (ms)
+ *   `{<p>}:req:<id>`          hash: data, state, version
+ *   `{<p>}:req:pending`       zset: id → expiresAt (ms), pending requests only (the expiry job reads it)
+ *   `{<p>}:req:active`        zset: id → updatedAt (ms), requests not yet final (the re-drive job reads it)
+ *   `{<p>}:req:recent`        zset: id → createdAt (ms), trimmed to the newest RECENT_LIMIT
+ *   `{<p>}:audit`             stream: the audit trail (see store/audit.ts)
+ *   `{<p>}:outbox`            hash: intent id → JSON (see store/outbox.ts)
+ *   `{<p>}:outbox:due`        zset: intent id → when to deliver it (ms)
  */
 
 const RECENT_LIMIT = 500;
@@ -105,42 +106,45 @@ export interface StoredIntent {
 }
 
 export class RequestStore {
+  private readonly root: string;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisConnection,
+    prefix: string,
     /** Audit stream retention, for the MINID of entries written with a change. */
     private readonly auditRetentionDays = 90,
   ) {
+    this.root = keyRoot(prefix);
     redis.defineCommand('amibotRequestCas', { numberOfKeys: 6, lua: CAS_SCRIPT });
     redis.defineCommand('amibotRequestCreate', { numberOfKeys: 7, lua: CREATE_SCRIPT });
   }
 
   private key(id: string): string {
-    return `${this.prefix}:req:${id}`;
+    return `${this.root}:req:${id}`;
   }
 
   private get pendingKey(): string {
-    return `${this.prefix}:req:pending`;
+    return `${this.root}:req:pending`;
   }
 
   private get activeKey(): string {
-    return `${this.prefix}:req:active`;
+    return `${this.root}:req:active`;
   }
 
   private get recentKey(): string {
-    return `${this.prefix}:req:recent`;
+    return `${this.root}:req:recent`;
   }
 
   get auditKey(): string {
-    return `${this.prefix}:audit`;
+    return `${this.root}:audit`;
   }
 
   get outboxKey(): string {
-    return `${this.prefix}:outbox`;
+    return `${this.root}:outbox`;
   }
 
   get outboxDueKey(): string {
-    return `${this.prefix}:outbox:due`;
+    return `${this.root}:outbox:due`;
   }
 
   /**

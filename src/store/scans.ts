@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { ScanRecord } from '../domain/scan.js';
+import { keyRoot } from './keys.js';
+import type { RedisConnection } from './redis.js';
 
 /** Scans are kept this long, then Redis drops them. */
 const SCAN_TTL_SECONDS = 90 * 24 * 3600;
@@ -10,17 +11,21 @@ const SCAN_TTL_SECONDS = 90 * 24 * 3600;
  * read-modify-write needs no compare-and-set.
  */
 export class ScanStore {
+  private readonly root: string;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+    private readonly redis: RedisConnection,
+    prefix: string,
+  ) {
+    this.root = keyRoot(prefix);
+  }
 
   private key(id: string): string {
-    return `${this.prefix}:scan:${id}`;
+    return `${this.root}:scan:${id}`;
   }
 
   private imageKey(account: string, region: string, imageId: string): string {
-    return `${this.prefix}:scan-of:${account}:${region}:${imageId}`;
+    return `${this.root}:scan-of:${account}:${region}:${imageId}`;
   }
 
   /** Stores a new scan; refuses an id that already exists. It becomes the image's latest scan. */

@@ -3,7 +3,13 @@ import { type ExecutionOutcome, FakeAws } from '../../dev/fake-aws/index.js';
 import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import type { ScanRecord } from '../../src/domain/scan.js';
 import { runScan } from '../../src/jobs/scan-image.js';
-import { allText, DEFAULT_ACCOUNT_ID, startTestApp, type TestApp } from '../support/app-under-test.js';
+import {
+  allText,
+  DEFAULT_ACCOUNT_ID,
+  keysUnder,
+  startTestApp,
+  type TestApp,
+} from '../support/app-under-test.js';
 import { waitFor } from '../support/wait.js';
 
 const CHANNEL = 'CSCANS';
@@ -56,7 +62,7 @@ async function finalMessage(scan: ScanRecord): Promise<string> {
 }
 
 async function scanKeys(app: TestApp): Promise<string[]> {
-  return app.deps.redis.keys(`${app.prefix}:scan:*`);
+  return keysUnder(app.deps.redis, app.prefix, 'scan:*');
 }
 
 beforeAll(async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeAws } from '../../dev/fake-aws/index.js';
 import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
+import { bullPrefix } from '../../src/jobs/queues.js';
 import { createLogger } from '../../src/logger.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { createRedis } from '../../src/store/redis.js';
@@ -133,7 +134,7 @@ describe('a decision whose web process dies before the work is queued', () => {
     web.kill('SIGKILL');
     await web.exited;
 
-    const queue = `${prefix}:bull:amibot-ops:exec-${id}`;
+    const queue = `${bullPrefix(prefix)}:amibot-ops:exec-${id}`;
     expect(await redis.exists(queue)).toBe(0); // killed between the decision and the enqueue
     expect((await store.get(id!))?.state).toBe('approved');
 

@@ -14,6 +14,7 @@ import {
 } from '../../dev/sandbox/start-sandbox.js';
 import { silentLogger } from '../../src/logger.js';
 import { sandboxDecision } from '../../src/sandbox-mode.js';
+import { keyRoot } from '../../src/store/keys.js';
 import { deleteKeys } from '../support/app-under-test.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -244,9 +245,9 @@ describe('the page and its API', () => {
     const { createRedis } = await import('../../src/store/redis.js');
     const redis = createRedis(REDIS_URL, 'client', { enableOfflineQueue: true });
     try {
-      expect((await redis.keys(`${prefix}:*`)).length).toBeGreaterThan(0);
+      expect((await redis.keys(`${keyRoot(prefix)}:*`)).length).toBeGreaterThan(0);
       await other.close();
-      expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+      expect(await redis.keys(`${keyRoot(prefix)}:*`)).toEqual([]);
     } finally {
       await deleteKeys(redis, prefix);
       redis.disconnect();

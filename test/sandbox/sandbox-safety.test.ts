@@ -14,6 +14,7 @@ import {
   startSandbox,
 } from '../../dev/sandbox/start-sandbox.js';
 import { silentLogger } from '../../src/logger.js';
+import { keyRoot } from '../../src/store/keys.js';
 import { createRedis } from '../../src/store/redis.js';
 import { deleteKeys, REDIS_URL } from '../support/app-under-test.js';
 import { waitFor } from '../support/wait.js';
@@ -48,8 +49,8 @@ async function fileRequest(sb: Sandbox): Promise<string> {
   });
   expect(res.status).toBe(200);
   return waitFor('the request to be stored', async () => {
-    const keys = await redis.keys(`${sb.redisPrefix}:req:req-*`);
-    return keys[0]?.slice(`${sb.redisPrefix}:req:`.length);
+    const keys = await redis.keys(`${keyRoot(sb.redisPrefix)}:req:req-*`);
+    return keys[0]?.slice(`${keyRoot(sb.redisPrefix)}:req:`.length);
   });
 }
 
@@ -70,13 +71,15 @@ describe('two sandboxes on one Redis', () => {
     const inB = await fileRequest(b);
     // A third one starting does not wipe anything either.
     const c = await sandbox();
-    expect(await redis.exists(`${a.redisPrefix}:req:${inA}`, `${b.redisPrefix}:req:${inB}`)).toBe(2);
+    expect(
+      await redis.exists(`${keyRoot(a.redisPrefix)}:req:${inA}`, `${keyRoot(b.redisPrefix)}:req:${inB}`),
+    ).toBe(2);
     await c.close();
     await b.close();
-    expect(await redis.keys(`${b.redisPrefix}:*`)).toEqual([]);
-    expect(await redis.exists(`${a.redisPrefix}:req:${inA}`)).toBe(1);
+    expect(await redis.keys(`${keyRoot(b.redisPrefix)}:*`)).toEqual([]);
+    expect(await redis.exists(`${keyRoot(a.redisPrefix)}:req:${inA}`)).toBe(1);
     await a.close();
-    expect(await redis.keys(`${a.redisPrefix}:*`)).toEqual([]);
+    expect(await redis.keys(`${keyRoot(a.redisPrefix)}:*`)).toEqual([]);
   });
 
   it('honours a given prefix, and refuses one another sandbox runs on or that already holds data', async () => {
@@ -88,9 +91,10 @@ describe('two sandboxes on one Redis', () => {
     expect(taken).toBeInstanceOf(SandboxPrefixError);
     expect((taken as Error).message).toMatch(/Another sandbox/);
     await mine.close();
-    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+    expect(await redis.keys(`${keyRoot(prefix)}:*`)).toEqual([]);
 
-    // Someone else's data under a prefix: refused, and left exactly as it was.
+    // Someone else's data under a prefix (here an amibot from before the hash-tagged key layout):
+    // refused, and left exactly as it was.
     const foreign = `smoke-${randomUUID().slice(0, 8)}`;
     await redis.set(`${foreign}:req:req-someoneelse`, 'theirs');
     try {
@@ -99,7 +103,7 @@ describe('two sandboxes on one Redis', () => {
       expect((refused as Error).message).toMatch(/already holds keys/);
       expect(await redis.keys(`${foreign}:*`)).toEqual([`${foreign}:req:req-someoneelse`]);
     } finally {
-      await deleteKeys(redis, foreign);
+      await redis.del(`${foreign}:req:req-someoneelse`);
     }
   });
 });
@@ -167,10 +171,10 @@ describe('the sandbox started by the real entry command', () => {
       expect(entry.listening).toMatch(/^127\.0\.0\.1:\d+$/);
       const base = entry.slackEvents.replace('/slack/events', '');
       expect(await (await fetch(`${base}/readyz`)).json()).toMatchObject({ mode: 'sandbox' });
-      expect((await redis.keys(`${prefix}:*`)).length).toBeGreaterThan(0);
+      expect((await redis.keys(`${keyRoot(prefix)}:*`)).length).toBeGreaterThan(0);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+      expect(await redis.keys(`${keyRoot(prefix)}:*`)).toEqual([]);
       expect(await redis.get(`${prefix}-other:keep`)).toBe('1');
     } finally {
       child.kill('SIGKILL');

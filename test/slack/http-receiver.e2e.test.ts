@@ -14,6 +14,7 @@ import { createRedis } from '../../src/store/redis.js';
 import {
   DEFAULT_ACCOUNT_ID,
   deleteKeys,
+  keysUnder,
   REDIS_URL,
   SIGNING_SECRET,
   startTestApp,
@@ -90,16 +91,16 @@ describe('replays', () => {
       expect(await guard.sight('v0=abc', now, now)).toBe('first');
       expect(await guard.sight('v0=abc', now, now)).toBe('seen');
       expect(await guard.sight('v0=abd', now, now)).toBe('first');
-      const keys = await redis.keys(`${t.prefix}-guard:slack-sig:*`);
+      const keys = await keysUnder(redis, `${t.prefix}-guard`, 'slack-sig:*');
       expect(keys).toHaveLength(2);
       const ttl = await redis.ttl(keys[0]!);
       expect(ttl).toBeGreaterThan(300);
       expect(ttl).toBeLessThanOrEqual(330);
       // Stamped 5 minutes ahead: remembered until that stamp leaves the window too.
       expect(await guard.sight('v0=ahead', now + 300, now)).toBe('first');
-      const [ahead] = await redis
-        .keys(`${t.prefix}-guard:slack-sig:*`)
-        .then((k) => k.filter((x) => !keys.includes(x)));
+      const [ahead] = await keysUnder(redis, `${t.prefix}-guard`, 'slack-sig:*').then((k) =>
+        k.filter((x) => !keys.includes(x)),
+      );
       expect(await redis.ttl(ahead!)).toBeGreaterThan(600);
       await deleteKeys(redis, `${t.prefix}-guard`);
     } finally {

@@ -13,7 +13,8 @@ import {
   type WorkerOptions,
 } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/logger.js';
-import { createRedis, waitForReady } from '../../src/store/redis.js';
+import { keyRoot } from '../../src/store/keys.js';
+import { createRedis, type RedisConnection, scanKeys, waitForReady } from '../../src/store/redis.js';
 import { buildDeps } from '../../src/wiring.js';
 import {
   type BlockActionOptions,
@@ -203,14 +204,16 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   };
 }
 
-/** Removes every Redis key under a test's prefix. */
-export async function deleteKeys(redis: ReturnType<typeof createRedis>, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
+/** Removes every Redis key under a test's prefix (its key root `{<prefix>}:`, on every node of a cluster). */
+export async function deleteKeys(redis: RedisConnection, prefix: string): Promise<void> {
+  for await (const keys of scanKeys(redis, `${keyRoot(prefix)}:*`)) await redis.del(...keys);
+}
+
+/** Every key under a test's prefix matching `pattern` (after the key root), e.g. `scan:*`. */
+export async function keysUnder(redis: RedisConnection, prefix: string, pattern = '*'): Promise<string[]> {
+  const out: string[] = [];
+  for await (const keys of scanKeys(redis, `${keyRoot(prefix)}:${pattern}`)) out.push(...keys);
+  return out.sort();
 }
 
 /** All the text of a Slack message body (text + every text object in its blocks), for assertions. */
