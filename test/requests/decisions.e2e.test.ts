@@ -149,6 +149,7 @@ describe('a decision whose web process dies before the work is queued', () => {
       30_000,
     );
     expect(done.state).toBe('succeeded');
+    expect(await redis.exists(queue)).toBe(1); // the same key now holds the job that ran
     expect(fakeAws.getImage('us-east-1', image.imageId)?.launchPermission.accounts).toContain('222222222222');
     expect(fakeAws.callsOf('ModifyImageAttribute')).toHaveLength(1);
 
