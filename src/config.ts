@@ -6,6 +6,7 @@ import { ACCOUNT_ALIAS_RE, ACCOUNT_ID_RE, IAM_ROLE_ARN_RE, REGION_RE } from './d
 import { accountPolicySchema } from './domain/policy.js';
 import { type RetentionSettings, retentionFileSchema, retentionSettingsSchema } from './domain/retention.js';
 import { scanConfigSchema } from './domain/scan.js';
+import { sharingSettingsSchema } from './domain/sharing.js';
 
 /**
  * All configuration in one zod schema, parsed once at boot from environment variables plus an
@@ -44,6 +45,8 @@ const fileSchema = z
     scan: scanConfigSchema.optional(),
     /** Prune limits and retention rules (a list of rules is short for `{ rules: [...] }`). */
     retention: retentionFileSchema.optional(),
+    /** The sharing allowlist `/ami access` and the digest audit against (docs/hygiene.md). */
+    sharing: sharingSettingsSchema.optional(),
   })
   .strict();
 
@@ -126,6 +129,8 @@ export const configSchema = z
     scan: scanConfigSchema,
     /** `/ami prune` limits, retention rules and the unused-image threshold (docs/hygiene.md). */
     retention: z.custom<RetentionSettings>((v) => typeof v === 'object' && v !== null),
+    /** Accounts, organizations and OUs own images may be shared with (`/ami access`). */
+    sharing: sharingSettingsSchema,
   })
   .superRefine((cfg, ctx) => {
     const aliases = new Set<string>();
@@ -320,6 +325,7 @@ export function loadConfig({
       stateMachineArn: nonEmpty(env.SCAN_STATE_MACHINE_ARN) ?? file.scan?.stateMachineArn,
     },
     retention: retentionFromEnv(file.retention ?? retentionSettingsSchema.parse({}), env, problems),
+    sharing: file.sharing ?? {},
   };
 
   const parsed = configSchema.safeParse(candidate);

@@ -49,6 +49,7 @@ describe('help', () => {
         'expire',
         'deregister',
         'prune',
+        'waive',
       ].sort(),
     );
   });

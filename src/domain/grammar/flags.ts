@@ -47,6 +47,8 @@ export const FLAGS: Record<Subcommand, FlagSpec> = {
   orphans: { delete: 'boolean', ...WHERE_FLAGS },
   unused: { days: 'value', ...WHERE_FLAGS },
   cost: { by: 'value', ...WHERE_FLAGS },
+  access: { with: 'value', ...WHERE_FLAGS },
+  waive: { until: 'value', reason: 'value', ...WHERE_FLAGS },
 };
 
 /** An example value per flag, for "`--x` needs a value, like …". */
@@ -69,6 +71,8 @@ export const FLAG_EXAMPLES: Record<string, string> = {
   keep: '5',
   days: '90',
   by: 'team',
+  until: '2026-12-31',
+  reason: '"fix ships with the next base image"',
 };
 
 /** Flags that take a value in some subcommand: used to find the subcommand word past them. */

@@ -26,6 +26,7 @@ export { parseCommand } from './parser.js';
 export { COMMAND_SCHEMAS } from './schemas.js';
 export { editDistance, KNOWN_REGIONS, suggest } from './suggest.js';
 export type {
+  AccessCommand,
   Arch,
   AuditCommand,
   CancelCommand,
@@ -57,6 +58,7 @@ export type {
   UndeprecateCommand,
   UnshareCommand,
   UnusedCommand,
+  WaiveCommand,
   When,
 } from './types.js';
 export { COST_DIMENSIONS, isSubcommand, SUBCOMMANDS } from './types.js';

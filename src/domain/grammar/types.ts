@@ -35,6 +35,8 @@ export const SUBCOMMANDS = [
   'orphans',
   'unused',
   'cost',
+  'access',
+  'waive',
 ] as const;
 
 export type Subcommand = (typeof SUBCOMMANDS)[number];
@@ -192,6 +194,26 @@ export interface CostCommand {
   account?: string;
 }
 
+/** `/ami access`: own images shared outside the allowlist, public ones, or (`--with`) shared with one account. */
+export interface AccessCommand {
+  name: 'access';
+  /** Offboarding: everything shared with this account id. */
+  with?: string;
+  region?: string;
+  account?: string;
+}
+/** `/ami waive`: a request to accept one finding of an image until a date. */
+export interface WaiveCommand {
+  name: 'waive';
+  imageId: string;
+  findingId: string;
+  /** ISO 8601. */
+  until: string;
+  reason: string;
+  region?: string;
+  account?: string;
+}
+
 export type Command =
   | HelpCommand
   | FindCommand
@@ -216,7 +238,9 @@ export type Command =
   | PruneCommand
   | OrphansCommand
   | UnusedCommand
-  | CostCommand;
+  | CostCommand
+  | AccessCommand
+  | WaiveCommand;
 
 export type CommandOf<N extends Subcommand> = Extract<Command, { name: N }>;
 

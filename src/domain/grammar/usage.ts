@@ -28,4 +28,6 @@ export const USAGE: Record<Subcommand, string> = {
   orphans: `/ami orphans [--delete] ${WHERE}`,
   unused: '/ami unused [--days 90] [--region R] [--account A]',
   cost: '/ami cost [--by team|account|region|family] [--region R] [--account A]',
+  access: '/ami access [--with <account-id>] [--account A] [--region R]',
+  waive: `/ami waive <ami-id> <finding-id> --until YYYY-MM-DD --reason "…" ${WHERE}`,
 };
