@@ -61,10 +61,16 @@ const criticalAction = z.enum(CRITICAL_ACTIONS, {
 });
 
 /** `onCritical: deprecate`, or per account: `onCritical: { default: notify, prod: disable }`. */
-export const onCriticalSchema = z.union([
-  criticalAction,
-  z.record(z.string().regex(ACCOUNT_ALIAS_RE, 'must be an account alias or "default"'), criticalAction),
-]);
+export const onCriticalSchema = z.union(
+  [
+    criticalAction,
+    z.record(z.string().regex(ACCOUNT_ALIAS_RE, 'must be an account alias or "default"'), criticalAction),
+  ],
+  {
+    error: (iss) =>
+      `must be one of notify, deprecate, disable, or a map of account alias (or "default") to one of them, got ${JSON.stringify(iss.input)}`,
+  },
+);
 export type OnCriticalSetting = z.infer<typeof onCriticalSchema>;
 
 /** The action for an account: its own entry, else `default`, else `notify`. */
