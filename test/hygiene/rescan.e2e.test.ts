@@ -244,10 +244,14 @@ describe('scheduled rescans', () => {
     expect(notices(TEAM)).toHaveLength(2);
     expect((await t.deps.requests.recent(50)).length).toBe(before);
 
-    // Approved, the image is deprecated (at the next minute but one: EC2 wants a future time).
+    // Approved a while later — past the time the request named — the image is deprecated at the
+    // next minute but one (EC2 wants a future time) rather than the request failing.
+    now = new Date(now.getTime() + 10 * 60_000);
     const done = await approve(requestId);
     expect(done.state).toBe('succeeded');
-    expect(fakeAws.getImage(REGION, golden.imageId)?.deprecationTime).toBeDefined();
+    expect(fakeAws.getImage(REGION, golden.imageId)?.deprecationTime).toBe(
+      new Date(Math.ceil((now.getTime() + 60_000) / 60_000) * 60_000).toISOString(),
+    );
     // The team rebuilds and takes the deprecation back (so later scans have no `deprecated` finding).
     fakeAws.getImage(REGION, golden.imageId)!.deprecationTime = undefined;
   });
