@@ -8,7 +8,8 @@
  *   commands/                    the /ami subcommands
  *   jobs/                        one definition per BullMQ job, the worker, the producers
  *   expiry/                      the expiry sweep, reminder delivery, the digest
- *   hygiene/                     retention and cleanup: prune plans, orphaned snapshots, unused images, cost
+ *   hygiene/                     retention and cleanup: prune plans, orphaned snapshots, unused images, cost,
+ *                                the sharing audit, scheduled rescans, scan findings and waivers
  *   golden/                      golden images: promotion plans and steps, rollback, the catalogue, why
  *   requests/                    the request lifecycle and its outbox relay
  *   copies/                      the copy machinery (slots, pacing, the wait for EC2)

@@ -7,6 +7,7 @@ import { ACCOUNT_ALIAS_RE, ACCOUNT_ID_RE, IAM_ROLE_ARN_RE, REGION_RE } from './d
 import { accountPolicySchema } from './domain/policy.js';
 import { type RetentionSettings, retentionFileSchema, retentionSettingsSchema } from './domain/retention.js';
 import { scanConfigSchema } from './domain/scan.js';
+import { sharingSettingsSchema } from './domain/sharing.js';
 
 /**
  * All configuration in one zod schema, parsed once at boot from environment variables plus an
@@ -46,6 +47,8 @@ const fileSchema = z
     /** Prune limits and retention rules (a list of rules is short for `{ rules: [...] }`). */
     retention: retentionFileSchema.optional(),
     golden: goldenConfigSchema.optional(),
+    /** The sharing allowlist `/ami access` and the digest audit against (docs/hygiene.md). */
+    sharing: sharingSettingsSchema.optional(),
   })
   .strict();
 
@@ -213,6 +216,8 @@ export const configSchema = z
     retention: z.custom<RetentionSettings>((v) => typeof v === 'object' && v !== null),
     /** Golden-image families (`/ami promote`, `/ami golden`, `/ami rollback`); see docs/golden.md. */
     golden: goldenConfigSchema,
+    /** Accounts, organizations and OUs own images may be shared with (`/ami access`). */
+    sharing: sharingSettingsSchema,
   })
   .superRefine((cfg, ctx) => {
     const aliases = new Set<string>();
@@ -430,6 +435,7 @@ export function loadConfig({
     },
     retention: retentionFromEnv(file.retention ?? retentionSettingsSchema.parse({}), env, problems),
     golden: file.golden ?? {},
+    sharing: file.sharing ?? {},
   };
 
   const parsed = configSchema.safeParse(candidate);

@@ -63,3 +63,57 @@ scan:
     expect(badRule).toContain('scan.acceptance.critical');
   });
 });
+
+describe('rescans, Critical actions, waivers and the sharing allowlist', () => {
+  it('has defaults: no schedule, notify, reminders 7, 1 and 0 days before, an empty allowlist', () => {
+    const cfg = load(base);
+    expect(cfg.scan.schedule).toBeUndefined();
+    expect(cfg.scan).toMatchObject({
+      rescanLaunchedWithinDays: 30,
+      maxRescansPerRun: 200,
+      onCritical: 'notify',
+      reminderDays: [7, 1, 0],
+      maxWaiverDays: 365,
+    });
+    expect(cfg.sharing).toEqual({
+      allowedAccounts: [],
+      allowedOrganizations: [],
+      allowedOus: [],
+      allowConfiguredAccounts: true,
+      maxChecks: 5000,
+    });
+  });
+
+  it('reads them from the file; onCritical per account; day 0 is always reminded', () => {
+    const cfg = load(
+      base,
+      `
+scan:
+  schedule: '0 3 * * 1-5'
+  onCritical: { default: notify, prod: disable }
+  reminderDays: [14, 3]
+sharing:
+  allowedAccounts: ['444455556666']
+  allowedOus: ['arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdefghij']
+`,
+    );
+    expect(cfg.scan.schedule).toBe('0 3 * * 1-5');
+    expect(cfg.scan.onCritical).toEqual({ default: 'notify', prod: 'disable' });
+    expect(cfg.scan.reminderDays).toEqual([14, 3, 0]);
+    expect(cfg.sharing.allowedAccounts).toEqual(['444455556666']);
+  });
+
+  it('says what is wrong', () => {
+    expect(problems(base, 'scan:\n  schedule: every day\n').join('\n')).toMatch(
+      /scan\.schedule: must be a cron pattern of 5 fields/,
+    );
+    expect(problems(base, 'scan:\n  onCritical: delete\n').join('\n')).toContain('scan.onCritical');
+    expect(problems(base, 'scan:\n  onCritical: { prod: nuke }\n').join('\n')).toContain(
+      'must be one of notify, deprecate, disable',
+    );
+    expect(problems(base, "sharing:\n  allowedAccounts: ['1234']\n").join('\n')).toContain(
+      'sharing.allowedAccounts.0: must be a 12-digit AWS account id',
+    );
+    expect(problems(base, 'sharing:\n  allowed: []\n').join('\n')).toContain('config file: sharing');
+  });
+});

@@ -360,6 +360,8 @@ export const SANDBOX_PAGE_HTML = `<!doctype html>
       <button data-cmd="/ami prune --family app-web --keep 3">prune --family app-web --keep 3</button>
       <button data-cmd="/ami orphans">orphans</button>
       <button data-cmd="/ami cost --by family">cost --by family</button>
+      <button data-cmd="/ami access">access</button>
+      <button data-cmd="/ami access --with 444455556666">access --with 444455556666</button>
       <button data-cmd="/ami requests">requests</button>
       <button data-cmd="/ami golden">golden</button>
     </div>

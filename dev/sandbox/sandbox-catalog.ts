@@ -4,7 +4,7 @@
  * and a team's own images in two accounts with tags, shares, an expiry or two and an instance.
  * Dates are relative to `now`, so the catalogue always looks current.
  */
-import type { FakeAws, FakeImage } from '../fake-aws/index.js';
+import type { AddImageInput, FakeAws, FakeImage } from '../fake-aws/index.js';
 
 export const SANDBOX_REGIONS = ['us-east-1', 'eu-west-1', 'eu-central-1'] as const;
 export const SANDBOX_ACCOUNT_ID = '111111111111';
@@ -36,6 +36,8 @@ export interface SandboxCatalog {
   publicImageCount: number;
   /** The estate behind `/ami prune --family app-web --keep 3`, `/ami orphans`, `/ami unused`, `/ami cost`. */
   retention: RetentionEstate;
+  /** The shares behind `/ami access` (use {@link SANDBOX_SHARING} as the allowlist). */
+  sharing: SharingEstate;
 }
 
 function ymd(date: Date): string {
@@ -479,6 +481,102 @@ export function seedRetentionEstate(
   };
 }
 
+/** A partner account the sandbox's images may be shared with, and one they should not be. */
+export const SANDBOX_PARTNER_ACCOUNT_ID = '444455556666';
+export const SANDBOX_STRANGER_ACCOUNT_ID = '999988887777';
+/** The organization the sandbox's allowlist trusts, one it does not, and OUs of each. */
+export const SANDBOX_ORG_ARN = 'arn:aws:organizations::111111111111:organization/o-sandbox0001';
+export const SANDBOX_OTHER_ORG_ARN = 'arn:aws:organizations::777777777777:organization/o-elsewhere01';
+export const SANDBOX_OU_OF_ORG_ARN = 'arn:aws:organizations::111111111111:ou/o-sandbox0001/ou-sb01-platform';
+export const SANDBOX_LISTED_OU_ARN = 'arn:aws:organizations::777777777777:ou/o-elsewhere01/ou-el01-partners';
+export const SANDBOX_OTHER_OU_ARN = 'arn:aws:organizations::777777777777:ou/o-elsewhere01/ou-el01-unknown1';
+
+/** The allowlist the sandbox runs with (config `sharing`), matching {@link seedSharingEstate}. */
+export const SANDBOX_SHARING = {
+  allowedAccounts: [SANDBOX_PARTNER_ACCOUNT_ID],
+  allowedOrganizations: [SANDBOX_ORG_ARN],
+  allowedOus: [SANDBOX_LISTED_OU_ARN],
+  allowConfiguredAccounts: true,
+  maxChecks: 5_000,
+};
+
+/** What {@link seedSharingEstate} made, by role. */
+export interface SharingEstate {
+  /** Within the allowlist: the partner account, a configured account, the allowed organization, an OU of it, a listed OU. */
+  allowed: FakeImage[];
+  /** Shared with an account outside the allowlist. */
+  strangerAccount: FakeImage;
+  /** Shared with an organization outside the allowlist. */
+  otherOrganization: FakeImage;
+  /** Shared with an OU outside the allowlist (and with the partner, which is fine). */
+  otherOu: FakeImage;
+  /** Public. */
+  publicImage: FakeImage;
+  /** Shared with the partner account (allowed): what offboarding it removes. Two regions. */
+  partner: FakeImage[];
+  /** Not shared at all. */
+  privateImage: FakeImage;
+}
+
+/**
+ * Images shared within and outside the {@link SANDBOX_SHARING} allowlist, for `/ami access`: with
+ * the partner account, a configured account, the allowed organization and OUs (fine); with an
+ * account, an organization and an OU outside it; a public one; one shared with nobody.
+ */
+export function seedSharingEstate(
+  fake: FakeAws,
+  opts: {
+    now: Date;
+    region?: string;
+    otherRegion?: string;
+    accountId?: string;
+    configuredAccountId?: string;
+  },
+): SharingEstate {
+  const region = opts.region ?? 'us-east-1';
+  const otherRegion = opts.otherRegion ?? 'eu-west-1';
+  const accountId = opts.accountId ?? SANDBOX_ACCOUNT_ID;
+  const configured = opts.configuredAccountId ?? SANDBOX_PROD_ACCOUNT_ID;
+  const image = (
+    name: string,
+    launchPermission: AddImageInput['launchPermission'],
+    extra: { region?: string; public?: boolean } = {},
+  ) =>
+    fake.addImage({
+      region: extra.region ?? region,
+      ownerId: accountId,
+      name,
+      description: `${name} (sharing audit)`,
+      creationDate: daysAgo(opts.now, 30).toISOString(),
+      tags: { Team: 'platform' },
+      ...(extra.public ? { public: true } : {}),
+      launchPermission,
+    });
+  const allowed = [
+    image('shared-partner-build', { accounts: [SANDBOX_PARTNER_ACCOUNT_ID] }),
+    image('shared-prod-build', { accounts: [configured] }),
+    image('shared-org-build', { organizations: [SANDBOX_ORG_ARN] }),
+    image('shared-org-ou-build', { organizationalUnits: [SANDBOX_OU_OF_ORG_ARN] }),
+    image('shared-listed-ou-build', { organizationalUnits: [SANDBOX_LISTED_OU_ARN] }),
+  ];
+  const strangerAccount = image('shared-with-stranger', {
+    accounts: [SANDBOX_STRANGER_ACCOUNT_ID, configured],
+  });
+  const otherOrganization = image('shared-with-other-org', { organizations: [SANDBOX_OTHER_ORG_ARN] });
+  const otherOu = image('shared-with-other-ou', {
+    organizationalUnits: [SANDBOX_OTHER_OU_ARN],
+    accounts: [SANDBOX_PARTNER_ACCOUNT_ID],
+  });
+  const publicImage = image('published-demo', {}, { public: true });
+  const partner = [
+    allowed[0] as FakeImage,
+    image('partner-eu-build', { accounts: [SANDBOX_PARTNER_ACCOUNT_ID] }, { region: otherRegion }),
+    otherOu,
+  ];
+  const privateImage = image('private-build', {});
+  return { allowed, strangerAccount, otherOrganization, otherOu, publicImage, partner, privateImage };
+}
+
 /** Fills a fresh FakeAws with the sandbox world. */
 export function seedSandboxCatalog(fake: FakeAws, now: Date = new Date()): SandboxCatalog {
   const publicImageCount = seedPublic(fake, now);
@@ -497,8 +595,9 @@ export function seedSandboxCatalog(fake: FakeAws, now: Date = new Date()): Sandb
     });
   }
   const retention = seedRetentionEstate(fake, { now });
+  const sharing = seedSharingEstate(fake, { now });
   const golden = seedGolden(fake, now);
-  return { ownImage, ownImages, publicImageCount, retention, golden };
+  return { ownImage, ownImages, publicImageCount, retention, sharing, golden };
 }
 
 /**

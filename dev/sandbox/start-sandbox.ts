@@ -23,6 +23,7 @@ import {
   SANDBOX_PROD_ACCOUNT_ID,
   SANDBOX_PROD_ROLE_ARN,
   SANDBOX_REGIONS,
+  SANDBOX_SHARING,
   type SandboxCatalog,
   seedSandboxCatalog,
 } from './sandbox-catalog.js';
@@ -212,6 +213,13 @@ export function sandboxConfig(opts: {
       LOG_LEVEL: opts.logLevel ?? 'info',
     },
   });
+  // The allowlist `/ami access` audits against: the seeded estate has shares outside it.
+  config.sharing = {
+    ...SANDBOX_SHARING,
+    allowedAccounts: [...SANDBOX_SHARING.allowedAccounts],
+    allowedOrganizations: [...SANDBOX_SHARING.allowedOrganizations],
+    allowedOus: [...SANDBOX_SHARING.allowedOus],
+  };
   const policy = { approvers: [SANDBOX_APPROVER], approvalChannel: SANDBOX_CHANNEL };
   const main = config.accounts[0];
   if (main) {

@@ -1,6 +1,7 @@
 import { decodeAmiRef } from '../blocks/actions.js';
 import { renderError } from '../blocks/error.js';
 import type { SlackMessage } from '../blocks/message.js';
+import { fileAccessPlan } from '../commands/access.js';
 import { errorReply, runCommand } from '../commands/index.js';
 import { filePlannedPrune } from '../commands/prune.js';
 import { showCommand } from '../commands/show.js';
@@ -18,11 +19,13 @@ import { noteRedisFailure } from '../store/redis.js';
 export type AnswerTask =
   | { kind: 'command'; text: string; userId: string; channelId: string; responseUrl: string }
   | { kind: 'show'; value: string; userId: string; channelId: string; responseUrl: string }
-  | { kind: 'prune-file'; value: string; userId: string; channelId: string; responseUrl: string };
+  | { kind: 'prune-file'; value: string; userId: string; channelId: string; responseUrl: string }
+  | { kind: 'access-file'; value: string; userId: string; channelId: string; responseUrl: string };
 
 export async function answer(deps: Deps, task: AnswerTask): Promise<void> {
   if (task.kind === 'command') return answerCommand(deps, task);
   if (task.kind === 'prune-file') return answerPruneFile(deps, task);
+  if (task.kind === 'access-file') return answerAccessFile(deps, task);
   return answerShow(deps, task);
 }
 
@@ -36,6 +39,25 @@ async function answerPruneFile(deps: Deps, task: Extract<AnswerTask, { kind: 'pr
     const appErr = toAppError(err);
     if (appErr.code === 'internal') deps.logger.error('prune file button failed', { error: err });
     else deps.logger.warn('prune file button refused', { code: appErr.code, value: task.value.slice(0, 40) });
+    message = renderError({ message: appErr.userMessage, retry: appErr.retry });
+  }
+  await send(deps, task, message);
+}
+
+/** The *File request* button of a sharing audit: files its revoke requests (see commands/access.ts). */
+async function answerAccessFile(
+  deps: Deps,
+  task: Extract<AnswerTask, { kind: 'access-file' }>,
+): Promise<void> {
+  let message: SlackMessage;
+  try {
+    message = (await fileAccessPlan(task.value, { deps, userId: task.userId, channelId: task.channelId }))
+      .message;
+  } catch (err) {
+    const appErr = toAppError(err);
+    if (appErr.code === 'internal') deps.logger.error('access file button failed', { error: err });
+    else
+      deps.logger.warn('access file button refused', { code: appErr.code, value: task.value.slice(0, 40) });
     message = renderError({ message: appErr.userMessage, retry: appErr.retry });
   }
   await send(deps, task, message);

@@ -21,6 +21,8 @@ export const ACTION_IDS = {
   reminderDeregister: 'reminder_deregister',
   /** The *File request* button of a prune dry run. Value: a dry-run id (`prn-…`) only. */
   pruneFile: 'prune_file',
+  /** The *File request* button of a sharing audit (`/ami access`). Value: an audit id (`acc-…`) only. */
+  accessFile: 'access_file',
 } as const;
 
 export type ActionIdBase = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];

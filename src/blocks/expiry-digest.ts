@@ -3,7 +3,9 @@ import type { KnownBlock } from '@slack/types';
 import { formatDate } from '../domain/age.js';
 import { formatGiB, formatUsd } from '../domain/cost.js';
 import { daysUntil } from '../domain/expiry.js';
+import type { Waiver } from '../domain/findings.js';
 import type { ImageOwner } from '../domain/reminders.js';
+import type { Grants } from '../domain/sharing.js';
 import { imageIdCode } from './format.js';
 import {
   bold,
@@ -16,6 +18,7 @@ import {
   type SlackMessage,
   section,
 } from './message.js';
+import { grantsText } from './prune-items.js';
 import { ownerText } from './reminder.js';
 
 export interface InventoryEntry {
@@ -71,6 +74,25 @@ export interface HygieneDigest {
   errors: string[];
 }
 
+/** One account's images shared outside the allowlist (see hygiene/access.ts). */
+export interface SharingDigestLine {
+  account: string;
+  public: number;
+  outside: number;
+  examples: Array<{ imageId: string; name: string; region: string; outside: Grants }>;
+  unchecked: number;
+  errors: string[];
+}
+
+/** One account's scan finding waivers (see hygiene/waivers.ts). */
+export interface WaiverDigestLine {
+  account: string;
+  active: Waiver[];
+  activeCount: number;
+  /** Ended since the last digest: the findings count again. */
+  ended: Waiver[];
+}
+
 export interface ExpiryDigestView {
   /** `Daily expiry digest`, `Images expiring within 30 days`. */
   title: string;
@@ -85,6 +107,51 @@ export interface ExpiryDigestView {
   errors?: readonly string[];
   /** Storage cost and possible savings of the accounts whose channel this is. */
   hygiene?: HygieneDigest;
+  /** Accounts whose channel this is with images public or shared outside the allowlist. */
+  sharing?: SharingDigestLine[];
+  /** Accounts whose channel this is with waived findings (active, or ended since the last digest). */
+  waivers?: WaiverDigestLine[];
+}
+
+function sharingBlocks(lines: readonly SharingDigestLine[]): KnownBlock[] {
+  const out: string[] = [];
+  for (const l of lines) {
+    const head = `*${esc(l.account, 40)}*: ${plural(l.public, 'public image')}, ${plural(l.outside, 'image')} shared outside the allowlist${l.unchecked ? ` (${plural(l.unchecked, 'image')} not checked)` : ''}`;
+    out.push(head);
+    for (const e of l.examples.slice(0, 5)) {
+      out.push(
+        `   • ${code(e.imageId, 30)} ${bold(e.name || '(no name)', 60)} · ${esc(e.region, 30)} · ${grantsText(e.outside, 3)}`,
+      );
+    }
+    for (const err of l.errors.slice(0, 2)) out.push(`   ⚠️ ${esc(err, 200)}`);
+  }
+  if (out.length === 0) return [];
+  return packLines(out, {
+    maxSections: 2,
+    heading: `🔓 *Sharing outside the allowlist* — review with ${code('/ami access')}`,
+    more: (n) => `_+${n} more lines_`,
+  }).texts.map((t) => section(t));
+}
+
+function waiverLine(w: Waiver, ended: boolean): string {
+  return `   • ${code(w.findingId, 80)} of ${code(w.imageId, 30)} (${esc(w.region, 30)}) ${ended ? 'waiver ended' : 'waived until'} ${esc(formatDate(w.until), 20)} (request ${code(w.requestId, 40)}): ${esc(w.reason, 150)}`;
+}
+
+function waiverBlocks(lines: readonly WaiverDigestLine[]): KnownBlock[] {
+  const out: string[] = [];
+  for (const l of lines) {
+    out.push(
+      `*${esc(l.account, 40)}*: ${plural(l.activeCount, 'waived finding')}${l.ended.length ? `, ${plural(l.ended.length, 'waiver')} ended (re-opened: they count again)` : ''}`,
+    );
+    for (const w of l.ended) out.push(waiverLine(w, true));
+    for (const w of l.active) out.push(waiverLine(w, false));
+  }
+  if (out.length === 0) return [];
+  return packLines(out, {
+    maxSections: 2,
+    heading: '🛡️ *Waived scan findings*',
+    more: (n) => `_+${n} more lines_`,
+  }).texts.map((t) => section(t));
 }
 
 function hygieneBlock(h: HygieneDigest): KnownBlock {
@@ -153,6 +220,7 @@ export function renderExpiryDigest(v: ExpiryDigestView): SlackMessage {
     ),
   );
   if (v.hygiene) blocks.push(hygieneBlock(v.hygiene));
+  blocks.push(...sharingBlocks(v.sharing ?? []), ...waiverBlocks(v.waivers ?? []));
   if (
     attention === 0 &&
     inv.noExpiry.count === 0 &&

@@ -31,7 +31,7 @@ export function sortRequests(requests: readonly AmiRequest[]): AmiRequest[] {
 
 function line(r: AmiRequest, now: Date): string {
   const image =
-    r.kind === 'prune' || r.kind === 'delete-snapshots'
+    r.kind === 'prune' || r.kind === 'delete-snapshots' || r.kind === 'revoke-sharing'
       ? bold(r.image.name, 80)
       : r.image?.name
         ? `${code(r.imageId, 64)} ${bold(r.image.name, 80)}`

@@ -4,7 +4,7 @@
  * severity, so the message stays within Slack's limits however many findings there are.
  */
 import type { KnownBlock } from '@slack/types';
-import { formatDateTime } from '../domain/age.js';
+import { formatDate, formatDateTime } from '../domain/age.js';
 import {
   type DeepFinding,
   type DeepScanResult,
@@ -102,15 +102,42 @@ export function renderScanMessage({ scan }: { scan: ScanRecord }): SlackMessage 
   ]);
 }
 
-function findingLine(f: ScanFinding): string {
-  return `• ${bold(f.title, 200)}: ${esc(f.detail, 600)}\n      _Fix:_ ${esc(f.remediation, 500)}`;
+/** ` _(waived until 2026-12-31)_` after a finding that has an active waiver. */
+type WaivedMark = (id: string) => string;
+
+function findingLine(f: ScanFinding, mark: WaivedMark = () => ''): string {
+  return `• ${bold(f.title, 200)} ${code(f.id, 100)}${mark(f.id)}: ${esc(f.detail, 600)}\n      _Fix:_ ${esc(f.remediation, 500)}`;
 }
 
-function deepFindingLine(f: DeepFinding): string {
+function deepFindingLine(f: DeepFinding, mark: WaivedMark = () => ''): string {
   const pkg = f.package ? ` · ${code(f.package, 100)}` : '';
   const fixed = f.fixedIn ? ` → fixed in ${code(f.fixedIn, 100)}` : '';
   const detail = f.detail ? `\n      ${esc(f.detail, 300)}` : '';
-  return `• ${code(f.id, 100)} ${esc(f.title, 300)}${pkg}${fixed}${detail}`;
+  return `• ${code(f.id, 100)}${mark(f.id) || mark(`deep:${f.id}`)} ${esc(f.title, 300)}${pkg}${fixed}${detail}`;
+}
+
+/** The waived and re-opened findings of a report (waivers: `/ami waive`). */
+function waiverBlocks(report: ScanReport): KnownBlock[] {
+  const waived = (report.waived ?? []).map(
+    (w) =>
+      `• ${SEVERITY_EMOJI[w.severity]} ${code(w.id, 120)} ${esc(w.title, 200)} — waived until *${esc(formatDateTime(w.until), 30)}* (request ${code(w.requestId, 40)}): ${esc(w.reason, 300)}`,
+  );
+  const reopened = (report.reopened ?? []).map(
+    (r) =>
+      `• ${SEVERITY_EMOJI[r.severity]} ${code(r.id, 120)} ${esc(r.title, 200)} — its waiver (request ${code(r.requestId, 40)}) ended ${esc(formatDateTime(r.waiverEnded), 30)}: it counts again`,
+  );
+  return [
+    ...packLines(waived, {
+      maxSections: 1,
+      heading: waived.length ? '🛡️ *Waived* (shown, not counted in the verdict)' : undefined,
+      more: (n) => `_+${n} more waived_`,
+    }).texts.map((t) => section(t)),
+    ...packLines(reopened, {
+      maxSections: 1,
+      heading: reopened.length ? '♻️ *Re-opened* (waiver ended)' : undefined,
+      more: (n) => `_+${n} more re-opened_`,
+    }).texts.map((t) => section(t)),
+  ];
 }
 
 function groupSections<T extends { severity: Severity }>(
@@ -214,16 +241,25 @@ function renderReport(scan: ScanRecord, report: ScanReport): SlackMessage {
   ];
   const rules = rulesText(report);
   if (rules) blocks.push(section(rules));
+  blocks.push(...waiverBlocks(report));
+  const waivedUntil = new Map((report.waived ?? []).map((w) => [w.id, w.until]));
+  const mark: WaivedMark = (id) => {
+    const until = waivedUntil.get(id);
+    return until ? ` _(waived until ${esc(formatDate(until), 20)})_` : '';
+  };
   blocks.push(divider());
   if (report.builtIn.length === 0) blocks.push(section('✅ *Built-in checks:* nothing found.'));
-  else blocks.push(...groupSections(report.builtIn, 'Built-in', findingLine));
+  else blocks.push(...groupSections(report.builtIn, 'Built-in', (f) => findingLine(f, mark)));
   if (report.deep) {
     const deep = report.deep;
     blocks.push(section(deepStatusLine(deep)));
     if (deep.status === 'succeeded' && deep.findings?.length) {
       blocks.push(
-        ...groupSections(deep.findings, 'Deep scan', deepFindingLine, (s) =>
-          s === 'info' ? 0 : (deep.counts?.[s] ?? 0),
+        ...groupSections(
+          deep.findings,
+          'Deep scan',
+          (f) => deepFindingLine(f, mark),
+          (s) => (s === 'info' ? 0 : (deep.counts?.[s] ?? 0)),
         ),
       );
     }

@@ -2,6 +2,7 @@ import { renderError } from '../blocks/error.js';
 import type { Command } from '../domain/grammar/index.js';
 import { USAGE } from '../domain/grammar/index.js';
 import type { AppError } from '../errors.js';
+import { accessCommand } from './access.js';
 import { costCommand } from './cost.js';
 import { expiringCommand } from './expiring.js';
 import { findCommand } from './find.js';
@@ -17,6 +18,7 @@ import { scanCommand } from './scan.js';
 import { showCommand } from './show.js';
 import type { CommandContext, CommandReply } from './types.js';
 import { unusedCommand } from './unused.js';
+import { waiveCommand } from './waive.js';
 import { whyCommand } from './why.js';
 
 /** Routes a parsed command to its handler. Every subcommand the grammar knows has an entry. */
@@ -70,6 +72,10 @@ export async function runCommand(cmd: Command, ctx: CommandContext): Promise<Com
       return rollbackCommand(cmd, ctx);
     case 'why':
       return whyCommand(cmd, ctx);
+    case 'access':
+      return accessCommand(cmd, ctx);
+    case 'waive':
+      return waiveCommand(cmd, ctx);
     default: {
       // Every subcommand the grammar knows is handled above; the compiler checks it.
       const unhandled: never = cmd;

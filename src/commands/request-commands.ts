@@ -139,7 +139,7 @@ function shareKeyChecks(
  * Permission first: resolves the account and region and checks the account's policy for this
  * user and operation. A refusal is audited and answered; nothing is read from AWS before it.
  */
-async function authoriseRequest(
+export async function authoriseRequest(
   ctx: CommandContext,
   cmd: { name: AmiRequest['kind']; imageId: string; account?: string; region?: string },
   publicShare: boolean,

@@ -98,7 +98,7 @@ export function stateLabel(state: RequestState): string {
 
 /** What a request acts on, in plain words: its image id, or for a batch its summary. */
 export function requestSubject(request: Pick<AmiRequest, 'imageId' | 'image' | 'kind'>): string {
-  return request.kind === 'prune' || request.kind === 'delete-snapshots'
+  return request.kind === 'prune' || request.kind === 'delete-snapshots' || request.kind === 'revoke-sharing'
     ? request.image.name
     : request.imageId;
 }
@@ -220,6 +220,16 @@ export function describeOperation(request: AmiRequest, opts: DescribeOptions = {
       return `Promote ${img} to golden-image family ${codeText(p.family, 60)} in ${listed(p.regions.map((r) => r.region))}`;
     case 'rollback':
       return `Roll golden-image family ${codeText(p.family, 60)} back to its previous image in ${listed(p.regions.map((r) => r.region))} (current image ${img})`;
+    case 'revoke-sharing': {
+      const n = p.images.length;
+      const regions = listed([...new Set(p.images.map((i) => i.region))]);
+      const what = p.offboard
+        ? `Stop sharing ${n} ${plural(n, 'image', 'images')} in ${regions} with account ${codeText(p.offboard, 20)}${p.images.some((i) => i.remove.public || i.remove.organizations.length + i.remove.organizationalUnits.length > 0 || i.remove.accounts.some((a) => a !== p.offboard)) ? ', and remove the shares outside the allowlist' : ''}`
+        : `Remove the launch permissions outside the allowlist from ${n} ${plural(n, 'image', 'images')} in ${regions}`;
+      return `${what} (each image is read again right before; only what is still there is removed)`;
+    }
+    case 'waive':
+      return `Waive finding ${codeText(p.findingId, 200)} (${escText(p.severity, 10)}: ${escText(p.title, 300)}) of ${img} until ${escText(formatDateTime(p.until), 40)}, because: ${escText(p.reason, 500)}`;
     default:
       return `Change ${img}`;
   }

@@ -311,6 +311,35 @@ const ENTRIES: Record<Subcommand, { summary: string; details: string[]; examples
       '/ami why ami-0abc1234def567890 --for 222222222222 --region eu-west-1',
     ],
   },
+  access: {
+    summary:
+      'Who can launch your images: public ones, shares outside the allowlist, or everything shared with one account.',
+    details: [
+      'Lists every own image that is public or shared with an account, organization or OU outside the allowlist (`sharing.allowedAccounts`, `allowedOrganizations`, `allowedOus`; the accounts amibot is configured for count as allowed).',
+      '`--with <account-id>` (offboarding) also lists everything shared with that account, allowed or not.',
+      'Its *File request* button files one request per account that removes exactly those permissions. Once approved, one job re-reads each image’s permissions and removes what is still there, image by image.',
+      'Without `--account`/`--region`, looks at every configured account and region.',
+    ],
+    examples: [
+      '/ami access',
+      '/ami access --with 444455556666',
+      '/ami access --account prod --region eu-west-1',
+    ],
+  },
+  waive: {
+    summary: 'Accept one finding of an image until a date: it stays in scan reports but no longer counts.',
+    details: [
+      'The finding id is the one the image’s last scan shows (a built-in check like `unencrypted-snapshot`, or the deep scanner’s id like `CVE-2026-12345`); scan the image first.',
+      `\`--until\` is a date (the waiver ends at 00:00 UTC that day), at most \`scan.maxWaiverDays\` ahead; \`--reason\` says why, in quotes.`,
+      APPROVAL,
+      'An approved waiver shows in every scan of the image (the finding marked waived until the date, left out of the verdict) and in the daily digest. When it ends the finding counts again and the next scan reports it re-opened.',
+      WHERE,
+    ],
+    examples: [
+      '/ami waive ami-0abc1234def567890 unencrypted-snapshot --until 2026-12-31 --reason "re-encrypted build ships in December"',
+      '/ami waive ami-0abc1234def567890 CVE-2026-12345 --until 2026-12-15 --reason "not reachable: no TLS listener" --account prod',
+    ],
+  },
 };
 
 export function helpTopics(): HelpTopic[] {

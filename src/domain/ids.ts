@@ -60,6 +60,18 @@ export const isReminderId = (s: string): boolean => REMINDER_ID_RE.test(s);
 export const PRUNE_PLAN_ID_RE = /^prn-[0-9a-z]{10}$/;
 export const isPrunePlanId = (s: string): boolean => PRUNE_PLAN_ID_RE.test(s);
 
+/** A stored sharing audit (the value of its *File request* button): `acc-` and exactly 10 characters. */
+export const ACCESS_PLAN_ID_RE = /^acc-[0-9a-z]{10}$/;
+export const isAccessPlanId = (s: string): boolean => ACCESS_PLAN_ID_RE.test(s);
+
+/**
+ * A scan finding as typed in `/ami waive`: a built-in check id (`unencrypted-snapshot`,
+ * `missing-tag:Team`) or a deep scanner's own id (`CVE-2026-12345`); 1–200 printable characters,
+ * no backticks or angle brackets, not starting or ending with a space.
+ */
+export const FINDING_ID_RE = /^(?=\S)[^\p{Cc}`<>]{1,200}(?<=\S)$/u;
+export const isFindingId = (s: string): boolean => FINDING_ID_RE.test(s);
+
 // ---------------------------------------------------------------------------------------------
 // ARNs
 

@@ -1,5 +1,6 @@
 import type { ShareTarget } from './grammar/index.js';
 import type { LaunchPermissions } from './image.js';
+import type { RevokeItem } from './sharing.js';
 
 /**
  * A request: a change to an AMI that people decide on in Slack before a worker carries it out.
@@ -21,6 +22,8 @@ export const OPERATION_KINDS = [
   'delete-snapshots',
   'promote',
   'rollback',
+  'revoke-sharing',
+  'waive',
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
@@ -28,7 +31,7 @@ export type OperationKind = (typeof OPERATION_KINDS)[number];
 export const LONG_OPERATIONS: readonly OperationKind[] = ['copy', 'encrypt'];
 
 /** Operations on many images or snapshots at once (the request's `imageId` is empty). */
-export const BATCH_OPERATIONS: readonly OperationKind[] = ['prune', 'delete-snapshots'];
+export const BATCH_OPERATIONS: readonly OperationKind[] = ['prune', 'delete-snapshots', 'revoke-sharing'];
 
 export function isBatch(kind: OperationKind): boolean {
   return BATCH_OPERATIONS.includes(kind);
@@ -131,7 +134,26 @@ export type OperationParams =
       tags: Record<string, string>;
       deprecatePreviousAfterDays: number;
     }
-  | { kind: 'rollback'; family: string; regions: RollbackRegionPlan[] };
+  | { kind: 'rollback'; family: string; regions: RollbackRegionPlan[] }
+  | {
+      kind: 'revoke-sharing';
+      /** Images and the launch permissions to remove from each (the audit's findings). */
+      images: RevokeItem[];
+      /** `--with <account-id>`: the audit was an offboarding of this account. */
+      offboard?: string;
+    }
+  | {
+      kind: 'waive';
+      /** The finding as the image's last scan named it. */
+      findingId: string;
+      severity: 'critical' | 'high' | 'medium' | 'low';
+      title: string;
+      /** ISO 8601: the waiver ends then and the finding counts again. */
+      until: string;
+      reason: string;
+      /** The scan the finding was read from. */
+      scanId: string;
+    };
 
 /**
  * Launch permissions a request carries from one image to another, within the account's policy:
@@ -211,12 +233,17 @@ export interface RegionProgress {
 
 /** What happened to one item (image or snapshot) of a batch request. */
 export interface BatchItemOutcome {
-  /** `working`: started and not known to be finished (a resumed job looks again before acting). */
-  state: 'working' | 'deleted' | 'kept' | 'failed';
+  /**
+   * `working`: started and not known to be finished (a resumed job looks again before acting);
+   * `unshared`: a revoke removed the item's launch permissions.
+   */
+  state: 'working' | 'deleted' | 'kept' | 'failed' | 'unshared';
   /** Why it was kept or failed (may hold AWS's words). */
   note?: string;
   deletedSnapshots?: number;
   freedGiB?: number;
+  /** Launch permissions a revoke removed from the image. */
+  removed?: number;
 }
 
 /** Per-item checkpoints of a batch request, by image or snapshot id. */

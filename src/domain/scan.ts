@@ -3,7 +3,10 @@
  * output contract (docs/scan-contract.md) and the scan record kept in Redis. Pure.
  */
 import { z } from 'zod';
-import { STATE_MACHINE_ARN_RE } from './ids.js';
+import { isCronPattern } from './expiry-settings.js';
+import type { FindingDiff, ReopenedFinding, WaivedFinding } from './findings.js';
+import { ACCOUNT_ALIAS_RE, STATE_MACHINE_ARN_RE } from './ids.js';
+import type { ImageOwner, RouteSource } from './reminders.js';
 import type { MessageRef } from './request.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
@@ -47,6 +50,36 @@ export type Acceptance = z.infer<typeof acceptanceSchema>;
 
 export const DEFAULT_ACCEPTANCE: Acceptance = { critical: 'block', high: 7, medium: 30, low: 'note' };
 
+// ---- scheduled rescans: what a Critical finding does ----------------------------------------------
+
+/** `notify`: say so in the image's channel; `deprecate` / `disable`: file that request for the image. */
+export const CRITICAL_ACTIONS = ['notify', 'deprecate', 'disable'] as const;
+export type CriticalAction = (typeof CRITICAL_ACTIONS)[number];
+
+const criticalAction = z.enum(CRITICAL_ACTIONS, {
+  error: (iss) => `must be one of notify, deprecate, disable, got ${JSON.stringify(iss.input)}`,
+});
+
+/** `onCritical: deprecate`, or per account: `onCritical: { default: notify, prod: disable }`. */
+export const onCriticalSchema = z.union(
+  [
+    criticalAction,
+    z.record(z.string().regex(ACCOUNT_ALIAS_RE, 'must be an account alias or "default"'), criticalAction),
+  ],
+  {
+    error: (iss) =>
+      `must be one of notify, deprecate, disable, or a map of account alias (or "default") to one of them, got ${JSON.stringify(iss.input)}`,
+  },
+);
+export type OnCriticalSetting = z.infer<typeof onCriticalSchema>;
+
+/** The action for an account: its own entry, else `default`, else `notify`. */
+export function criticalActionFor(setting: OnCriticalSetting, accountAlias: string): CriticalAction {
+  if (typeof setting === 'string') return setting;
+  if (Object.hasOwn(setting, accountAlias)) return setting[accountAlias] as CriticalAction;
+  return Object.hasOwn(setting, 'default') ? (setting.default as CriticalAction) : 'notify';
+}
+
 /** The `scan` section of the configuration (file `scan:`; `SCAN_STATE_MACHINE_ARN` in the environment). */
 export const scanConfigSchema = z
   .object({
@@ -65,6 +98,33 @@ export const scanConfigSchema = z
     pollMs: z.number().int().min(10).max(600_000).default(10_000),
     maxPollMs: z.number().int().min(10).max(3_600_000).default(60_000),
     acceptance: acceptanceSchema.default(() => ({ ...DEFAULT_ACCEPTANCE })),
+    /** When golden and recently launched images are scanned again (cron, UTC); unset: never. */
+    schedule: z
+      .string()
+      .refine(isCronPattern, {
+        error: (iss) =>
+          `must be a cron pattern of 5 fields (minute hour day month weekday) such as "0 3 * * *", got ${JSON.stringify(iss.input)}`,
+      })
+      .optional(),
+    /** Images launched within this many days are rescanned on the schedule (besides golden ones). */
+    rescanLaunchedWithinDays: z.number().int().min(1).max(3650).default(30),
+    /** Scans one scheduled run starts at most (golden images first, then the most recently launched). */
+    maxRescansPerRun: z.number().int().min(1).max(10_000).default(200),
+    /** What a new Critical finding of a scheduled rescan does: one action, or one per account alias. */
+    onCritical: onCriticalSchema.default('notify'),
+    /** Reminders of a finding's fix-by date: this many days before it (0: on the day). */
+    reminderDays: z
+      .array(z.number().int().min(0).max(365))
+      .max(10)
+      .default([7, 1, 0])
+      .transform((days) => [...new Set([...days, 0])].sort((a, b) => b - a)),
+    /** When finding deadlines are looked at (cron, UTC). */
+    reminderCron: z
+      .string()
+      .refine(isCronPattern, { error: 'must be a cron pattern of 5 fields such as "15 * * * *"' })
+      .default('15 * * * *'),
+    /** A waiver lasts at most this many days. */
+    maxWaiverDays: z.number().int().min(1).max(3650).default(365),
   })
   .strict();
 export type ScanConfig = z.infer<typeof scanConfigSchema>;
@@ -226,6 +286,10 @@ export interface ScanReport {
   /** False when a deep scan was meant to run but gave no usable result. */
   complete: boolean;
   tags: TagOutcome;
+  /** Findings under an approved waiver: shown, not counted in `counts` and the verdict. */
+  waived?: WaivedFinding[];
+  /** Findings whose waiver ended since the last scan: counted again. */
+  reopened?: ReopenedFinding[];
 }
 
 export interface ScanRecord {
@@ -250,6 +314,13 @@ export interface ScanRecord {
   report?: ScanReport;
   /** Why the scan failed, in words. */
   error?: string;
+  /** Started by the rescan schedule (`scan.schedule`): no message of its own; new findings are posted in `channel`. */
+  scheduled?: boolean;
+  /** Scheduled scans: how `channel` was chosen (as expiry reminders route) and the image's owner. */
+  routeSource?: RouteSource;
+  owner?: ImageOwner;
+  /** What happened after the report: the image's finding ledger updated, new findings announced. */
+  followUp?: { at: string; diff?: FindingDiff; notice?: string };
 }
 
 const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';

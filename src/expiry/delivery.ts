@@ -55,10 +55,10 @@ export type ReminderPostResult =
   | { posted: false; reason: 'gone' | 'already-posted' };
 
 /** Waits for this job's turn in the channel, deferring the job when the turn is far off. */
-async function pace(
+export async function pace(
   deps: Deps,
   channel: string,
-  payload: ReminderPostPayload,
+  payload: Pick<ReminderPostPayload, 'slotAt'>,
   ctx: ReminderPostContext,
 ): Promise<void> {
   const rate = ctx.rate ?? { ...REMINDER_POST_RATE, rate: deps.config.expiry.postsPerSecond };
@@ -89,7 +89,7 @@ export async function deliverReminderPost(
   return payload.kind === 'notice' ? deliverNotice(deps, payload, ctx) : deliverReminder(deps, payload, ctx);
 }
 
-function isLastAttempt(ctx: ReminderPostContext, err: unknown): boolean {
+export function isLastAttempt(ctx: ReminderPostContext, err: unknown): boolean {
   return !toAppError(err).retry || ctx.attempt.attemptsMade + 1 >= ctx.attempt.attempts;
 }
 

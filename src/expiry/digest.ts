@@ -2,7 +2,9 @@ import { renderExpiryDigest } from '../blocks/expiry-digest.js';
 import type { Deps } from '../deps.js';
 import { DAY_MS, routeReminder } from '../domain/reminders.js';
 import { toAppError } from '../errors.js';
+import { collectSharing, type SharingDigest } from '../hygiene/access.js';
 import { collectHygiene, type HygieneDigest, mergeHygiene } from '../hygiene/digest.js';
+import { collectWaivers, type WaiverDigest } from '../hygiene/waivers.js';
 import { reminderStore } from '../store/reminders.js';
 import { collectInventory } from './inventory.js';
 import { forEachLimit, sweepTargets } from './targets.js';
@@ -45,6 +47,33 @@ export async function runExpiryDigest(deps: Deps): Promise<DigestStats> {
         .filter((a) => routeReminder({}, a.policy, settings)?.channel === channel)
         .flatMap((a) => (hygiene.has(a.alias) ? [hygiene.get(a.alias) as HygieneDigest] : [])),
     );
+  // Shares outside the allowlist and waivers per account, likewise in the account's own channel.
+  let sharing = new Map<string, SharingDigest>();
+  try {
+    sharing = await collectSharing(deps, sweepTargets(deps.config));
+  } catch (err) {
+    inv.errors.push(`sharing audit: ${toAppError(err).userMessage}`);
+  }
+  let waivers = new Map<string, WaiverDigest>();
+  try {
+    waivers = await collectWaivers(deps, DAY_MS);
+  } catch (err) {
+    inv.errors.push(`waivers: ${toAppError(err).userMessage}`);
+  }
+  const accountsOf = (channel: string) =>
+    deps.config.accounts.filter((a) => routeReminder({}, a.policy, settings)?.channel === channel);
+  const sharingFor = (channel: string) =>
+    accountsOf(channel).flatMap((a) => {
+      const d = sharing.get(a.alias);
+      return d && (d.public + d.outside > 0 || d.unchecked > 0 || d.errors.length > 0)
+        ? [{ account: a.alias, ...d }]
+        : [];
+    });
+  const waiversFor = (channel: string) =>
+    accountsOf(channel).flatMap((a) => {
+      const d = waivers.get(a.alias);
+      return d && d.activeCount + d.ended.length > 0 ? [{ account: a.alias, ...d }] : [];
+    });
   const stats: DigestStats = {
     channels: inv.channels.size,
     posted: 0,
@@ -72,6 +101,8 @@ export async function runExpiryDigest(deps: Deps): Promise<DigestStats> {
           requiredTags: settings.requiredTags,
           errors: inv.errors,
           ...(hygieneFor(channel) ? { hygiene: hygieneFor(channel) } : {}),
+          sharing: sharingFor(channel),
+          waivers: waiversFor(channel),
         }),
       );
       stats.posted++;

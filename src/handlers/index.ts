@@ -3,6 +3,7 @@ import type { Answerer } from '../answer/answer-pool.js';
 import { ACTION_IDS, actionIdPattern } from '../blocks/actions.js';
 import { REJECT_MODAL_CALLBACK_ID } from '../blocks/reject-modal.js';
 import type { Deps } from '../deps.js';
+import { createAccessFileHandler } from './access-action.js';
 import { createAmiCommandHandler } from './ami-command.js';
 import { createApproveHandler, createRejectHandler, createRejectSubmitHandler } from './approval-actions.js';
 import { registerGoldenActions } from './golden-actions.js';
@@ -26,4 +27,5 @@ export function registerHandlers(app: App, deps: Deps, answerer: Answerer): void
   registerReminderActions(app, deps);
   app.action({ type: 'block_actions', action_id: ACTION_IDS.pruneFile }, createPruneFileHandler(answerer));
   registerGoldenActions(app, deps);
+  app.action({ type: 'block_actions', action_id: ACTION_IDS.accessFile }, createAccessFileHandler(answerer));
 }

@@ -13,6 +13,7 @@ import {
   type PruneImageItem,
   type SnapshotItem,
 } from '../domain/request.js';
+import { countGrants, type RevokeItem } from '../domain/sharing.js';
 import { AppError } from '../errors.js';
 import { approvalChannel } from '../requests/build.js';
 import * as lifecycle from '../requests/lifecycle.js';
@@ -152,6 +153,42 @@ export async function fileSnapshotDeletion(deps: Deps, p: SnapshotFiling): Promi
       name: `${p.items.length} orphaned snapshot${p.items.length === 1 ? '' : 's'}`,
       sizeGiB: gib,
       monthlyUsd,
+    },
+  );
+  return fileIn(deps, request);
+}
+
+export interface RevokeFiling extends BatchBase {
+  items: RevokeItem[];
+  /** `--with`: the account being offboarded. */
+  offboard?: string;
+}
+
+/**
+ * Files one request that removes the launch permissions the sharing audit found, image by image
+ * (each image read again right before; see hygiene/access.ts `revokeImage`). The request's region
+ * is the first item's; items carry their own.
+ */
+export async function fileRevokeSharing(deps: Deps, p: RevokeFiling): Promise<AmiRequest> {
+  if (p.items.length === 0) throw new AppError('bad_input', 'There is nothing to unshare.');
+  if (p.items.length > deps.config.retention.maxPerRequest) {
+    throw new AppError(
+      'bad_input',
+      `A request takes at most ${deps.config.retention.maxPerRequest} images (\`retention.maxPerRequest\`), not ${p.items.length}.`,
+    );
+  }
+  const region = p.items[0]?.region ?? p.region;
+  const accountId = await deps.aws.accountId(p.account, region);
+  const permissions = p.items.reduce((n, i) => n + countGrants(i.remove), 0);
+  const request = build(
+    deps,
+    { ...p, region },
+    accountId,
+    { kind: 'revoke-sharing', images: p.items, ...(p.offboard ? { offboard: p.offboard } : {}) },
+    {
+      name: `${p.items.length} image${p.items.length === 1 ? '' : 's'} to unshare (${permissions} launch permission${permissions === 1 ? '' : 's'})`,
+      sizeGiB: 0,
+      monthlyUsd: 0,
     },
   );
   return fileIn(deps, request);

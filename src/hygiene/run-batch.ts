@@ -1,5 +1,6 @@
 /**
- * Carries out an approved batch request — a prune (deregister many images) or a snapshot deletion —
+ * Carries out an approved batch request — a prune (deregister many images), a snapshot deletion or a
+ * revoke of launch permissions (`/ami access`) —
  * one item at a time, each checked again right before it is touched, with a checkpoint per item
  * in the request itself:
  *
@@ -28,6 +29,7 @@ import { GOLDEN_TAG, HOLD_TAG, sharingKeepReason, tagFlag } from '../domain/rete
 import { AppError, toAppError } from '../errors.js';
 import * as lifecycle from '../requests/lifecycle.js';
 import { PrunePlanStore } from '../store/prune-plans.js';
+import { revokeImage } from './access.js';
 import { readUsage } from './usage.js';
 
 export interface BatchRun {
@@ -93,7 +95,12 @@ export async function runBatch(deps: Deps, requestId: string, run: BatchRun): Pr
             id: item.snapshotId,
             act: (resumed) => deleteSnapshot(deps, account, request.region, item, resumed),
           }))
-        : [];
+        : request.params.kind === 'revoke-sharing'
+          ? request.params.images.map((item) => ({
+              id: item.imageId,
+              act: (resumed) => revokeImage(deps, account, item, resumed),
+            }))
+          : [];
 
   for (const item of items) {
     throwIfAborted();
@@ -134,6 +141,17 @@ export async function runBatch(deps: Deps, requestId: string, run: BatchRun): Pr
 
 function result(deps: Deps, r: AmiRequest): RequestResult {
   const c = batchCounts(r);
+  if (r.params.kind === 'revoke-sharing') {
+    const details = batchExceptions(r);
+    const rest = [c.kept ? `${c.kept} needed nothing` : '', c.failed ? `${c.failed} failed` : '']
+      .filter(Boolean)
+      .join(', ');
+    return {
+      ok: c.failed === 0,
+      summary: `Unshared ${c.deleted} of ${c.total} image${c.total === 1 ? '' : 's'}: ${c.permissionsRemoved} launch permission${c.permissionsRemoved === 1 ? '' : 's'} removed${rest ? `; ${rest}` : ''}.`,
+      ...(details.length ? { details } : {}),
+    };
+  }
   const usd = c.freedGiB * deps.config.snapshotPricePerGbMonth;
   const saved = `${formatGiB(c.freedGiB)} freed (~${formatUsd(usd)}/month)`;
   const rest = [c.kept ? `${c.kept} kept` : '', c.failed ? `${c.failed} failed` : '']

@@ -10,8 +10,11 @@ import { requestExecuteJob } from './request-execute.js';
 import { requestsExpireJob } from './requests-expire.js';
 import { requestsRedriveJob } from './requests-redrive.js';
 import { retentionJob } from './retention.js';
+import { revokeSharingJob } from './revoke-sharing.js';
 import { rollbackJob } from './rollback.js';
 import { scanImageJob } from './scan-image.js';
+import { findingRemindersJob, scanRescanJob } from './scan-rescan.js';
+import { waiverApplyJob } from './waiver-apply.js';
 
 export { QUEUES, type QueueKey } from './job.js';
 
@@ -40,6 +43,10 @@ export const JOB_CATALOG = {
   promote: promoteJob,
   'promote-region': promoteRegionJob,
   rollback: rollbackJob,
+  'revoke-sharing': revokeSharingJob,
+  'waiver-apply': waiverApplyJob,
+  'scan-rescan': scanRescanJob,
+  'finding-reminders': findingRemindersJob,
 } as const;
 
 export type JobName = keyof typeof JOB_CATALOG;

@@ -113,12 +113,17 @@ async function perform(deps: Deps, request: AmiRequest): Promise<RequestResult> 
         summary: `${img} ${p.targets === 'all' ? 'is no longer shared with anyone' : `is no longer shared with ${describeTargets(p.targets)}`}; ${n} launch permission${n === 1 ? '' : 's'} left.`,
       };
     }
-    case 'deprecate':
-      await deps.changes.enableDeprecation(account, region, imageId, new Date(p.deprecateAt));
+    case 'deprecate': {
+      // Approved after the time it named (a request to deprecate "now", approved later): EC2 wants a
+      // future time, so the image is deprecated at the next minute but one.
+      const soonest = Math.ceil((deps.clock().getTime() + 60_000) / 60_000) * 60_000;
+      const at = new Date(Math.max(Date.parse(p.deprecateAt), soonest));
+      await deps.changes.enableDeprecation(account, region, imageId, at);
       return {
         ok: true,
-        summary: `${img} is deprecated from ${p.deprecateAt.slice(0, 16).replace('T', ' ')} UTC.`,
+        summary: `${img} is deprecated from ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
       };
+    }
     case 'undeprecate':
       await deps.changes.disableDeprecation(account, region, imageId);
       return { ok: true, summary: `${img} is no longer deprecated.` };

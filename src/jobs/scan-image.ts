@@ -5,6 +5,7 @@ import { SnapshotPermissions } from '../aws/snapshot-permissions.js';
 import { renderScanMessage } from '../blocks/scan-report.js';
 import { type AccountConfig, resolveAccount } from '../config.js';
 import type { Deps } from '../deps.js';
+import { applyWaivers, countsWithoutWaived, findingsOf } from '../domain/findings.js';
 import { SCAN_ID_RE } from '../domain/ids.js';
 import type { AmiImage, LaunchPermissions } from '../domain/image.js';
 import {
@@ -24,6 +25,7 @@ import {
 } from '../domain/scan.js';
 import { isTrustedOwner, runBuiltInChecks, type ScannedSnapshot } from '../domain/scan-checks.js';
 import { AppError, toAppError } from '../errors.js';
+import { followUpScan, waiversOf } from '../hygiene/findings.js';
 import { defineJob, type JobAttempt, rethrowInterruption } from './job.js';
 
 /** `/ami scan`: built-in checks and, when configured, the deep scan (no approval needed). */
@@ -54,6 +56,11 @@ function arnRegion(arn: string): string | undefined {
 export async function runScan(deps: Deps, scanId: string, attempt: JobAttempt): Promise<void> {
   const stored = await deps.scans.get(scanId);
   if (!stored) throw new UnrecoverableError(`scan ${scanId} does not exist`);
+  if (stored.state === 'done' && !stored.followUp) {
+    // Finished, but the worker stopped before its follow-up (ledger, notice): do that now.
+    await new ScanJob(deps, stored, attempt).followUp();
+    return;
+  }
   if (stored.state === 'done' || stored.state === 'failed') {
     deps.logger.info('scan already finished', { scanId, state: stored.state });
     return;
@@ -131,6 +138,25 @@ class ScanJob {
       'ok',
       `${this.scan.id}: ${verdictTagValue(report)} (critical ${c.critical}, high ${c.high}, medium ${c.medium}, low ${c.low})`,
     );
+    await this.followUp();
+  }
+
+  /**
+   * The image's finding ledger and, for a scheduled scan, the notice of new findings, their
+   * deadlines and the Critical action (hygiene/findings.ts). Its failure never undoes the report:
+   * retried while attempts remain (a repeated follow-up repeats nothing), else logged.
+   */
+  async followUp(): Promise<void> {
+    try {
+      const followUp = await followUpScan(this.deps, this.scan);
+      await this.save({ followUp });
+    } catch (err) {
+      rethrowInterruption(err);
+      const appErr = toAppError(err);
+      if (appErr.retry && !this.isLastAttempt) throw err;
+      this.deps.logger.error('scan follow-up failed (ledger, notice)', { scanId: this.scan.id, error: err });
+      await this.save({ followUp: { at: this.now().toISOString() } });
+    }
   }
 
   async fail(message: string): Promise<void> {
@@ -184,11 +210,20 @@ class ScanJob {
     if (cfg.stateMachineArn) deep = await this.deepScan(account, cfg.stateMachineArn, ownAccountId);
     else if (scan.deep) deep = { status: 'not-configured' };
 
-    const counts = addCounts(
-      countFindings(builtIn),
-      deep?.status === 'succeeded' ? (deep.counts ?? zeroCounts()) : zeroCounts(),
-    );
     const now = this.now();
+    // Approved waivers: their findings are shown, not counted; ended ones count again (re-opened).
+    const { waived, reopened } = applyWaivers(
+      findingsOf(builtIn, deep),
+      await waiversOf(deps, { account: scan.account, region: scan.region, imageId: scan.imageId }),
+      now,
+    );
+    const counts = countsWithoutWaived(
+      addCounts(
+        countFindings(builtIn),
+        deep?.status === 'succeeded' ? (deep.counts ?? zeroCounts()) : zeroCounts(),
+      ),
+      waived,
+    );
     const verdict = decideVerdict(counts, cfg.acceptance, now);
     const complete = !cfg.stateMachineArn || deep?.status === 'succeeded';
     const partial = { verdict: verdict.verdict, complete };
@@ -211,6 +246,8 @@ class ScanJob {
       noted: verdict.noted,
       complete,
       tags,
+      ...(waived.length ? { waived } : {}),
+      ...(reopened.length ? { reopened } : {}),
     };
   }
 

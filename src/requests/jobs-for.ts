@@ -23,5 +23,9 @@ export function jobsFor(request: AmiRequest): Array<Extract<Intent, { kind: 'enq
     return [{ kind: 'enqueue', job: 'prune', payload: { requestId: request.id } }];
   if (request.kind === 'delete-snapshots')
     return [{ kind: 'enqueue', job: 'prune-snapshots', payload: { requestId: request.id } }];
+  if (request.kind === 'revoke-sharing')
+    return [{ kind: 'enqueue', job: 'revoke-sharing', payload: { requestId: request.id } }];
+  if (request.kind === 'waive')
+    return [{ kind: 'enqueue', job: 'waiver-apply', payload: { requestId: request.id } }];
   return [{ kind: 'enqueue', job: 'request-execute', payload: { requestId: request.id } }];
 }

@@ -7,6 +7,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { renderAccessAudit, renderAccessFiled } from '../../src/blocks/access.js';
 import { renderWorking } from '../../src/blocks/ack.js';
 import { approverHint, renderApprovalMessage } from '../../src/blocks/approval.js';
 import { renderAuditEntries } from '../../src/blocks/audit.js';
@@ -14,6 +15,7 @@ import { renderCost } from '../../src/blocks/cost.js';
 import { renderError } from '../../src/blocks/error.js';
 import { type ChannelInventory, renderExpiryDigest } from '../../src/blocks/expiry-digest.js';
 import { renderFindResults } from '../../src/blocks/find-results.js';
+import { renderFindingNotice, renderFindingReminder } from '../../src/blocks/finding-notice.js';
 import { renderCatalogue } from '../../src/blocks/golden.js';
 import { renderHelp, renderHelpTopic } from '../../src/blocks/help.js';
 import { renderImageDetails } from '../../src/blocks/image-details.js';
@@ -48,7 +50,9 @@ import { goldenConfigSchema } from '../../src/domain/golden.js';
 import { diagnoseLaunch, type LaunchFacts } from '../../src/domain/golden-why.js';
 import type { AmiRequest, OperationParams, PruneImageItem } from '../../src/domain/request.js';
 import type { ScanRecord, ScanReport } from '../../src/domain/scan.js';
+import type { AccessReport } from '../../src/hygiene/access.js';
 import type { PrunePlan } from '../../src/hygiene/prune-plan.js';
+import type { FindingPost } from '../../src/store/findings.js';
 import { aRequest } from '../domain/request-fixtures.js';
 import { ownImage, ubuntuImage } from './fixtures.js';
 
@@ -211,7 +215,123 @@ const PARAMS: OperationParams[] = [
       },
     ],
   },
+  {
+    kind: 'revoke-sharing',
+    images: [
+      {
+        imageId: 'ami-0123456789abcdef0',
+        name: 'shared-image',
+        region: 'us-east-1',
+        remove: {
+          public: true,
+          accounts: ['999988887777', '444455556666'],
+          organizations: ['arn:aws:organizations::111111111111:organization/o-abcdefghij'],
+          organizationalUnits: ['arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdefghij'],
+        },
+      },
+      {
+        imageId: 'ami-0123456789abcdef1',
+        name: 'other-image',
+        region: 'eu-west-1',
+        remove: { public: false, accounts: ['444455556666'], organizations: [], organizationalUnits: [] },
+      },
+    ],
+    offboard: '444455556666',
+  },
+  {
+    kind: 'waive',
+    findingId: 'CVE-2026-12345',
+    severity: 'critical',
+    title: 'openssl: remote code execution',
+    until: '2026-12-31T00:00:00.000Z',
+    reason: 'not reachable: no TLS listener',
+    scanId: 'scan-abc123def4',
+  },
 ];
+
+const ACCESS_REPORT: AccessReport = {
+  offboard: '444455556666',
+  entries: [
+    {
+      account: 'prod',
+      region: 'us-east-1',
+      imageId: 'ami-0123456789abcdef0',
+      name: 'public-image',
+      outside: { public: true, accounts: ['999988887777'], organizations: [], organizationalUnits: [] },
+      sharedWithOffboarded: false,
+      remove: { public: true, accounts: ['999988887777'], organizations: [], organizationalUnits: [] },
+      allowed: 1,
+    },
+    {
+      account: 'prod',
+      region: 'eu-west-1',
+      imageId: 'ami-0123456789abcdef1',
+      name: 'partner-image',
+      outside: { public: false, accounts: [], organizations: [], organizationalUnits: [] },
+      sharedWithOffboarded: true,
+      remove: { public: false, accounts: ['444455556666'], organizations: [], organizationalUnits: [] },
+      allowed: 0,
+    },
+    {
+      account: 'dev',
+      region: 'us-east-1',
+      imageId: 'ami-0123456789abcdef2',
+      name: 'org-image',
+      outside: {
+        public: false,
+        accounts: [],
+        organizations: ['arn:aws:organizations::111111111111:organization/o-abcdefghij'],
+        organizationalUnits: ['arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdefghij'],
+      },
+      sharedWithOffboarded: false,
+      remove: {
+        public: false,
+        accounts: [],
+        organizations: ['arn:aws:organizations::111111111111:organization/o-abcdefghij'],
+        organizationalUnits: ['arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdefghij'],
+      },
+      allowed: 2,
+    },
+  ],
+  scanned: 40,
+  checked: 38,
+  unchecked: 2,
+  targets: 3,
+  errors: ['prod/eu-west-1: AWS said no'],
+};
+
+const FINDING_POST: FindingPost = {
+  id: 'rem-abcdefghij012345',
+  type: 'notice',
+  account: 'prod',
+  region: 'us-east-1',
+  imageId: 'ami-0123456789abcdef0',
+  imageName: 'golden-base',
+  channel: OWN.channel,
+  owner: { userId: OWN.owner, label: 'owner label', team: 'platform' },
+  scanId: 'scan-abc123def4',
+  added: [
+    { id: 'CVE-2026-1', severity: 'critical', title: 'openssl RCE', blocks: true },
+    {
+      id: 'unencrypted-snapshot',
+      severity: 'high',
+      title: 'A snapshot is not encrypted',
+      due: '2026-11-28T12:00:00.000Z',
+    },
+    { id: 'no-ena', severity: 'low', title: 'ENA is not enabled' },
+  ],
+  reopened: [
+    {
+      id: 'CVE-2026-2',
+      severity: 'medium',
+      title: 'curl: heap overflow',
+      due: '2026-11-20T00:00:00.000Z',
+      waiverEnded: '2026-11-20T00:00:00.000Z',
+    },
+  ],
+  critical: { action: 'deprecate', requestId: 'req-abc123def4', autoApproved: false },
+  createdAt: NOW.toISOString(),
+};
 
 function pruneItem(imageId: string): PruneImageItem {
   return {
@@ -303,6 +423,21 @@ const REQUESTS: Array<[string, AmiRequest]> = [
         items: {
           'ami-0123456789abcdef0': { state: 'deleted', deletedSnapshots: 1, freedGiB: 8 },
           'ami-0123456789abcdef1': { state: 'kept', note: 'it came into use: AWS words' },
+        },
+      },
+    }),
+  ],
+  [
+    'running revoke-sharing',
+    request({
+      state: 'running',
+      params: PARAMS[9]!,
+      kind: 'revoke-sharing',
+      imageId: '',
+      batch: {
+        items: {
+          'ami-0123456789abcdef0': { state: 'unshared', removed: 5, note: 'removed public, account 9' },
+          'ami-0123456789abcdef1': { state: 'failed', note: 'AWS words' },
         },
       },
     }),
@@ -413,6 +548,21 @@ const INVENTORY: ChannelInventory = {
   malformed: group,
   missingTags: group,
   total: { count: 15, gib: 120, monthlyUsd: 6 },
+};
+
+const WAIVER = {
+  account: 'prod',
+  region: 'us-east-1',
+  imageId: 'ami-0123456789abcdef0',
+  findingId: 'CVE-2026-12345',
+  severity: 'high' as const,
+  title: 'openssl: remote code execution',
+  until: '2026-12-31T00:00:00.000Z',
+  reason: 'not reachable: no TLS listener',
+  requestId: 'req-abc123def4',
+  requester: OWN.requester,
+  approvers: [OWN.approver],
+  grantedAt: '2026-11-01T00:00:00.000Z',
 };
 
 const REMINDER = {
@@ -581,6 +731,9 @@ const BUILDERS: Array<[string, (x: <T>(v: T) => T) => Output[]]> = [
       renderRequestReply(x(request()), x({ kind: 'note', text: 'a note' })),
       renderRequestReply(x(request({ kind: 'prune', params: PARAMS[7]!, imageId: '' })), { kind: 'items' }),
       renderRequestReply(x(request({ kind: 'delete-snapshots', params: PARAMS[8]!, imageId: '' })), {
+        kind: 'items',
+      }),
+      renderRequestReply(x(request({ kind: 'revoke-sharing', params: PARAMS[9]!, imageId: '' })), {
         kind: 'items',
       }),
     ],
@@ -814,6 +967,29 @@ const BUILDERS: Array<[string, (x: <T>(v: T) => T) => Output[]]> = [
         inventory: x(INVENTORY),
         withinDays: 14,
         now: NOW,
+        sharing: x([
+          {
+            account: 'prod',
+            public: 1,
+            outside: 2,
+            examples: ACCESS_REPORT.entries.map((e) => ({
+              imageId: e.imageId,
+              name: e.name,
+              region: e.region,
+              outside: e.outside,
+            })),
+            unchecked: 1,
+            errors: ['prod/eu-west-1: AWS said no'],
+          },
+        ]),
+        waivers: x([
+          {
+            account: 'prod',
+            activeCount: 1,
+            active: [WAIVER],
+            ended: [{ ...WAIVER, until: '2026-11-20T00:00:00.000Z' }],
+          },
+        ]),
       }),
     ],
   ],
@@ -825,6 +1001,35 @@ const BUILDERS: Array<[string, (x: <T>(v: T) => T) => Output[]]> = [
       renderScanMessage({ scan: x(scanRecord({ state: 'failed', error: 'AWS error' })) }),
       renderScanMessage({ scan: x(scanRecord({ state: 'done', report: scanReport('succeeded') })) }),
       renderScanMessage({ scan: x(scanRecord({ state: 'done', report: scanReport('failed') })) }),
+      renderScanMessage({
+        scan: x(
+          scanRecord({
+            state: 'done',
+            report: {
+              ...scanReport('succeeded'),
+              waived: [
+                {
+                  id: 'CVE-1',
+                  severity: 'critical',
+                  title: 'title',
+                  until: '2026-12-31T00:00:00.000Z',
+                  reason: 'the reason',
+                  requestId: 'req-abc123def4',
+                },
+              ],
+              reopened: [
+                {
+                  id: 'public',
+                  severity: 'high',
+                  title: 'title',
+                  waiverEnded: '2026-11-20T00:00:00.000Z',
+                  requestId: 'req-abc123def5',
+                },
+              ],
+            },
+          }),
+        ),
+      }),
     ],
   ],
   ['renderScanStarted', (x) => [renderScanStarted({ scan: x(scanRecord()), deepConfigured: false })]],
@@ -839,6 +1044,50 @@ const BUILDERS: Array<[string, (x: <T>(v: T) => T) => Output[]]> = [
           family: 'web',
           reason: 'no scan',
           running: false,
+        }),
+      ),
+    ],
+  ],
+  [
+    'renderAccessAudit',
+    (x) => [
+      renderAccessAudit({
+        report: x(ACCESS_REPORT),
+        planId: 'acc-abcdefghij',
+        ttlMinutes: 60,
+        maxPerRequest: 200,
+        allowlist: x('2 accounts, 1 organization'),
+      }),
+      renderAccessAudit({
+        report: x({ ...ACCESS_REPORT, entries: [], offboard: undefined }),
+        ttlMinutes: 60,
+        maxPerRequest: 200,
+        allowlist: x('nothing'),
+      }),
+    ],
+  ],
+  [
+    'renderAccessFiled',
+    (x) => [
+      renderAccessFiled(
+        x({
+          filed: [
+            {
+              requestId: 'req-abc123def4',
+              account: 'prod',
+              images: 3,
+              channel: OWN.channel,
+              autoApproved: false,
+            },
+            {
+              requestId: 'req-abc123def5',
+              account: 'dev',
+              images: 1,
+              channel: OWN.channel,
+              autoApproved: true,
+            },
+          ],
+          refused: [{ account: 'other', reason: 'you may not request revoke-sharing here' }],
         }),
       ),
     ],
@@ -937,6 +1186,31 @@ const BUILDERS: Array<[string, (x: <T>(v: T) => T) => Output[]]> = [
         ),
       ];
     },
+  ],
+  [
+    'renderFindingNotice',
+    (x) => [
+      renderFindingNotice(x(FINDING_POST), NOW),
+      renderFindingNotice(
+        x({ ...FINDING_POST, critical: { action: 'disable' as const, note: 'AWS said no' } }),
+        NOW,
+      ),
+      renderFindingNotice(x({ ...FINDING_POST, critical: { action: 'notify' as const }, reopened: [] }), NOW),
+      renderFindingNotice(x({ ...FINDING_POST, added: [], critical: undefined, owner: undefined }), NOW),
+    ],
+  ],
+  [
+    'renderFindingReminder',
+    (x) => [
+      renderFindingReminder(
+        x({ ...FINDING_POST, type: 'reminder' as const, finding: FINDING_POST.added![1]!, milestone: 1 }),
+        NOW,
+      ),
+      renderFindingReminder(
+        x({ ...FINDING_POST, type: 'reminder' as const, finding: FINDING_POST.reopened![0]!, milestone: 0 }),
+        NOW,
+      ),
+    ],
   ],
 ];
 

@@ -379,6 +379,8 @@ describe('happy paths', () => {
       'golden',
       'rollback web',
       `why ${AMI} --for 222222222222`,
+      'access',
+      `waive ${AMI} no-ena --until 2030-01-01 --reason "accepted"`,
     ]) {
       names.add(ok(text).name);
     }
@@ -778,5 +780,75 @@ describe('hygiene subcommands', () => {
   ])('%s is refused', (text, message) => {
     const r = err(text);
     expect(r.error).toMatch(message);
+  });
+});
+
+describe('sharing audit and waivers', () => {
+  it.each<[string, Command]>([
+    ['access', { name: 'access' } as Command],
+    ['access --with 4444-5555-6666', { name: 'access', with: '444455556666' } as Command],
+    [
+      'access --with 444455556666 --account prod --region eu-west-1',
+      { name: 'access', with: '444455556666', account: 'prod', region: 'eu-west-1' } as Command,
+    ],
+    [
+      `waive ${AMI} unencrypted-snapshot --until 2026-12-31 --reason "re-encrypted build ships in December"`,
+      {
+        name: 'waive',
+        imageId: AMI,
+        findingId: 'unencrypted-snapshot',
+        until: '2026-12-31T00:00:00.000Z',
+        reason: 're-encrypted build ships in December',
+      } as Command,
+    ],
+    [
+      `waive ${AMI} CVE-2026-12345 --until 2026-12-15T12:00:00Z --reason "no TLS listener" --account prod`,
+      {
+        name: 'waive',
+        imageId: AMI,
+        findingId: 'CVE-2026-12345',
+        until: '2026-12-15T12:00:00.000Z',
+        reason: 'no TLS listener',
+        account: 'prod',
+      } as Command,
+    ],
+    [
+      `waive ${AMI} "missing-tag:Cost Center" --until 2026-12-31 --reason "tagged at the next build"`,
+      {
+        name: 'waive',
+        imageId: AMI,
+        findingId: 'missing-tag:Cost Center',
+        until: '2026-12-31T00:00:00.000Z',
+        reason: 'tagged at the next build',
+      } as Command,
+    ],
+  ])('%s', (text, expected) => {
+    expect(ok(text)).toEqual(expected);
+  });
+
+  it.each<[string, RegExp]>([
+    ['access --with 12345', /`--with` takes the 12-digit id .* \(it has 5 digits/],
+    ['access --with prod', /`--with` takes the 12-digit id/],
+    ['access --with 111111111111,222222222222', /`--with` takes the 12-digit id/],
+    ['access ami-0abc1234def567890', /takes no words/],
+    ['waive', /needs an image id and a finding id/],
+    [`waive ${AMI}`, /needs an image id and a finding id/],
+    [`waive no-ena ${AMI} --until 2030-01-01 --reason "x y z"`, /needs an image id/],
+    [`waive ${AMI} ${AMI} --until 2030-01-01 --reason "x y z"`, /image id first, then the finding id/],
+    [`waive ${AMI} no-ena --reason "accepted"`, /needs `--until`/],
+    [`waive ${AMI} no-ena --until 2030-01-01`, /needs `--reason`/],
+    [`waive ${AMI} no-ena --until 30d --reason "accepted"`, /takes a date .* not a duration/],
+    [`waive ${AMI} no-ena --until 2030-02-30 --reason "accepted"`, /no day 30 in that month/],
+    [`waive ${AMI} no-ena --until 2030-01-01 --reason ok`, /at least 3 characters/],
+    [`waive ${AMI} no-ena --until 2030-01-01 --reason "${'x'.repeat(501)}"`, /at most 500 characters/],
+    [
+      `waive ${AMI} no-ena --until 2030-01-01 --reason because it is fine`,
+      /Put a reason with spaces in quotes/,
+    ],
+    [`waive ${AMI} "<!channel>" --until 2030-01-01 --reason "accepted"`, /needs a finding id/],
+  ])('%s is refused', (text, message) => {
+    const r = err(text);
+    expect(r.error).toMatch(message);
+    expect(r.usage).toContain(`/ami ${r.subcommand}`);
   });
 });

@@ -51,6 +51,7 @@ describe('help', () => {
         'prune',
         'promote',
         'rollback',
+        'waive',
       ].sort(),
     );
   });

@@ -37,13 +37,18 @@ describe.each<[JobName, Record<string, unknown>[], Record<string, unknown>[]]>([
     [
       { kind: 'reminder', id: 'rem-0123456789abcdef' },
       { kind: 'notice', id: 'rem-zzzzzzzzzzzzzzzz', slotAt: 0 },
+      { kind: 'finding', id: 'rem-0123456789abcdef' },
     ],
     [
       { kind: 'reminder', id: 'rem-0123456789abcde' },
       { kind: 'reminder', id: 'rem-0123456789abcdef0' },
       { kind: 'reminder', id: 'req-0123456789abcdef' },
+      { kind: 'findings', id: 'rem-0123456789abcdef' },
     ],
   ],
+  ['revoke-sharing', [{ requestId: 'req-k3j9x0a2b1' }], [{ requestId: 'acc-k3j9x0a2b1' }, {}]],
+  ['waiver-apply', [{ requestId: 'req-k3j9x0a2b1' }], [{ requestId: 'req-k3j9x0a2b1', until: 'x' }]],
+  ['scan-rescan', [{}], [{ account: 'prod' }]],
 ])('%s payloads', (name, good, bad) => {
   it.each(good)('accepts %j', (payload) => {
     expect(parsePayload(name, payload)).toEqual(payload);

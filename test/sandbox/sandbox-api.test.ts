@@ -182,6 +182,21 @@ describe('the page and its API', () => {
     expect(sb.fakeAws.callsOf('AssumeRole').length).toBeGreaterThan(0);
   });
 
+  it('shows shares outside the allowlist on `/ami access`, with a File request button', async () => {
+    const answer = await ask(SANDBOX_REQUESTER, '/ami access');
+    const sharing = sb.catalog.sharing;
+    for (const img of [
+      sharing.strangerAccount,
+      sharing.otherOrganization,
+      sharing.otherOu,
+      sharing.publicImage,
+    ]) {
+      expect(answer.html).toContain(img.imageId);
+    }
+    for (const img of sharing.allowed) expect(answer.html).not.toContain(img.imageId);
+    expect(answer.html).toContain('File unshare request');
+  });
+
   it('opens the reject modal for the approver only and submits it as a view_submission', async () => {
     const own = sb.catalog.ownImages.find((i) => i.name.startsWith('web-frontend-golden'))!;
     await ask(SANDBOX_REQUESTER, `expire ${own.imageId} --in 30d`);

@@ -51,6 +51,8 @@ export const FLAGS: Record<Subcommand, FlagSpec> = {
   golden: {},
   rollback: {},
   why: { for: 'value', ...WHERE_FLAGS },
+  access: { with: 'value', ...WHERE_FLAGS },
+  waive: { until: 'value', reason: 'value', ...WHERE_FLAGS },
 };
 
 /** An example value per flag, for "`--x` needs a value, like …". */
@@ -75,6 +77,8 @@ export const FLAG_EXAMPLES: Record<string, string> = {
   by: 'team',
   as: 'web-base',
   for: '222222222222',
+  until: '2026-12-31',
+  reason: '"fix ships with the next base image"',
 };
 
 /** Flags that take a value in some subcommand: used to find the subcommand word past them. */

@@ -26,6 +26,7 @@ export { parseCommand } from './parser.js';
 export { COMMAND_SCHEMAS } from './schemas.js';
 export { editDistance, KNOWN_REGIONS, suggest } from './suggest.js';
 export type {
+  AccessCommand,
   Arch,
   AuditCommand,
   CancelCommand,
@@ -60,6 +61,7 @@ export type {
   UndeprecateCommand,
   UnshareCommand,
   UnusedCommand,
+  WaiveCommand,
   When,
   WhyCommand,
 } from './types.js';

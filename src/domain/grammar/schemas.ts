@@ -21,6 +21,7 @@ import {
   whenField,
 } from './fields.js';
 import type {
+  AccessCommand,
   AuditCommand,
   CancelCommand,
   CommandOf,
@@ -44,6 +45,7 @@ import type {
   Subcommand,
   UnshareCommand,
   UnusedCommand,
+  WaiveCommand,
   WhyCommand,
 } from './types.js';
 import { COST_DIMENSIONS } from './types.js';
@@ -52,14 +54,19 @@ import {
   checkAuditTarget,
   checkDuration,
   checkFamily,
+  checkFindingId,
   checkForAccount,
   checkHelpTopic,
+  checkImageId,
   checkImageName,
   checkKmsKey,
   checkLimit,
+  checkOffboardAccount,
   checkOwner,
+  checkReason,
   checkRegion,
   checkRequestId,
+  checkUntil,
   code,
 } from './validators.js';
 
@@ -489,6 +496,68 @@ const whySchema = z
       compact({ name: 'why', imageId: o.args, forAccount: o.for, region: o.region, account: o.account }),
   );
 
+const accessSchema = z
+  .object({
+    name: z.literal('access'),
+    args: noArgs('access'),
+    with: field(checkOffboardAccount).optional(),
+    region,
+    account,
+  })
+  .transform(
+    (o): AccessCommand => compact({ name: 'access', with: o.with, region: o.region, account: o.account }),
+  );
+
+const waiveSchema = z
+  .object({
+    name: z.literal('waive'),
+    args: z
+      .array(z.string())
+      .default([])
+      .transform((args, ctx): { imageId: string; findingId: string } => {
+        const [image, finding, ...rest] = args;
+        const usage =
+          '`waive` needs an image id and a finding id, like `/ami waive ami-0abc1234def567890 unencrypted-snapshot --until 2026-12-31 --reason "…"`.';
+        if (image === undefined || finding === undefined) {
+          ctx.addIssue({ code: 'custom', message: usage });
+          return z.NEVER;
+        }
+        const i = checkImageId('waive')(image);
+        if (!i.ok) ctx.addIssue({ code: 'custom', message: i.error });
+        const f = checkFindingId(finding);
+        if (!f.ok) ctx.addIssue({ code: 'custom', message: f.error });
+        if (rest.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `\`waive\` takes one image id and one finding id; I don't know what to do with ${code(rest.join(' '))}. Put a reason with spaces in quotes: \`--reason "…"\`.`,
+          });
+        }
+        return i.ok && f.ok && rest.length === 0 ? { imageId: i.value, findingId: f.value } : z.NEVER;
+      }),
+    until: field(
+      checkUntil,
+      '`waive` needs `--until` with the date the waiver ends, like `--until 2026-12-31`.',
+    ),
+    reason: field(
+      checkReason,
+      '`waive` needs `--reason` saying why the finding is accepted, like `--reason "fix ships with the next base image"`.',
+    ),
+    region,
+    account,
+  })
+  .transform(
+    (o): WaiveCommand =>
+      compact({
+        name: 'waive',
+        imageId: o.args.imageId,
+        findingId: o.args.findingId,
+        until: o.until,
+        reason: o.reason,
+        region: o.region,
+        account: o.account,
+      }),
+  );
+
 /** Each subcommand's schema: raw input (see `rawInput`) → typed command. */
 export const COMMAND_SCHEMAS: { [N in Subcommand]: z.ZodType<CommandOf<N>> } = {
   help: helpSchema,
@@ -519,4 +588,6 @@ export const COMMAND_SCHEMAS: { [N in Subcommand]: z.ZodType<CommandOf<N>> } = {
   golden: goldenSchema,
   rollback: rollbackSchema,
   why: whySchema,
+  access: accessSchema,
+  waive: waiveSchema,
 };

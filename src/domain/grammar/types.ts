@@ -39,6 +39,8 @@ export const SUBCOMMANDS = [
   'golden',
   'rollback',
   'why',
+  'access',
+  'waive',
 ] as const;
 
 export type Subcommand = (typeof SUBCOMMANDS)[number];
@@ -214,6 +216,26 @@ export interface WhyCommand extends OnImage {
   forAccount: string;
 }
 
+/** `/ami access`: own images shared outside the allowlist, public ones, or (`--with`) shared with one account. */
+export interface AccessCommand {
+  name: 'access';
+  /** Offboarding: everything shared with this account id. */
+  with?: string;
+  region?: string;
+  account?: string;
+}
+/** `/ami waive`: a request to accept one finding of an image until a date. */
+export interface WaiveCommand {
+  name: 'waive';
+  imageId: string;
+  findingId: string;
+  /** ISO 8601. */
+  until: string;
+  reason: string;
+  region?: string;
+  account?: string;
+}
+
 export type Command =
   | HelpCommand
   | FindCommand
@@ -242,7 +264,9 @@ export type Command =
   | PromoteCommand
   | GoldenCommand
   | RollbackCommand
-  | WhyCommand;
+  | WhyCommand
+  | AccessCommand
+  | WaiveCommand;
 
 export type CommandOf<N extends Subcommand> = Extract<Command, { name: N }>;
 

@@ -32,4 +32,6 @@ export const USAGE: Record<Subcommand, string> = {
   golden: '/ami golden [<family>]',
   rollback: '/ami rollback <family>',
   why: `/ami why <ami-id> --for <account-id> ${WHERE}`,
+  access: '/ami access [--with <account-id>] [--account A] [--region R]',
+  waive: `/ami waive <ami-id> <finding-id> --until YYYY-MM-DD --reason "…" ${WHERE}`,
 };

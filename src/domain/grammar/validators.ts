@@ -4,10 +4,11 @@
  * the architecture words in `../arch.ts`; what is here is how the grammar reads and explains them.
  */
 import { type Arch, archOfWord } from '../arch.js';
-import { parseDuration } from '../duration.js';
+import { parseDate, parseDuration } from '../duration.js';
 import {
   isAccountAlias,
   isAccountId,
+  isFindingId,
   isImageId,
   isKmsKeyRef,
   isOrgArn,
@@ -211,4 +212,53 @@ export function checkHelpTopic(s: string): Checked<Subcommand> {
   return bad(
     `There is no help topic ${code(s)}.${hint ? ` Did you mean \`${hint}\`?` : ''} Topics: ${SUBCOMMANDS.map((t) => `\`${t}\``).join(', ')}.`,
   );
+}
+
+/** `access --with`: the one account id being offboarded (12 digits; `1234-5678-9012` works too). */
+export function checkOffboardAccount(s: string): Checked<string> {
+  const v = normaliseAccountId(s);
+  if (isAccountId(v)) return good(v);
+  const why = /^\d+$/.test(v) ? ` (it has ${v.length} digits, an account id has 12)` : '';
+  return bad(
+    `\`--with\` takes the 12-digit id of the account whose access to check, like \`123456789012\`; ${code(s)} is not one${why}.`,
+  );
+}
+
+/** `waive`'s finding: an id as the scan report shows it. */
+export function checkFindingId(s: string): Checked<string> {
+  const v = s.trim();
+  if (isImageId(v.toLowerCase())) {
+    return bad(
+      '`waive` takes the image id first, then the finding id: `/ami waive ami-… unencrypted-snapshot …`.',
+    );
+  }
+  if (isFindingId(v)) return good(v);
+  return bad(
+    `\`waive\` needs a finding id as the scan report shows it (like \`unencrypted-snapshot\` or \`CVE-2026-12345\`), got ${code(s)}.`,
+  );
+}
+
+/** `--until`: a date (the waiver ends at 00:00 UTC that day) or a timestamp. */
+export function checkUntil(s: string): Checked<string> {
+  const r = parseDate(s, '`--until`');
+  if (r.ok) return good(r.iso);
+  if (/^\s*\d+\s*[a-z]+\s*$/i.test(s) && parseDuration(s, '`--until`').ok) {
+    return bad(`\`--until\` takes a date like \`2026-12-31\`, not a duration; got ${code(s)}.`);
+  }
+  return bad(r.error);
+}
+
+export const REASON_MAX = 500;
+
+/** `--reason`: why the finding is accepted, for the approvers and the record (3–500 characters). */
+export function checkReason(s: string): Checked<string> {
+  const v = s.replace(/\s+/g, ' ').trim();
+  if (v.length < 3) {
+    return bad(
+      '`--reason` must say why the finding is accepted (at least 3 characters), in quotes: `--reason "fix ships with the next base image"`.',
+    );
+  }
+  if (v.length > REASON_MAX)
+    return bad(`\`--reason\` must be at most ${REASON_MAX} characters, got ${v.length}.`);
+  return good(v);
 }
