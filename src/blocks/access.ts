@@ -4,6 +4,7 @@
  * (never the list). Pure; image names and ARNs are escaped here.
  */
 import type { KnownBlock } from '@slack/types';
+import { count } from '../domain/words.js';
 import type { AccessEntry, AccessReport } from '../hygiene/access.js';
 import { ACTION_IDS } from './actions.js';
 import {
@@ -33,12 +34,8 @@ export interface AccessView {
   allowlist: string;
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
 function line(e: AccessEntry): string {
-  const kept = e.allowed > 0 ? ` _(${plural(e.allowed, 'allowed share')} left alone)_` : '';
+  const kept = e.allowed > 0 ? ` _(${count(e.allowed, 'allowed share')} left alone)_` : '';
   return `• ${code(e.imageId, 30)} ${bold(e.name || '(no name)', 80)} · ${esc(e.account, 40)}/${esc(e.region, 30)} · ${grantsText(e.remove)}${kept}`;
 }
 
@@ -58,18 +55,18 @@ export function renderAccessAudit(v: AccessView): SlackMessage {
   const outside = r.entries.filter((e) => !e.outside.public && !offboarded.includes(e));
   const title = r.offboard ? `Access of account ${r.offboard}` : 'Sharing audit';
   const counts = [
-    `${bold(plural(pub.length, 'public image'))}`,
-    `${bold(plural(r.entries.filter((e) => countOutside(e) > 0).length, 'image'))} shared outside the allowlist`,
+    `${bold(count(pub.length, 'public image'))}`,
+    `${bold(count(r.entries.filter((e) => countOutside(e) > 0).length, 'image'))} shared outside the allowlist`,
     ...(r.offboard
       ? [
-          `${bold(plural(r.entries.filter((e) => e.sharedWithOffboarded).length, 'image'))} shared with ${code(r.offboard, 20)}`,
+          `${bold(count(r.entries.filter((e) => e.sharedWithOffboarded).length, 'image'))} shared with ${code(r.offboard, 20)}`,
         ]
       : []),
   ];
   const blocks: KnownBlock[] = [
     header(title),
     section(
-      `Read ${plural(r.scanned, 'own image')} in ${plural(r.targets, 'account/region', 'accounts/regions')}: ${counts.join(', ')}.\nAllowlist: ${esc(v.allowlist, 500)}.`,
+      `Read ${count(r.scanned, 'own image')} in ${count(r.targets, 'account/region', 'accounts/regions')}: ${counts.join(', ')}.\nAllowlist: ${esc(v.allowlist, 500)}.`,
     ),
   ];
   if (r.entries.length === 0) {
@@ -89,7 +86,7 @@ export function renderAccessAudit(v: AccessView): SlackMessage {
   const warn: string[] = [];
   if (r.unchecked > 0) {
     warn.push(
-      `⚠️ ${plural(r.unchecked, 'image')} could not be checked (their launch permissions were not read): they are not known to be fine.`,
+      `⚠️ ${count(r.unchecked, 'image')} could not be checked (their launch permissions were not read): they are not known to be fine.`,
     );
   }
   for (const e of r.errors.slice(0, 5)) warn.push(`⚠️ ${esc(e, 300)}`);
@@ -134,7 +131,7 @@ export interface AccessFiledView {
 export function renderAccessFiled(v: AccessFiledView): SlackMessage {
   const lines = v.filed.map(
     (f) =>
-      `📝 Request ${code(f.requestId, 40)} for account ${bold(f.account, 64)} (${plural(f.images, 'image')}): ${f.autoApproved ? 'needs no approval and has been started' : `approvers have been asked in ${channelMention(f.channel)}`}.`,
+      `📝 Request ${code(f.requestId, 40)} for account ${bold(f.account, 64)} (${count(f.images, 'image')}): ${f.autoApproved ? 'needs no approval and has been started' : `approvers have been asked in ${channelMention(f.channel)}`}.`,
   );
   const refused = v.refused.map((r) => `⚠️ Account ${bold(r.account, 64)}: ${esc(r.reason, 500)}`);
   return message(`${v.filed.length} unshare request${v.filed.length === 1 ? '' : 's'} filed`, [

@@ -1,6 +1,7 @@
 /** `/ami cost`: snapshot storage by team, account, region or family, and where else it goes. Pure. */
 import type { KnownBlock } from '@slack/types';
 import { formatGiB, formatUsd } from '../domain/cost.js';
+import { count } from '../domain/words.js';
 import type { CostReport } from '../hygiene/cost.js';
 import {
   bold,
@@ -13,10 +14,6 @@ import {
   type SlackMessage,
   section,
 } from './message.js';
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
 
 const BY_LABEL: Record<CostReport['by'], string> = {
   team: 'team',
@@ -34,14 +31,14 @@ export function renderCost(r: CostReport, scope: string): SlackMessage {
       `${esc(scope, 200)}: ${bold(formatGiB(r.total.gib))} of snapshots · ~${bold(formatUsd(r.total.monthlyUsd))}/month in all.`,
     ),
     fields([
-      `*Images*\n${plural(r.images.count, 'image')} · ${formatGiB(r.images.gib)} · ~${formatUsd(r.images.monthlyUsd)}/month${share(r.images.monthlyUsd)}`,
-      `*Orphaned snapshots*\n${plural(r.orphaned.count, 'snapshot')} · ${formatGiB(r.orphaned.gib)} · ~${formatUsd(r.orphaned.monthlyUsd)}/month${share(r.orphaned.monthlyUsd)}`,
-      `*Other snapshots*\n${plural(r.other.count, 'snapshot')} · ${formatGiB(r.other.gib)} · ~${formatUsd(r.other.monthlyUsd)}/month (backups, on hold, recent)`,
+      `*Images*\n${count(r.images.count, 'image')} · ${formatGiB(r.images.gib)} · ~${formatUsd(r.images.monthlyUsd)}/month${share(r.images.monthlyUsd)}`,
+      `*Orphaned snapshots*\n${count(r.orphaned.count, 'snapshot')} · ${formatGiB(r.orphaned.gib)} · ~${formatUsd(r.orphaned.monthlyUsd)}/month${share(r.orphaned.monthlyUsd)}`,
+      `*Other snapshots*\n${count(r.other.count, 'snapshot')} · ${formatGiB(r.other.gib)} · ~${formatUsd(r.other.monthlyUsd)}/month (backups, on hold, recent)`,
     ]),
   ];
   const lines = r.groups.map(
     (g) =>
-      `• ${bold(g.key, 100)} · ${plural(g.images, 'image')} · ${formatGiB(g.gib)} · ~${formatUsd(g.monthlyUsd)}/month${share(g.monthlyUsd)}`,
+      `• ${bold(g.key, 100)} · ${count(g.images, 'image')} · ${formatGiB(g.gib)} · ~${formatUsd(g.monthlyUsd)}/month${share(g.monthlyUsd)}`,
   );
   if (lines.length > 0) {
     blocks.push(

@@ -6,6 +6,7 @@ import { daysUntil } from '../domain/expiry.js';
 import type { Waiver } from '../domain/findings.js';
 import type { ImageOwner } from '../domain/reminders.js';
 import type { Grants } from '../domain/sharing.js';
+import { count } from '../domain/words.js';
 import { imageIdCode } from './format.js';
 import {
   bold,
@@ -116,7 +117,7 @@ export interface ExpiryDigestView {
 function sharingBlocks(lines: readonly SharingDigestLine[]): KnownBlock[] {
   const out: string[] = [];
   for (const l of lines) {
-    const head = `*${esc(l.account, 40)}*: ${plural(l.public, 'public image')}, ${plural(l.outside, 'image')} shared outside the allowlist${l.unchecked ? ` (${plural(l.unchecked, 'image')} not checked)` : ''}`;
+    const head = `*${esc(l.account, 40)}*: ${count(l.public, 'public image')}, ${count(l.outside, 'image')} shared outside the allowlist${l.unchecked ? ` (${count(l.unchecked, 'image')} not checked)` : ''}`;
     out.push(head);
     for (const e of l.examples.slice(0, 5)) {
       out.push(
@@ -141,7 +142,7 @@ function waiverBlocks(lines: readonly WaiverDigestLine[]): KnownBlock[] {
   const out: string[] = [];
   for (const l of lines) {
     out.push(
-      `*${esc(l.account, 40)}*: ${plural(l.activeCount, 'waived finding')}${l.ended.length ? `, ${plural(l.ended.length, 'waiver')} ended (re-opened: they count again)` : ''}`,
+      `*${esc(l.account, 40)}*: ${count(l.activeCount, 'waived finding')}${l.ended.length ? `, ${count(l.ended.length, 'waiver')} ended (re-opened: they count again)` : ''}`,
     );
     for (const w of l.ended) out.push(waiverLine(w, true));
     for (const w of l.active) out.push(waiverLine(w, false));
@@ -160,17 +161,13 @@ function hygieneBlock(h: HygieneDigest): KnownBlock {
     `🧹 *Storage*: ${formatGiB(h.storageGiB)} of snapshots · ~${formatUsd(h.storageUsd)}/month (images ~${formatUsd(h.imagesUsd)}, orphaned snapshots ~${formatUsd(h.orphanUsd)}).
 ` +
       (save > 0
-        ? `*Could save ~${formatUsd(save)}/month*: ${plural(h.unusedCount, 'image')} nobody launched in ${h.days} days (~${formatUsd(h.unusedUsd)}), ${plural(h.orphanCount, 'orphaned snapshot')} (~${formatUsd(h.orphanUsd)}). See ${code('/ami unused')}, ${code('/ami orphans')}, ${code('/ami prune')}.`
+        ? `*Could save ~${formatUsd(save)}/month*: ${count(h.unusedCount, 'image')} nobody launched in ${h.days} days (~${formatUsd(h.unusedUsd)}), ${count(h.orphanCount, 'orphaned snapshot')} (~${formatUsd(h.orphanUsd)}). See ${code('/ami unused')}, ${code('/ami orphans')}, ${code('/ami prune')}.`
         : 'Nothing to save: no unused images, no orphaned snapshots.'),
   );
 }
 
-function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
-}
-
 function totals(g: { count: number; gib: number; monthlyUsd: number }): string {
-  return `${plural(g.count, 'image')} · ${formatGiB(g.gib)} · ~${formatUsd(g.monthlyUsd)}/month`;
+  return `${count(g.count, 'image')} · ${formatGiB(g.gib)} · ~${formatUsd(g.monthlyUsd)}/month`;
 }
 
 function when(e: InventoryEntry, now: Date): string {
@@ -212,7 +209,7 @@ export function renderExpiryDigest(v: ExpiryDigestView): SlackMessage {
   const attention = inv.expired.count + inv.expiring.count;
   blocks.push(
     section(
-      `${v.scope}\n${bold(plural(inv.expiring.count, 'image'))} expiring within ${v.withinDays} days, ${bold(`${inv.expired.count.toLocaleString('en-US')} expired`)}, ${inv.noExpiry.count.toLocaleString('en-US')} without an expiry` +
+      `${v.scope}\n${bold(count(inv.expiring.count, 'image'))} expiring within ${v.withinDays} days, ${bold(`${inv.expired.count.toLocaleString('en-US')} expired`)}, ${inv.noExpiry.count.toLocaleString('en-US')} without an expiry` +
         (v.requiredTags.length > 0
           ? `, ${inv.missingTags.count.toLocaleString('en-US')} missing required tags`
           : '') +

@@ -4,6 +4,7 @@ import { formatAge, formatDateTime } from '../domain/age.js';
 import { formatGiB, formatUsd, monthlyStorageCost } from '../domain/cost.js';
 import { readExpiry } from '../domain/expiry.js';
 import { type AmiImage, type BlockDevice, imageSizeGiB, type LaunchPermissions } from '../domain/image.js';
+import { count } from '../domain/words.js';
 import { redactSecrets } from '../secrets.js';
 import { dateWithAge, deprecationMarker, expiryLabel, imageIdCode, trustBadge } from './format.js';
 import {
@@ -108,10 +109,6 @@ function lastLaunchedField(v: string | Unknown | undefined, now: Date): string {
   return unknownBecause(v);
 }
 
-function plural(n: number, one: string, many: string): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
 export function renderImageDetails(input: ImageDetailsInput): SlackMessage {
   const { image, now } = input;
   const blocks: KnownBlock[] = [header(image.name || image.imageId)];
@@ -120,7 +117,7 @@ export function renderImageDetails(input: ImageDetailsInput): SlackMessage {
     const quoted = `>${escapeMrkdwn(image.description).replace(/\n/g, '\n>')}`;
     const note =
       quoted.length > DESCRIPTION_MAX
-        ? `\n_description cut; ${plural(image.description.length, 'character', 'characters')} in total_`
+        ? `\n_description cut; ${count(image.description.length, 'character', 'characters')} in total_`
         : '';
     blocks.push(section(truncate(quoted, DESCRIPTION_MAX) + note));
   }
@@ -172,7 +169,7 @@ export function renderImageDetails(input: ImageDetailsInput): SlackMessage {
   const devPacked = packLines(devices.length > 0 ? devices : ['_none_'], {
     maxSections: 4,
     heading: `*Block devices* (${devices.length})`,
-    more: (n) => `_+${plural(n, 'more block device', 'more block devices')}_`,
+    more: (n) => `_+${count(n, 'more block device', 'more block devices')}_`,
   });
   for (const t of devPacked.texts) blocks.push(section(t));
 
@@ -187,7 +184,7 @@ export function renderImageDetails(input: ImageDetailsInput): SlackMessage {
   const tagPacked = packLines(tags.length > 0 ? tags : ['_no tags_'], {
     maxSections: 4,
     heading: `*Tags* (${tags.length})`,
-    more: (n) => `_+${plural(n, 'more tag', 'more tags')}_`,
+    more: (n) => `_+${count(n, 'more tag', 'more tags')}_`,
   });
   for (const t of tagPacked.texts) blocks.push(section(t));
 

@@ -2,6 +2,7 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDate } from '../domain/age.js';
 import { formatGiB, formatUsd } from '../domain/cost.js';
+import { count } from '../domain/words.js';
 import type { OrphanReport } from '../hygiene/orphans.js';
 import {
   bold,
@@ -15,19 +16,15 @@ import {
   section,
 } from './message.js';
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
 export function renderOrphans(r: OrphanReport, price: number): SlackMessage {
   const where = `${bold(r.account, 64)}/${code(r.region, 30)}`;
   const blocks: KnownBlock[] = [
     header(`Orphaned snapshots: ${r.account}/${r.region}`.slice(0, 150)),
     section(
       r.orphans.length === 0
-        ? `✅ No orphaned snapshots in ${where} (${plural(r.snapshots, 'own snapshot')} looked at, ${r.used.toLocaleString('en-US')} used by images).`
-        : `${bold(plural(r.orphans.length, 'snapshot'))} in ${where} that no image uses: ${bold(formatGiB(r.gib))} · ~${bold(formatUsd(r.monthlyUsd))}/month.\n` +
-            `${plural(r.imageGone, 'snapshot')} made for images that no longer exist, ${plural(r.unused, 'other snapshot')} no image uses.`,
+        ? `✅ No orphaned snapshots in ${where} (${count(r.snapshots, 'own snapshot')} looked at, ${r.used.toLocaleString('en-US')} used by images).`
+        : `${bold(count(r.orphans.length, 'snapshot'))} in ${where} that no image uses: ${bold(formatGiB(r.gib))} · ~${bold(formatUsd(r.monthlyUsd))}/month.\n` +
+            `${count(r.imageGone, 'snapshot')} made for images that no longer exist, ${count(r.unused, 'other snapshot')} no image uses.`,
     ),
   ];
   const lines = r.orphans.map(

@@ -8,13 +8,10 @@ import { formatDate } from '../domain/age.js';
 import { formatGiB, formatUsd } from '../domain/cost.js';
 import type { AmiRequest, BatchItemOutcome } from '../domain/request.js';
 import { countGrants, type Grants } from '../domain/sharing.js';
+import { count } from '../domain/words.js';
 import { bold, code, context, esc, fields, packLines, section } from './message.js';
 
 type Batch = Pick<AmiRequest, 'params' | 'batch' | 'account' | 'accountId' | 'region'>;
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
 
 /** The ids of a batch request's items, in order. */
 export function batchItemIds(r: Pick<AmiRequest, 'params'>): string[] {
@@ -69,9 +66,9 @@ export function batchFields(r: Batch): KnownBlock {
   if (p.kind === 'revoke-sharing') return revokeFields(r, p);
   const what =
     p.kind === 'prune'
-      ? `*Images*\n${plural(p.images.length, 'image')} in ${plural(new Set(p.images.map((i) => i.family)).size, 'family', 'families')}`
+      ? `*Images*\n${count(p.images.length, 'image')} in ${count(new Set(p.images.map((i) => i.family)).size, 'family', 'families')}`
       : p.kind === 'delete-snapshots'
-        ? `*Snapshots*\n${plural(p.snapshots.length, 'snapshot')}`
+        ? `*Snapshots*\n${count(p.snapshots.length, 'snapshot')}`
         : '*Items*\n—';
   const saves =
     p.kind === 'prune'
@@ -95,7 +92,7 @@ export function batchProgressLine(r: Pick<AmiRequest, 'params' | 'batch' | 'kind
     const parts = [
       `*Progress*: ${c.done.toLocaleString('en-US')} of ${c.total.toLocaleString('en-US')} images done`,
       `${c.deleted.toLocaleString('en-US')} unshared`,
-      `${plural(c.permissionsRemoved, 'launch permission')} removed`,
+      `${count(c.permissionsRemoved, 'launch permission')} removed`,
     ];
     if (c.kept) parts.push(`${c.kept.toLocaleString('en-US')} needed nothing`);
     if (c.failed) parts.push(`${c.failed.toLocaleString('en-US')} failed`);
@@ -106,7 +103,7 @@ export function batchProgressLine(r: Pick<AmiRequest, 'params' | 'batch' | 'kind
   parts.push(`${c.deleted.toLocaleString('en-US')} ${verb}`);
   if (c.kept) parts.push(`${c.kept.toLocaleString('en-US')} kept`);
   if (c.failed) parts.push(`${c.failed.toLocaleString('en-US')} failed`);
-  if (r.kind === 'prune') parts.push(`${plural(c.snapshotsDeleted, 'snapshot')} deleted`);
+  if (r.kind === 'prune') parts.push(`${count(c.snapshotsDeleted, 'snapshot')} deleted`);
   parts.push(`${formatGiB(c.freedGiB)} freed`);
   return parts.join(' · ');
 }
@@ -127,19 +124,19 @@ export function batchItemBlocks(r: Pick<AmiRequest, 'params'>): KnownBlock[] {
   let lines: string[] = [];
   let heading = '';
   if (p.kind === 'prune') {
-    heading = `*The ${plural(p.images.length, 'image')} to deregister* (oldest first):`;
+    heading = `*The ${count(p.images.length, 'image')} to deregister* (oldest first):`;
     lines = p.images.map(
       (i) =>
         `• ${code(i.imageId, 30)} ${bold(i.name || '(no name)', 100)} · ${code(i.family, 80)} · ${i.creationDate ? esc(formatDate(i.creationDate), 20) : 'no date'} · ${formatGiB(i.sizeGiB)}${i.freedGiB < i.sizeGiB ? ` (frees ${formatGiB(i.freedGiB)})` : ''}`,
     );
   } else if (p.kind === 'revoke-sharing') {
-    heading = `*The ${plural(p.images.length, 'image')} to unshare* (the launch permissions each one loses):`;
+    heading = `*The ${count(p.images.length, 'image')} to unshare* (the launch permissions each one loses):`;
     lines = p.images.map(
       (i) =>
         `• ${code(i.imageId, 30)} ${bold(i.name || '(no name)', 100)} · ${code(i.region, 30)} · ${grantsText(i.remove)}`,
     );
   } else if (p.kind === 'delete-snapshots') {
-    heading = `*The ${plural(p.snapshots.length, 'snapshot')} to delete:*`;
+    heading = `*The ${count(p.snapshots.length, 'snapshot')} to delete:*`;
     lines = p.snapshots.map(
       (s) =>
         `• ${code(s.snapshotId, 30)} · ${formatGiB(s.sizeGiB)} · ${s.reason === 'image-gone' ? `made for ${code(s.imageId ?? '?', 30)}, which no longer exists` : 'no image uses it'}`,
@@ -183,9 +180,9 @@ function revokeFields(r: Batch, p: Extract<AmiRequest['params'], { kind: 'revoke
   const pub = p.images.filter((i) => i.remove.public).length;
   const regions = [...new Set(p.images.map((i) => i.region))];
   return fields([
-    `*Images*\n${plural(p.images.length, 'image')}${pub ? ` (${pub} public)` : ''}`,
+    `*Images*\n${count(p.images.length, 'image')}${pub ? ` (${pub} public)` : ''}`,
     `*Account*\n${bold(r.account, 64)} (${code(r.accountId, 20)})`,
-    `*Removes*\n${plural(total, 'launch permission')}${p.offboard ? `\noffboarding ${code(p.offboard, 20)}` : ''}`,
+    `*Removes*\n${count(total, 'launch permission')}${p.offboard ? `\noffboarding ${code(p.offboard, 20)}` : ''}`,
     `*${regions.length === 1 ? 'Region' : 'Regions'}*\n${regions.map((g) => code(g, 30)).join(', ')}`,
   ]);
 }

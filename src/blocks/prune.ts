@@ -8,6 +8,7 @@ import { formatGiB, formatUsd } from '../domain/cost.js';
 import { formatDuration } from '../domain/duration.js';
 import { formatFamilySelector } from '../domain/families.js';
 import { type KeepReason, keepReasonLabel } from '../domain/retention.js';
+import { count } from '../domain/words.js';
 import type { FamilyPlan, PrunePlan } from '../hygiene/prune-plan.js';
 import { ACTION_IDS } from './actions.js';
 import {
@@ -30,10 +31,6 @@ export interface PruneDryRunView {
   planId?: string;
   ttlMinutes: number;
   now: Date;
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
 /** Users named by the in-use guard are already mrkdwn-safe; anything else is escaped. */
@@ -72,10 +69,10 @@ function familyLines(f: FamilyPlan): string[] {
   const stays = [...counts.entries()].map(([label, n]) => `${n} ${esc(label, 60)}`).join(', ');
   const goes =
     f.goes.length > 0
-      ? `🗑 ${plural(f.goes.length, 'goes', 'go')} (${formatGiB(f.freedGiB)} · ~${formatUsd(f.monthlyUsd)}/month)`
+      ? `🗑 ${count(f.goes.length, 'goes', 'go')} (${formatGiB(f.freedGiB)} · ~${formatUsd(f.monthlyUsd)}/month)`
       : 'nothing goes';
   return [
-    `• ${bold(f.family, 120)} (${plural(f.total, 'image')}): ${goes}${f.stays.length ? ` · ✋ ${f.stays.length} stay: ${stays}` : ''}`,
+    `• ${bold(f.family, 120)} (${count(f.total, 'image')}): ${goes}${f.stays.length ? ` · ✋ ${f.stays.length} stay: ${stays}` : ''}`,
     ...notable,
   ];
 }
@@ -93,10 +90,10 @@ export function renderPruneDryRun(v: PruneDryRunView): SlackMessage {
     section(
       `Family ${code(sel, 140)} in ${bold(plan.account, 64)}/${code(plan.region, 30)} — keep the newest ${rule.keep}${older}.\n` +
         (plan.goes.length > 0
-          ? `*${plural(plan.goes.length, 'image')} would go* of ${plural(plan.selected, 'image')} in ${plural(plan.families.length, 'family', 'families')}, freeing ${bold(formatGiB(plan.freedGiB))} (~${bold(formatUsd(plan.monthlyUsd))}/month).`
+          ? `*${count(plan.goes.length, 'image')} would go* of ${count(plan.selected, 'image')} in ${count(plan.families.length, 'family', 'families')}, freeing ${bold(formatGiB(plan.freedGiB))} (~${bold(formatUsd(plan.monthlyUsd))}/month).`
           : plan.selected === 0
-            ? `No own image matches ${code(sel, 140)} (${plural(plan.scanned, 'own image')} looked at).`
-            : `*Nothing to prune*: every one of the ${plural(plan.selected, 'image')} stays.`) +
+            ? `No own image matches ${code(sel, 140)} (${count(plan.scanned, 'own image')} looked at).`
+            : `*Nothing to prune*: every one of the ${count(plan.selected, 'image')} stays.`) +
         '\nNothing changes until a request is filed and approved.',
     ),
   ];
@@ -126,7 +123,7 @@ export function renderPruneDryRun(v: PruneDryRunView): SlackMessage {
   if (plan.overLimit > 0) {
     blocks.push(
       context([
-        `⚠️ ${plural(plan.overLimit, 'more image')} could go but one request takes at most ${plan.goes.length}; prune again once this one is done.`,
+        `⚠️ ${count(plan.overLimit, 'more image')} could go but one request takes at most ${plan.goes.length}; prune again once this one is done.`,
       ]),
     );
   }

@@ -2,6 +2,7 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDate } from '../domain/age.js';
 import { formatGiB, formatUsd } from '../domain/cost.js';
+import { count } from '../domain/words.js';
 import type { UnusedReport } from '../hygiene/unused.js';
 import {
   bold,
@@ -15,17 +16,13 @@ import {
   section,
 } from './message.js';
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
 export function renderUnused(r: UnusedReport, scope: string): SlackMessage {
   const blocks: KnownBlock[] = [
     header(`Images not launched in ${r.days} days`),
     section(
       r.images.length === 0
-        ? `✅ Every own image older than ${r.days} days was launched within them (${esc(scope, 200)}; ${plural(r.checked, 'image')} checked).`
-        : `${bold(plural(r.images.length, 'image'))} nobody launched in ${r.days} days (${esc(scope, 200)}): ${bold(formatGiB(r.gib))} · could save ~${bold(formatUsd(r.monthlyUsd))}/month.`,
+        ? `✅ Every own image older than ${r.days} days was launched within them (${esc(scope, 200)}; ${count(r.checked, 'image')} checked).`
+        : `${bold(count(r.images.length, 'image'))} nobody launched in ${r.days} days (${esc(scope, 200)}): ${bold(formatGiB(r.gib))} · could save ~${bold(formatUsd(r.monthlyUsd))}/month.`,
     ),
   ];
   const lines = r.images.map(
@@ -44,7 +41,7 @@ export function renderUnused(r: UnusedReport, scope: string): SlackMessage {
   blocks.push(
     context([
       r.unchecked > 0
-        ? `⚠️ ${plural(r.unchecked, 'older image')} not checked (too many to ask EC2 about at once).`
+        ? `⚠️ ${count(r.unchecked, 'older image')} not checked (too many to ask EC2 about at once).`
         : undefined,
       r.errors.length > 0
         ? `⚠️ Could not read: ${r.errors

@@ -1,3 +1,5 @@
+import { count } from './words.js';
+
 /**
  * Ages and dates of AMIs. Pure: the current time is always passed in as `now`.
  * All calendar arithmetic is in UTC.
@@ -17,17 +19,13 @@ export function ageDays(iso: string, now: Date): number | undefined {
   return Math.floor((now.getTime() - t) / DAY_MS);
 }
 
-function plural(n: number, unit: string): string {
-  return `${n} ${unit}${n === 1 ? '' : 's'}`;
-}
-
 /** A span of whole days as `today`, `1 day`, `3 days`, `5 months`, `2 years`. */
 export function formatDaySpan(days: number): string {
   const d = Math.abs(Math.trunc(days));
   if (d < 1) return 'today';
-  if (d <= 30) return plural(d, 'day');
-  if (d < 365) return plural(Math.min(11, Math.max(1, Math.floor(d / 30.4375))), 'month');
-  return plural(Math.floor(d / 365.25) || 1, 'year');
+  if (d <= 30) return count(d, 'day');
+  if (d < 365) return count(Math.min(11, Math.max(1, Math.floor(d / 30.4375))), 'month');
+  return count(Math.floor(d / 365.25) || 1, 'year');
 }
 
 /**

@@ -6,6 +6,7 @@ import { formatDate, formatDateTime } from './age.js';
 import { formatDuration } from './duration.js';
 import type { ShareTarget } from './grammar/index.js';
 import type { AmiRequest, RequestState } from './request.js';
+import { noun } from './words.js';
 
 // ---------------------------------------------------------------------------------------------
 // Escaping (mirrors blocks/message.ts, which the domain layer does not import)
@@ -115,10 +116,6 @@ export function joinAnd(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-function plural(n: number, one: string, many: string): string {
-  return n === 1 ? one : many;
-}
-
 /** The `o-…` / `ou-…` part of an organization or OU ARN (the ARN itself when it has none). */
 function orgPart(arn: string, re: RegExp): string {
   return re.exec(arn)?.[0] ?? arn;
@@ -145,10 +142,9 @@ export function describeTargets(targets: readonly ShareTarget[]): string {
     else pub = true;
   }
   const parts: string[] = [];
-  if (accounts.length > 0)
-    parts.push(`${plural(accounts.length, 'account', 'accounts')} ${listed(accounts)}`);
-  if (orgs.length > 0) parts.push(`${plural(orgs.length, 'organization', 'organizations')} ${listed(orgs)}`);
-  if (ous.length > 0) parts.push(`${plural(ous.length, 'OU', 'OUs')} ${listed(ous)}`);
+  if (accounts.length > 0) parts.push(`${noun(accounts.length, 'account', 'accounts')} ${listed(accounts)}`);
+  if (orgs.length > 0) parts.push(`${noun(orgs.length, 'organization', 'organizations')} ${listed(orgs)}`);
+  if (ous.length > 0) parts.push(`${noun(ous.length, 'OU', 'OUs')} ${listed(ous)}`);
   if (pub) parts.push('*everyone* (public)');
   return parts.length > 0 ? joinAnd(parts) : 'nobody';
 }
@@ -189,7 +185,7 @@ export function describeOperation(request: AmiRequest, opts: DescribeOptions = {
       return `Set expiry tag ${codeText(p.tagKey, 128)} of ${img} to ${escText(formatDate(p.expiresAt), 40)}`;
     case 'deregister': {
       const n = opts.snapshotCount;
-      const snaps = n === undefined ? 'its snapshots' : `its ${n} ${plural(n, 'snapshot', 'snapshots')}`;
+      const snaps = n === undefined ? 'its snapshots' : `its ${n} ${noun(n, 'snapshot', 'snapshots')}`;
       const what = p.keepSnapshots ? `and keep ${snaps}` : `and delete ${snaps}`;
       return `Deregister ${img} ${what}${p.force ? ' (even if instances still use it)' : ''}`;
     }
@@ -210,11 +206,11 @@ export function describeOperation(request: AmiRequest, opts: DescribeOptions = {
       const older =
         p.olderThanMs !== undefined ? `, older than ${escText(formatDuration(p.olderThanMs), 40)}` : '';
       const n = p.images.length;
-      return `Prune family ${codeText(p.family, 140)} in ${region}: deregister ${n} ${plural(n, 'image', 'images')} beyond the newest ${p.keep}${older}, and delete their snapshots (unless another image uses them)`;
+      return `Prune family ${codeText(p.family, 140)} in ${region}: deregister ${n} ${noun(n, 'image', 'images')} beyond the newest ${p.keep}${older}, and delete their snapshots (unless another image uses them)`;
     }
     case 'delete-snapshots': {
       const n = p.snapshots.length;
-      return `Delete ${n} orphaned ${plural(n, 'snapshot', 'snapshots')} in ${region} that no image uses`;
+      return `Delete ${n} orphaned ${noun(n, 'snapshot', 'snapshots')} in ${region} that no image uses`;
     }
     case 'promote':
       return `Promote ${img} to golden-image family ${codeText(p.family, 60)} in ${listed(p.regions.map((r) => r.region))}`;
@@ -224,8 +220,8 @@ export function describeOperation(request: AmiRequest, opts: DescribeOptions = {
       const n = p.images.length;
       const regions = listed([...new Set(p.images.map((i) => i.region))]);
       const what = p.offboard
-        ? `Stop sharing ${n} ${plural(n, 'image', 'images')} in ${regions} with account ${codeText(p.offboard, 20)}${p.images.some((i) => i.remove.public || i.remove.organizations.length + i.remove.organizationalUnits.length > 0 || i.remove.accounts.some((a) => a !== p.offboard)) ? ', and remove the shares outside the allowlist' : ''}`
-        : `Remove the launch permissions outside the allowlist from ${n} ${plural(n, 'image', 'images')} in ${regions}`;
+        ? `Stop sharing ${n} ${noun(n, 'image', 'images')} in ${regions} with account ${codeText(p.offboard, 20)}${p.images.some((i) => i.remove.public || i.remove.organizations.length + i.remove.organizationalUnits.length > 0 || i.remove.accounts.some((a) => a !== p.offboard)) ? ', and remove the shares outside the allowlist' : ''}`
+        : `Remove the launch permissions outside the allowlist from ${n} ${noun(n, 'image', 'images')} in ${regions}`;
       return `${what} (each image is read again right before; only what is still there is removed)`;
     }
     case 'waive':

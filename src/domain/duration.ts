@@ -1,3 +1,4 @@
+import { count } from './words.js';
 /**
  * Durations (`30d`, `2w`, `12h`, `1w2d`) and dates (`2025-06-30`, `2025-06-30T12:00:00Z`) as
  * users type them in `/ami` commands. Pure: nothing here reads the clock; callers pass `now`.
@@ -84,10 +85,6 @@ export function parseDuration(text: string, label = 'The duration'): DurationRes
   return { ok: true, ms: total };
 }
 
-function plural(n: number, unit: string): string {
-  return `${n} ${unit}${n === 1 ? '' : 's'}`;
-}
-
 /**
  * Human form of a duration: `2 weeks`, `30 days`, `1 day 6 hours`, `12 hours`, `45 minutes`.
  * Whole weeks are shown as weeks only when that is no longer than 4 weeks or an exact number of
@@ -105,11 +102,11 @@ export function formatDuration(ms: number): string {
   rest -= hours * HOUR_MS;
   const minutes = Math.round(rest / 60_000);
   if (days > 0) {
-    if (days % 7 === 0 && days <= 28) parts.push(plural(days / 7, 'week'));
-    else parts.push(plural(days, 'day'));
+    if (days % 7 === 0 && days <= 28) parts.push(count(days / 7, 'week'));
+    else parts.push(count(days, 'day'));
   }
-  if (hours > 0) parts.push(plural(hours, 'hour'));
-  if (minutes > 0 && days === 0) parts.push(plural(minutes, 'minute'));
+  if (hours > 0) parts.push(count(hours, 'hour'));
+  if (minutes > 0 && days === 0) parts.push(count(minutes, 'minute'));
   const text = parts.join(' ');
   return negative ? `${text} ago` : text;
 }

@@ -1,3 +1,4 @@
+import { count } from './words.js';
 /**
  * What uses an image, in the bot's own terms, and the words for it. The in-use guard
  * (`requests/in-use-guard.ts`) reads the users with `aws/image-usage.ts`; this module only names
@@ -66,10 +67,6 @@ function name(s: string, max = 80): string {
   return `*${clean.length > max ? `${clean.slice(0, max - 1)}…` : clean}*`;
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 function versionLabel(u: Extract<ImageUser, { kind: 'launch-template' }>): string {
   const marks = [u.isDefault ? 'default' : undefined, u.isLatest ? 'latest' : undefined].filter(Boolean);
   return `version ${u.version}${marks.length ? ` (${marks.join(', ')})` : ''}`;
@@ -123,10 +120,10 @@ export function describeUsers(users: readonly ImageUser[], max = 10): string {
 export function countUsers(users: readonly ImageUser[]): string {
   const n = (k: ImageUser['kind']) => users.filter((u) => u.kind === k).length;
   const parts = [
-    n('instance') ? plural(n('instance'), 'instance') : undefined,
-    n('launch-template') ? plural(n('launch-template'), 'launch template version') : undefined,
-    n('auto-scaling-group') ? plural(n('auto-scaling-group'), 'Auto Scaling group') : undefined,
-    n('launch-configuration') ? plural(n('launch-configuration'), 'launch configuration') : undefined,
+    n('instance') ? count(n('instance'), 'instance') : undefined,
+    n('launch-template') ? count(n('launch-template'), 'launch template version') : undefined,
+    n('auto-scaling-group') ? count(n('auto-scaling-group'), 'Auto Scaling group') : undefined,
+    n('launch-configuration') ? count(n('launch-configuration'), 'launch configuration') : undefined,
   ].filter((s): s is string => s !== undefined);
   return parts.length <= 1 ? (parts[0] ?? 'nothing') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
