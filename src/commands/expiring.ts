@@ -2,9 +2,9 @@ import { renderExpiryDigest } from '../blocks/expiry-digest.js';
 import type { resolveAccount } from '../config.js';
 import type { ExpiringCommand } from '../domain/grammar/index.js';
 import { DAY_MS } from '../domain/reminders.js';
+import { accountRegions } from '../domain/targets.js';
 import { AppError } from '../errors.js';
 import { collectInventory } from '../expiry/inventory.js';
-import { sweepTargets } from '../expiry/targets.js';
 import { resolveTarget } from './target.js';
 import type { CommandContext, CommandReply } from './types.js';
 
@@ -27,7 +27,7 @@ export async function expiringCommand(cmd: ExpiringCommand, ctx: CommandContext)
       throw new AppError('bad_input', `No configured account covers region \`${cmd.region}\`.`);
     }
   }
-  const targets = sweepTargets(config, { account, region: cmd.region }).filter(
+  const targets = accountRegions(config, { account, region: cmd.region }).filter(
     (t) => t.account.regions.length === 0 || t.account.regions.includes(t.region),
   );
   const inv = await collectInventory(deps, { targets, withinMs: cmd.withinMs, byChannel: false });

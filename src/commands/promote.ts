@@ -1,48 +1,15 @@
 import { renderScanNeeded } from '../blocks/promotion.js';
-import type { AccountConfig } from '../config.js';
 import type { PromoteCommand, RollbackCommand } from '../domain/grammar/index.js';
 import type { AmiImage } from '../domain/image.js';
-import { checkRequest, referencedGroups } from '../domain/policy.js';
-import type { OperationKind } from '../domain/request.js';
 import { AppError } from '../errors.js';
 import { findFamily } from '../golden/families.js';
 import { preparePromotion } from '../golden/plan.js';
 import { prepareRollback } from '../golden/rollback.js';
 import { buildRequest } from '../requests/build.js';
+import { authorise } from './authorise.js';
 import { fileRequest } from './request-commands.js';
 import { resolveTarget } from './target.js';
 import type { CommandContext, CommandReply } from './types.js';
-
-/** Permission first (the account's `promoters`); a refusal is audited and answered. */
-async function authorise(
-  ctx: CommandContext,
-  account: AccountConfig,
-  region: string,
-  kind: OperationKind,
-  target: string,
-): Promise<void> {
-  const { deps } = ctx;
-  const groups = await deps.userGroups.members(referencedGroups(account.policy));
-  const allowed = checkRequest({
-    policy: account.policy,
-    accountAlias: account.alias,
-    userId: ctx.userId,
-    kind,
-    groups,
-    publicShare: false,
-  });
-  if (allowed.ok) return;
-  await deps.audit.record({
-    actor: ctx.userId,
-    action: 'request.refused',
-    target,
-    account: account.alias,
-    region,
-    result: 'refused',
-    detail: `${kind}: ${allowed.code}`,
-  });
-  throw new AppError('forbidden', allowed.message);
-}
 
 /**
  * `/ami promote <ami> --as <family>`: the family's account and the image's region, the promoter's
@@ -59,7 +26,7 @@ export async function promoteCommand(cmd: PromoteCommand, ctx: CommandContext): 
       `Family \`${family.name}\` lives in account *${familyAccount.alias}*; promote an image of that account (drop \`--account\`).`,
     );
   }
-  await authorise(ctx, account, region, 'promote', cmd.imageId);
+  await authorise(ctx, { account, region, kind: 'promote', target: cmd.imageId });
   const image = await deps.images.getImage(account, region, cmd.imageId);
   const accountId = await deps.aws.accountId(account, region);
   const filing = await preparePromotion(deps, { account, accountId, region, image, family });
@@ -97,7 +64,7 @@ export async function rollbackCommand(cmd: RollbackCommand, ctx: CommandContext)
   const { deps } = ctx;
   const { family, account } = findFamily(deps.config, cmd.family);
   const region = family.regions[0] as string;
-  await authorise(ctx, account, region, 'rollback', family.name);
+  await authorise(ctx, { account, region, kind: 'rollback', target: family.name });
   const plans = await prepareRollback(deps, account, family);
   const first = plans[0];
   if (!first) throw new AppError('conflict', `Family \`${family.name}\` has no regions to roll back.`);

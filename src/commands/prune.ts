@@ -5,45 +5,24 @@ import type { Deps } from '../deps.js';
 import { formatFamilySelector } from '../domain/families.js';
 import type { PruneCommand } from '../domain/grammar/index.js';
 import { isPrunePlanId } from '../domain/ids.js';
-import { checkRequest, referencedGroups } from '../domain/policy.js';
 import type { AmiRequest, OperationKind } from '../domain/request.js';
 import { AppError } from '../errors.js';
 import { filePrune } from '../hygiene/file-batch.js';
 import { planPrune } from '../hygiene/prune-plan.js';
 import { approvalChannel } from '../requests/build.js';
 import { PrunePlanStore } from '../store/prune-plans.js';
+import { authorise } from './authorise.js';
 import { resolveTarget } from './target.js';
 import type { CommandContext, CommandReply } from './types.js';
 
 /** Permission first: the user may request `kind` in the account (refusals are audited). */
-export async function authoriseBatch(
+export function authoriseBatch(
   ctx: CommandContext,
   kind: OperationKind,
   account: AccountConfig,
   region: string,
 ): Promise<void> {
-  const { deps } = ctx;
-  const groups = await deps.userGroups.members(referencedGroups(account.policy));
-  const allowed = checkRequest({
-    policy: account.policy,
-    accountAlias: account.alias,
-    userId: ctx.userId,
-    kind,
-    groups,
-    publicShare: false,
-  });
-  if (!allowed.ok) {
-    await deps.audit.record({
-      actor: ctx.userId,
-      action: 'request.refused',
-      target: `${account.alias}/${region}`,
-      account: account.alias,
-      region,
-      result: 'refused',
-      detail: `${kind}: ${allowed.code}`,
-    });
-    throw new AppError('forbidden', allowed.message);
-  }
+  return authorise(ctx, { account, region, kind, target: `${account.alias}/${region}` });
 }
 
 function planId(deps: Pick<Deps, 'randomBytes'>): string {

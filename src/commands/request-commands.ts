@@ -15,7 +15,7 @@ import type {
   UnshareCommand,
 } from '../domain/grammar/index.js';
 import type { AmiImage } from '../domain/image.js';
-import { checkRequest, countPermissions, referencedGroups } from '../domain/policy.js';
+import { countPermissions } from '../domain/policy.js';
 import type { AmiRequest, LaunchGrants, OperationParams } from '../domain/request.js';
 import { AppError } from '../errors.js';
 import { planShareGrants } from '../golden/share-keys.js';
@@ -23,6 +23,7 @@ import { approvalChannel, buildRequest, type Prepared } from '../requests/build.
 import { checkDeregisterFiling, checkReplaceFiling } from '../requests/in-use-guard.js';
 import { plannedGrants } from '../requests/launch-grants.js';
 import * as lifecycle from '../requests/lifecycle.js';
+import { authorise } from './authorise.js';
 import { resolveTarget } from './target.js';
 import type { CommandContext, CommandReply } from './types.js';
 
@@ -144,30 +145,15 @@ export async function authoriseRequest(
   cmd: { name: AmiRequest['kind']; imageId: string; account?: string; region?: string },
   publicShare: boolean,
 ): Promise<{ account: AccountConfig; region: string }> {
-  const { deps } = ctx;
-  const { account, region } = resolveTarget(deps.config, cmd.account, cmd.region);
-  const groups = await deps.userGroups.members(referencedGroups(account.policy));
-  const allowed = checkRequest({
-    policy: account.policy,
-    accountAlias: account.alias,
-    userId: ctx.userId,
+  const { account, region } = resolveTarget(ctx.deps.config, cmd.account, cmd.region);
+  await authorise(ctx, {
+    account,
+    region,
     kind: cmd.name,
-    groups,
+    target: cmd.imageId,
+    imageId: cmd.imageId,
     publicShare,
   });
-  if (!allowed.ok) {
-    await deps.audit.record({
-      actor: ctx.userId,
-      action: 'request.refused',
-      target: cmd.imageId,
-      imageId: cmd.imageId,
-      account: account.alias,
-      region,
-      result: 'refused',
-      detail: `${cmd.name}: ${allowed.code}`,
-    });
-    throw new AppError('forbidden', allowed.message);
-  }
   return { account, region };
 }
 

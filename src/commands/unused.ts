@@ -1,8 +1,8 @@
 import { renderUnused } from '../blocks/unused.js';
 import { resolveAccount } from '../config.js';
 import type { UnusedCommand } from '../domain/grammar/index.js';
+import { accountRegions } from '../domain/targets.js';
 import { AppError } from '../errors.js';
-import { allTargets } from '../hygiene/estate.js';
 import { findUnused } from '../hygiene/unused.js';
 import type { CommandContext, CommandReply } from './types.js';
 
@@ -14,7 +14,7 @@ export function scopeTargets(ctx: CommandContext, accountFlag?: string, region?:
     const known = config.accounts.map((a) => `\`${a.alias}\``).join(', ');
     throw new AppError('bad_input', `Unknown account \`${accountFlag}\`. Configured accounts: ${known}.`);
   }
-  const targets = allTargets(config, {
+  const targets = accountRegions(config, {
     ...(account ? { account } : {}),
     ...(region ? { region } : {}),
   }).filter((t) => t.account.regions.length === 0 || t.account.regions.includes(t.region));

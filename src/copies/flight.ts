@@ -1,5 +1,6 @@
 import type { AccountConfig } from '../config.js';
 import type { Deps } from '../deps.js';
+import type { JobContext } from '../jobs/job.js';
 import { CopySlots, type CopyStatusRecord, type SlotKey } from '../store/copy-slots.js';
 import { copyBucket } from '../store/rate-limit.js';
 
@@ -75,6 +76,43 @@ export async function holdCopyRate(deps: Deps, account: AccountConfig, destRegio
     rate: deps.config.aws.copyImageRate,
     burst: 1,
   });
+}
+
+/**
+ * Everything a copy job does before CopyImage, each wait without holding a worker slot: a slot
+ * among the copies in flight into `destRegion` (queued in order by the checkpointed `ticket`,
+ * delayed until a slot frees), then its reserved turn in the region's paced CopyImage sequence
+ * (the checkpointed `startAt`), then a token of the region's CopyImage bucket right at the call.
+ * `onQueued` runs when the copy has to queue for a slot (to say so on its message).
+ */
+export async function awaitCopyTurn(
+  ctx: JobContext<{ ticket?: number; startAt?: number }>,
+  p: {
+    account: AccountConfig;
+    destRegion: string;
+    sourceRegion: string;
+    member: string;
+    onQueued?: () => Promise<void>;
+  },
+): Promise<void> {
+  const { deps } = ctx;
+  const ticket = ctx.payload.ticket ?? Date.now();
+  if (!(await takeSlot(deps, p.account, p.destRegion, p.sourceRegion, p.member, ticket))) {
+    await p.onQueued?.();
+    // Woken as soon as a slot frees; the delay is only a safety net.
+    await ctx.defer(deps.config.jobs.maxPollMs, { ticket });
+  }
+  let startAt = ctx.payload.startAt;
+  if (startAt === undefined) {
+    startAt = Date.now() + (await reserveCopyStart(deps, p.account, p.destRegion));
+    await ctx.checkpoint({ ticket, startAt });
+  }
+  const left = startAt - Date.now();
+  if (left > DEFER_AFTER_MS) await ctx.defer(left);
+  if (left > 0) await deps.sleep(left);
+  // The reservation spreads the waiting copies out; the bucket is the hard limit at the call
+  // itself (a copy that ran late must not bunch up with the next one).
+  await holdCopyRate(deps, p.account, p.destRegion);
 }
 
 /** Registers a started copy with its region's poller (and makes sure the poller runs). */

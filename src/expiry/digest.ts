@@ -1,13 +1,14 @@
 import { renderExpiryDigest } from '../blocks/expiry-digest.js';
 import type { Deps } from '../deps.js';
+import { forEachLimit } from '../domain/limit.js';
 import { DAY_MS, routeReminder } from '../domain/reminders.js';
+import { accountRegions } from '../domain/targets.js';
 import { toAppError } from '../errors.js';
 import { collectSharing, type SharingDigest } from '../hygiene/access.js';
 import { collectHygiene, type HygieneDigest, mergeHygiene } from '../hygiene/digest.js';
 import { collectWaivers, type WaiverDigest } from '../hygiene/waivers.js';
 import { reminderStore } from '../store/reminders.js';
 import { collectInventory } from './inventory.js';
-import { forEachLimit, sweepTargets } from './targets.js';
 
 export interface DigestStats {
   channels: number;
@@ -30,14 +31,14 @@ export async function runExpiryDigest(deps: Deps): Promise<DigestStats> {
   const now = deps.clock();
   const store = reminderStore(deps.redis, deps.config.redis.keyPrefix);
   const inv = await collectInventory(deps, {
-    targets: sweepTargets(deps.config),
+    targets: accountRegions(deps.config),
     withinMs: settings.digest.withinDays * DAY_MS,
     byChannel: true,
   });
   // Storage and savings per account, shown in the digest of the account's own channel.
   let hygiene = new Map<string, HygieneDigest>();
   try {
-    hygiene = await collectHygiene(deps, sweepTargets(deps.config));
+    hygiene = await collectHygiene(deps, accountRegions(deps.config));
   } catch (err) {
     inv.errors.push(`storage totals: ${toAppError(err).userMessage}`);
   }
@@ -50,7 +51,7 @@ export async function runExpiryDigest(deps: Deps): Promise<DigestStats> {
   // Shares outside the allowlist and waivers per account, likewise in the account's own channel.
   let sharing = new Map<string, SharingDigest>();
   try {
-    sharing = await collectSharing(deps, sweepTargets(deps.config));
+    sharing = await collectSharing(deps, accountRegions(deps.config));
   } catch (err) {
     inv.errors.push(`sharing audit: ${toAppError(err).userMessage}`);
   }

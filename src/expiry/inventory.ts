@@ -11,9 +11,10 @@ import type { Deps } from '../deps.js';
 import { monthlyStorageCost } from '../domain/cost.js';
 import { readExpiry } from '../domain/expiry.js';
 import { imageSizeGiB } from '../domain/image.js';
+import { forEachLimit } from '../domain/limit.js';
 import { imageOwner, missingTags, routeReminder } from '../domain/reminders.js';
+import type { AccountRegion } from '../domain/targets.js';
 import { toAppError } from '../errors.js';
-import { forEachLimit, type SweepTarget } from './targets.js';
 
 export const ITEM_CAP = 25;
 
@@ -30,7 +31,7 @@ export interface InventoryResult {
 }
 
 export interface InventoryOptions {
-  targets: SweepTarget[];
+  targets: AccountRegion[];
   withinMs: number;
   /** Group by reminder channel (digest) or all together (`/ami expiring`). */
   byChannel: boolean;

@@ -12,10 +12,12 @@ import type { Deps } from '../deps.js';
 import { monthlyStorageCost } from '../domain/cost.js';
 import { isExpired, readExpiry } from '../domain/expiry.js';
 import { type AmiImage, imageSizeGiB } from '../domain/image.js';
+import { forEachLimit } from '../domain/limit.js';
 import { dueMilestones, imageOwner, type Route, routeReminder } from '../domain/reminders.js';
+import { type AccountRegion, accountRegions } from '../domain/targets.js';
 import { toAppError } from '../errors.js';
 import { type ImageKey, newReminderId, type ReminderContext, reminderStore } from '../store/reminders.js';
-import { forEachLimit, InFlight, type SweepTarget, sweepTargets } from './targets.js';
+import { InFlight } from './targets.js';
 
 export interface SweepStats {
   targets: number;
@@ -52,7 +54,7 @@ export interface SweepOptions {
 }
 
 interface Candidate {
-  target: SweepTarget;
+  target: AccountRegion;
   image: AmiImage;
   key: ImageKey;
   expiry: { at: string; source: 'tag' | 'deprecation' };
@@ -83,7 +85,7 @@ function emptyStats(): SweepStats {
 export async function runExpirySweep(deps: Deps, opts: SweepOptions = {}): Promise<SweepStats> {
   const started = performance.now();
   const stats = emptyStats();
-  const targets = sweepTargets(deps.config);
+  const targets = accountRegions(deps.config);
   stats.targets = targets.length;
   const unroutedSample: string[] = [];
   const posts = new InFlight(opts.postConcurrency ?? 16);
@@ -125,7 +127,7 @@ export async function runExpirySweep(deps: Deps, opts: SweepOptions = {}): Promi
 
 async function handlePage(
   deps: Deps,
-  target: SweepTarget,
+  target: AccountRegion,
   images: AmiImage[],
   stats: SweepStats,
   unroutedSample: string[],

@@ -1,13 +1,11 @@
 import { UnrecoverableError } from 'bullmq';
 import { type AccountConfig, resolveAccount } from '../config.js';
 import {
+  awaitCopyTurn,
   copyStatus,
-  DEFER_AFTER_MS,
   holdCopyRate,
   isFailedState,
   releaseSlot,
-  reserveCopyStart,
-  takeSlot,
   watchCopy,
 } from '../copies/flight.js';
 import type { Deps } from '../deps.js';
@@ -251,19 +249,7 @@ async function startCopy(
 ): Promise<void> {
   const { deps } = ctx;
   const { region } = ctx.payload;
-  const ticket = ctx.payload.ticket ?? Date.now();
-  if (!(await takeSlot(deps, account, region, request.region, member, ticket))) {
-    await ctx.defer(deps.config.jobs.maxPollMs, { ticket });
-  }
-  let startAt = ctx.payload.startAt;
-  if (startAt === undefined) {
-    startAt = Date.now() + (await reserveCopyStart(deps, account, region));
-    await ctx.checkpoint({ ticket, startAt });
-  }
-  const left = startAt - Date.now();
-  if (left > DEFER_AFTER_MS) await ctx.defer(left);
-  if (left > 0) await deps.sleep(left);
-  await holdCopyRate(deps, account, region);
+  await awaitCopyTurn(ctx, { account, destRegion: region, sourceRegion: request.region, member });
 
   let generation = ctx.payload.generation ?? 0;
   for (let tries = 0; tries < 5; tries++, generation++) {

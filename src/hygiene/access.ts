@@ -9,6 +9,7 @@ import type { AccountConfig } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { ShareTarget } from '../domain/grammar/index.js';
 import type { LaunchPermissions } from '../domain/image.js';
+import { mapLimit } from '../domain/limit.js';
 import type { BatchItemOutcome } from '../domain/request.js';
 import {
   allowlistOf,
@@ -22,7 +23,7 @@ import {
   unionGrants,
 } from '../domain/sharing.js';
 import { AppError, toAppError } from '../errors.js';
-import { mapLimit, readOwnImages, type Target } from './estate.js';
+import { readOwnImages, type Target } from './estate.js';
 
 export interface AccessEntry {
   account: string;

@@ -6,6 +6,7 @@ import { toAmiImage } from '../aws/ec2.js';
 import type { AccountConfig } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { OwnSnapshot } from '../domain/image.js';
+import type { AccountRegion } from '../domain/targets.js';
 
 export interface OwnImage {
   imageId: string;
@@ -25,10 +26,8 @@ export interface Estate {
   pages: number;
 }
 
-export interface Target {
-  account: AccountConfig;
-  region: string;
-}
+/** One account in one region. */
+export type Target = AccountRegion;
 
 /** Every own image of the account in the region, with the snapshot → images map. */
 export async function readOwnImages(deps: Pick<Deps, 'images'>, target: Target): Promise<Estate> {
@@ -77,39 +76,4 @@ export async function readOwnSnapshots(
     for (const s of page) snapshots.push(s);
   });
   return { snapshots, pages };
-}
-
-/** Every configured account × region (the account's regions, else the default region), narrowed by flags. */
-export function allTargets(
-  config: Pick<Deps['config'], 'accounts' | 'defaultRegion'>,
-  filter: { account?: AccountConfig; region?: string } = {},
-): Target[] {
-  const out: Target[] = [];
-  for (const account of filter.account ? [filter.account] : config.accounts) {
-    const regions = filter.region
-      ? [filter.region]
-      : account.regions.length > 0
-        ? account.regions
-        : [config.defaultRegion];
-    for (const region of regions) out.push({ account, region });
-  }
-  return out;
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time, in order of start. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }

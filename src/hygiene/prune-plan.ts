@@ -7,6 +7,7 @@
  */
 import type { Deps } from '../deps.js';
 import { type FamilySelector, familyOf } from '../domain/families.js';
+import { mapLimit } from '../domain/limit.js';
 import type { PruneImageItem } from '../domain/request.js';
 import {
   type KeepReason,
@@ -16,7 +17,7 @@ import {
   usageKeepReason,
 } from '../domain/retention.js';
 import { toAppError } from '../errors.js';
-import { mapLimit, type OwnImage, readOwnImages, type Target } from './estate.js';
+import { type OwnImage, readOwnImages, type Target } from './estate.js';
 import { readUsage } from './usage.js';
 
 export interface PruneRule {

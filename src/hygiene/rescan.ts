@@ -12,11 +12,13 @@
 import type { Deps } from '../deps.js';
 import { BOT_ACTOR } from '../domain/audit.js';
 import { DAY_MS } from '../domain/duration.js';
+import { mapLimit } from '../domain/limit.js';
 import { imageOwner, routeReminder } from '../domain/reminders.js';
 import { GOLDEN_TAG, tagFlag } from '../domain/retention.js';
 import { newScanId, type ScanRecord } from '../domain/scan.js';
+import { accountRegions } from '../domain/targets.js';
 import { toAppError } from '../errors.js';
-import { allTargets, mapLimit, type OwnImage, readOwnImages, type Target } from './estate.js';
+import { type OwnImage, readOwnImages, type Target } from './estate.js';
 import { findingStore } from './findings.js';
 
 export interface RescanStats {
@@ -52,7 +54,7 @@ export async function runRescan(deps: Deps): Promise<RescanStats> {
   const cfg = deps.config.scan;
   const now = deps.clock();
   const since = now.getTime() - cfg.rescanLaunchedWithinDays * DAY_MS;
-  const targets = allTargets(deps.config);
+  const targets = accountRegions(deps.config);
   const stats: RescanStats = {
     targets: targets.length,
     images: 0,

@@ -6,9 +6,10 @@
  */
 import type { Deps } from '../deps.js';
 import { DAY_MS } from '../domain/duration.js';
+import { mapLimit } from '../domain/limit.js';
 import { newestFirst } from '../domain/retention.js';
 import { toAppError } from '../errors.js';
-import { mapLimit, readOwnImages, type Target } from './estate.js';
+import { readOwnImages, type Target } from './estate.js';
 
 export interface UnusedImage {
   account: string;

@@ -3,13 +3,11 @@ import { z } from 'zod';
 import { renderApprovalMessage } from '../blocks/approval.js';
 import { type AccountConfig, resolveAccount } from '../config.js';
 import {
+  awaitCopyTurn,
   copyStatus,
-  DEFER_AFTER_MS,
   holdCopyRate,
   isFailedState,
   releaseSlot,
-  reserveCopyStart,
-  takeSlot,
   watchCopy,
 } from '../copies/flight.js';
 import type { Deps } from '../deps.js';
@@ -179,26 +177,17 @@ async function copyRegion(ctx: CopyContext): Promise<void> {
 async function startCopy(ctx: CopyContext, account: AccountConfig, request: AmiRequest, member: string) {
   const { deps } = ctx;
   const { region } = ctx.payload;
-  const ticket = ctx.payload.ticket ?? Date.now();
-  if (!(await takeSlot(deps, account, region, request.region, member, ticket))) {
-    await showRegion(deps, request.id, region, {
-      state: 'queued',
-      reason: 'waiting for a copy slot in the region',
-    });
-    // Woken as soon as a slot frees; the delay is only a safety net.
-    await ctx.defer(deps.config.jobs.maxPollMs, { ticket });
-  }
-  let startAt = ctx.payload.startAt;
-  if (startAt === undefined) {
-    startAt = Date.now() + (await reserveCopyStart(deps, account, region));
-    await ctx.checkpoint({ ticket, startAt });
-  }
-  const left = startAt - Date.now();
-  if (left > DEFER_AFTER_MS) await ctx.defer(left);
-  if (left > 0) await deps.sleep(left);
-  // The reservation spreads the waiting copies out; the bucket is the hard limit at the call
-  // itself (a copy that ran late must not bunch up with the next one).
-  await holdCopyRate(deps, account, region);
+  await awaitCopyTurn(ctx, {
+    account,
+    destRegion: region,
+    sourceRegion: request.region,
+    member,
+    onQueued: () =>
+      showRegion(deps, request.id, region, {
+        state: 'queued',
+        reason: 'waiting for a copy slot in the region',
+      }),
+  });
 
   const imageId = await callCopyImage(deps, account, request, region);
   await ctx.checkpoint({ step: 'copying', imageId, copyStartedAt: Date.now() });
