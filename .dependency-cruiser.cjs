@@ -3,6 +3,7 @@
  * `npm test` and CI. A folder may use the folders below it, never one above it:
  *
  *   main.ts wiring.ts app.ts …   composition: builds Deps, starts the app and the workers
+ *   doctor.ts doctor/            `npm run doctor`: checks config, Redis, Slack and AWS (uses any layer below)
  *   handlers/                    Slack listeners (Bolt): ack, call a use case, answer
  *   answer/                      answer threads: run /ami subcommands beside the acking thread
  *   commands/                    the /ami subcommands
@@ -22,6 +23,7 @@
  * runs. `answer/answer-thread.ts` is a thread's entry point and builds its own Deps like main.ts.
  */
 const LAYERS = [
+  ['doctor'],
   ['handlers'],
   ['answer'],
   ['commands'],
@@ -34,7 +36,7 @@ const LAYERS = [
   ['blocks'],
   ['domain'],
 ];
-const COMPOSITION = '^src/(main|wiring|app|sandbox-mode|process-guards|redis-migrate-prefix)\\.ts$';
+const COMPOSITION = '^src/(main|wiring|app|sandbox-mode|process-guards|redis-migrate-prefix|doctor)\\.ts$';
 
 const folder = (names) => `^src/(${names.join('|')})/`;
 

@@ -85,6 +85,21 @@ export class Faults {
   }
 
   /**
+   * The caller's IAM policy lacks `action` (`ec2:CopyImage`, or a bare EC2 action name): every call
+   * of it, a `DryRun` call included, answers `UnauthorizedOperation` (HTTP 403) as EC2 does, until
+   * `clearErrors`. EC2 checks permissions before `DryRun`, and so does the fake: the injected error
+   * is answered before the action (and its `DryRunOperation`) runs.
+   */
+  deny(action: string): void {
+    const qualified = action.includes(':') ? action : `ec2:${action}`;
+    this.setError(qualified, {
+      code: 'UnauthorizedOperation',
+      message: 'You are not authorized to perform this operation.',
+      status: 403,
+    });
+  }
+
+  /**
    * Page `page` of every walk of `action` fails with this error: `times` pages (default: every
    * time, until `clearErrors`).
    */

@@ -81,12 +81,37 @@ export class SfnStore {
         return this.describeExecution(body);
       case 'StopExecution':
         return this.stopExecution(body);
+      case 'DescribeStateMachine':
+        return this.describeStateMachine(body);
       default:
         throw new AwsError(
           'UnknownOperationException',
           `The operation ${action} is not supported by this fake`,
         );
     }
+  }
+
+  /** A scripted state machine, described the way Step Functions does (the fields amibot reads). */
+  private describeStateMachine(body: Record<string, unknown>): JsonObject {
+    const stateMachineArn = requireString(body, 'stateMachineArn');
+    const arn = STATE_MACHINE_ARN.exec(stateMachineArn);
+    if (!arn)
+      throw new AwsError(
+        'InvalidArn',
+        `Invalid Arn: 'Resource type not valid in this context: ${stateMachineArn}'`,
+      );
+    if (!this.scripts.has(stateMachineArn))
+      throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    const [, region, accountId, name] = arn as unknown as [string, string, string, string];
+    return {
+      stateMachineArn,
+      name,
+      status: 'ACTIVE',
+      type: 'STANDARD',
+      definition: '{"StartAt":"Scan","States":{"Scan":{"Type":"Succeed"}}}',
+      roleArn: `arn:aws:iam::${accountId}:role/${name}-${region}`,
+      creationDate: seconds(new Date(0)),
+    };
   }
 
   private startExecution(body: Record<string, unknown>): JsonObject {

@@ -31,7 +31,20 @@ export interface FakeSlackOptions {
   responseUrlMaxUses?: number;
   /** How long a response_url works after it was handed out (Slack: 30 minutes). */
   responseUrlTtlMs?: number;
+  /**
+   * The bot token's granted scopes, answered in the `x-oauth-scopes` header of every Web API call
+   * made with it, as Slack does (default: the bot scopes of slack-app-manifest.yaml).
+   */
+  scopes?: readonly string[];
 }
+
+/** The bot scopes slack-app-manifest.yaml asks for: what an installed amibot is granted. */
+export const MANIFEST_BOT_SCOPES: readonly string[] = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'usergroups:read',
+];
 
 /** One Web API request as the fake saw and answered it. */
 export interface RecordedCall {
@@ -337,6 +350,7 @@ export class FakeSlack {
   private readonly responseUrlMaxUses: number;
   private readonly responseUrlTtlMs: number;
   private readonly handlers: Record<string, Handler>;
+  private grantedScopes: readonly string[];
 
   private callLog: RecordedCall[] = [];
   private responseLog: RecordedResponse[] = [];
@@ -374,6 +388,12 @@ export class FakeSlack {
     this.responseUrlTtlMs = options.responseUrlTtlMs;
     this.socketUrl = `ws://${urlHost(options.host)}:${this.port}/socket-mode`;
     this.handlers = this.buildHandlers();
+    this.grantedScopes = [...options.scopes];
+  }
+
+  /** Changes the scopes the bot token holds (the `x-oauth-scopes` header of later calls). */
+  setScopes(scopes: readonly string[]): void {
+    this.grantedScopes = [...scopes];
   }
 
   /** Starts the server and resolves once it listens. */
@@ -389,6 +409,7 @@ export class FakeSlack {
       tsBaseSeconds: options.tsBaseSeconds ?? 1_764_160_000,
       responseUrlMaxUses: options.responseUrlMaxUses ?? 5,
       responseUrlTtlMs: options.responseUrlTtlMs ?? 30 * 60 * 1000,
+      scopes: options.scopes ?? MANIFEST_BOT_SCOPES,
     };
     let fake: FakeSlack | undefined;
     const server = createServer((req, res) => {
@@ -663,6 +684,9 @@ export class FakeSlack {
     const handler = this.handlers[method];
     const rateLimit = this.rateLimits.get(method);
     const failure = this.failures.get(method);
+    // Slack tells every call made with a bot token which scopes that token holds.
+    if (handler !== undefined && token?.startsWith('xoxb-'))
+      headers['x-oauth-scopes'] = this.grantedScopes.join(',');
     if (handler === undefined) {
       result = fail('unknown_method');
     } else if (token === undefined) {

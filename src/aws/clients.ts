@@ -88,6 +88,26 @@ export class AwsClients {
     }
   }
 
+  /**
+   * Who AWS says the caller is (STS GetCallerIdentity, always asked): with `account`, through that
+   * account's credentials (its role is assumed when it has one); without, the base credentials.
+   */
+  async callerIdentity(
+    account: AccountConfig | undefined,
+    region: string,
+  ): Promise<{ account: string; arn: string }> {
+    const sts = account
+      ? this.cached(this.stsClients, account, region, (cfg) => new STSClient(cfg))
+      : this.baseSts(region);
+    try {
+      const out = await sts.send(new GetCallerIdentityCommand({}));
+      if (!out.Account || !out.Arn) throw new Error('GetCallerIdentity returned no account');
+      return { account: out.Account, arn: out.Arn };
+    } catch (err) {
+      throw mapAwsError(err, { action: 'sts:GetCallerIdentity', region, account: account?.alias });
+    }
+  }
+
   destroy(): void {
     for (const map of [
       this.ec2Clients,
