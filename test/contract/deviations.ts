@@ -18,6 +18,14 @@ export interface Deviation {
 }
 
 export const DEVIATIONS = {
+  'ec2.dry-run': {
+    call: "EC2 actions with DryRun (the doctor's permission probes)",
+    aws: 'DryRun checks the permissions without making the request: DryRunOperation (HTTP 412) when allowed, UnauthorizedOperation (HTTP 403) when not.',
+    fake: 'DryRunOperation for every action it implements, after any injected error (faults.deny answers UnauthorizedOperation).',
+    moto: 'DryRunOperation for most actions; DescribeImageAttribute, DescribeSnapshots and DescribeSnapshotAttribute ignore DryRun and answer; EnableImage, DisableImage, Enable/DisableImageDeprecation and GetImageBlockPublicAccessState answer an error (not implemented).',
+    reason:
+      'npm run doctor reads a permission from the DryRun answer; an action it cannot read that way is reported, never counted as allowed.',
+  },
   'describe-images.paging': {
     call: 'DescribeImages',
     aws: 'MaxResults caps a page; the rest comes with NextToken (DescribeImagesRequest.MaxResults/NextToken).',
