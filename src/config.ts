@@ -444,8 +444,45 @@ export function loadConfig({
   if (candidate.role !== 'worker' && !candidate.slack.appToken && !candidate.slack.signingSecret) {
     problems.push('SLACK_SIGNING_SECRET: required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
   }
+  problems.push(...placeholderProblems(candidate.slack, candidate.role));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
+}
+
+/** `xoxb-replace-me`, `replace-me`, `replace-with-your-signing-secret`: the values of .env.example. */
+const PLACEHOLDER_RE = /(^|[-_])replace[-_](me|with)([-_]|$)/i;
+
+/**
+ * The Slack values still at their .env.example placeholders. They pass the format checks (a bot
+ * token starting `xoxb-`), so without this the bot would start and fail at its first Slack call.
+ */
+function placeholderProblems(
+  slack: { botToken: string; signingSecret?: string; appToken?: string },
+  role: string,
+): string[] {
+  const web = role !== 'worker';
+  const found: Array<[string, string, string]> = [];
+  if (PLACEHOLDER_RE.test(slack.botToken))
+    found.push([
+      'SLACK_BOT_TOKEN',
+      slack.botToken,
+      'set the Bot User OAuth Token (xoxb-…) from your Slack app\'s "OAuth & Permissions" page, or unset it to run the local sandbox (`npm start` on a development machine)',
+    ]);
+  if (web && slack.appToken && PLACEHOLDER_RE.test(slack.appToken))
+    found.push([
+      'SLACK_APP_TOKEN',
+      slack.appToken,
+      'set an app-level token (xapp-…, scope connections:write) from "Basic Information" → "App-Level Tokens", or unset it to receive Slack over HTTP',
+    ]);
+  if (web && !slack.appToken && slack.signingSecret && PLACEHOLDER_RE.test(slack.signingSecret))
+    found.push([
+      'SLACK_SIGNING_SECRET',
+      slack.signingSecret,
+      'set the Signing Secret from your Slack app\'s "Basic Information" page',
+    ]);
+  return found.map(
+    ([name, value, todo]) => `${name}: is still the placeholder "${value}" from .env.example; ${todo}`,
+  );
 }
 
 /** The retention settings with `AMIBOT_PRUNE_MAX_PER_REQUEST` applied. */

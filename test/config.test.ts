@@ -114,3 +114,36 @@ cacheTtlSeconds: 60
     expect(found).toMatch(/only one account may be the default/);
   });
 });
+
+describe('placeholder values of .env.example', () => {
+  const base = { SLACK_BOT_TOKEN: 'xoxb-1234-5678-abc', SLACK_SIGNING_SECRET: '0123456789abcdef' };
+  const problems = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig({ env: { ...base, ...env } });
+      return [];
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+  };
+
+  it('are refused, each naming its variable', () => {
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxb-replace-me' })).toEqual([
+      expect.stringMatching(/^SLACK_BOT_TOKEN: is still the placeholder "xoxb-replace-me"/),
+    ]);
+    expect(problems({ SLACK_SIGNING_SECRET: 'replace-me' })).toEqual([
+      expect.stringMatching(/^SLACK_SIGNING_SECRET: is still the placeholder/),
+    ]);
+    expect(problems({ SLACK_SIGNING_SECRET: 'replace-with-your-signing-secret' })).toHaveLength(1);
+    expect(problems({ SLACK_APP_TOKEN: 'xapp-replace-me' })).toEqual([
+      expect.stringMatching(/^SLACK_APP_TOKEN: is still the placeholder/),
+    ]);
+  });
+
+  it('are not looked for where they are not used, nor in real-looking values', () => {
+    expect(problems({ AMIBOT_ROLE: 'worker', SLACK_SIGNING_SECRET: 'replace-me' })).toEqual([]);
+    expect(problems({ SLACK_APP_TOKEN: 'xapp-1-A0-123-abc', SLACK_SIGNING_SECRET: 'replace-me' })).toEqual(
+      [],
+    );
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxb-12-34-replaceme0x' })).toEqual([]);
+  });
+});

@@ -108,6 +108,13 @@ describe('sandbox mode switch', () => {
     },
   );
 
+  it('takes the .env.example placeholder token as a token: the bot, which refuses it (config.ts)', () => {
+    expect(mode({ SLACK_BOT_TOKEN: 'xoxb-replace-me' })).toBe('bot');
+    expect(mode({ SLACK_BOT_TOKEN: 'xoxb-replace-me', NODE_ENV: 'production' })).toBe('bot');
+    // Asked for explicitly, the sandbox ignores the token whatever it is.
+    expect(mode({ SLACK_BOT_TOKEN: 'xoxb-replace-me', AMIBOT_SANDBOX: '1' })).toBe('sandbox');
+  });
+
   it('runs under a development NODE_ENV', () => {
     expect(mode({ NODE_ENV: 'development' })).toBe('sandbox');
     expect(mode({ NODE_ENV: 'test', AMIBOT_SANDBOX: 'yes' })).toBe('sandbox');
