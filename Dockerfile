@@ -2,10 +2,12 @@
 #
 # amibot production image. One image for every role: AMIBOT_ROLE=web | worker | all (default).
 #   docker build -t amibot .
-#   docker run --env-file .env -e AMIBOT_ROLE=web -p 3000:3000 amibot
+#   docker run --env-file .env -e AMIBOT_ROLE=web -p 3000:3000 \
+#     -v "$PWD/config.yaml:/app/config.yaml:ro" -e AMIBOT_CONFIG=/app/config.yaml amibot
 # `npm start` (tsx, TypeScript at run time) is for development; this image runs the compiled
 # JavaScript from `npm run build` (tsc -p tsconfig.build.json: src/ → dist/, so src/main.ts →
-# dist/main.js).
+# dist/main.js). It has no dev dependencies (no tsx) and no dev/ folder, so no sandbox: without a
+# SLACK_BOT_TOKEN it says so and exits.
 
 ARG NODE_IMAGE=node:22-bookworm-slim
 
@@ -29,13 +31,18 @@ COPY --from=build /app/dist ./dist
 # The files stay owned by root (read-only for the app); the process runs unprivileged.
 USER node
 
-EXPOSE 3000
+# The web listens on PORT (3000); a worker serves /healthz, /readyz and /metrics on
+# AMIBOT_WORKER_PORT (3001).
+EXPOSE 3000 3001
 
-# /healthz answers 200 while the process is up (/readyz also checks Redis). Slim images have no
-# curl, so node itself does the request. Worker-only containers serve no HTTP: disable the check
-# for them (docker-compose.yml does).
+# /readyz answers 200 while the process is up and Redis answers. The port follows the role: a
+# worker (AMIBOT_ROLE=worker) is asked on AMIBOT_WORKER_PORT, the web and `all` on PORT. Slim images
+# have no curl, so node itself does the request.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const e = process.env; const port = e.AMIBOT_ROLE === 'worker' ? (e.AMIBOT_WORKER_PORT || 3001) : (e.PORT || 3000); fetch('http://127.0.0.1:' + port + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# The config file is not baked in: mount it and name it with AMIBOT_CONFIG (docker-compose.yml
+# mounts ./config.yaml at /app/config.yaml). `node dist/doctor.js` checks a deployment.
 
 # main.ts handles SIGTERM: it stops taking requests and closes connections within 30 s.
 CMD ["node", "dist/main.js"]

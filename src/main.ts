@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   );
   if (!connected || !(await isRedisReady(deps.redis, 3_000))) {
     logger.error(
-      `Redis is not reachable at ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')}. Start one with \`docker compose up -d redis\` or a local \`redis-server\`, or set REDIS_URL.`,
+      `Redis is not reachable at ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')}. Start one with \`docker compose --profile dev up -d redis-dev\` or a local \`redis-server\`, or set REDIS_URL.`,
     );
     await closeDeps(deps);
     process.exit(1);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, resolveAccount } from '../src/config.js';
 
@@ -137,6 +138,23 @@ describe('placeholder values of .env.example', () => {
     expect(problems({ SLACK_APP_TOKEN: 'xapp-replace-me' })).toEqual([
       expect.stringMatching(/^SLACK_APP_TOKEN: is still the placeholder/),
     ]);
+  });
+
+  it('include every Slack value .env.example ships with', () => {
+    const example = readFileSync('.env.example', 'utf8');
+    const shipped = [
+      ...example.matchAll(/^#? ?(SLACK_BOT_TOKEN|SLACK_SIGNING_SECRET|SLACK_APP_TOKEN)=(\S+)$/gm),
+    ];
+    expect(shipped.map((m) => m[1]).sort()).toEqual([
+      'SLACK_APP_TOKEN',
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+    ]);
+    for (const [, name, value] of shipped) {
+      expect(problems({ [name as string]: value as string }), `${name}=${value}`).toEqual([
+        expect.stringContaining(`${name}: is still the placeholder`),
+      ]);
+    }
   });
 
   it('are not looked for where they are not used, nor in real-looking values', () => {

@@ -89,7 +89,7 @@ export class SandboxRedisError extends Error {
   constructor(url: string) {
     super(
       `Redis is not reachable at ${url.replace(/\/\/[^@]*@/, '//***@')}. The sandbox keeps requests and jobs in Redis like the real bot. ` +
-        'Start one with `docker compose up -d redis` or a local `redis-server`, or set REDIS_URL.',
+        'Start one with `docker compose --profile dev up -d redis-dev` (Redis on 127.0.0.1:6379) or a local `redis-server`, or set REDIS_URL.',
     );
     this.name = 'SandboxRedisError';
   }

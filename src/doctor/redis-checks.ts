@@ -98,7 +98,7 @@ export async function redisChecks(config: Config): Promise<CheckRow[]> {
         {
           check: 'redis: reachable',
           status: 'fail',
-          detail: `${where}: ${redactSecrets((err as Error).message)} (start one with \`docker compose up -d redis\` or set REDIS_URL)`,
+          detail: `${where}: ${redactSecrets((err as Error).message)} (start one with \`docker compose --profile dev up -d redis-dev\` or a local \`redis-server\`, or set REDIS_URL)`,
         },
       ];
     }

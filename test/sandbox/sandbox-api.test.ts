@@ -143,7 +143,7 @@ describe('sandbox config', () => {
       logger: silentLogger,
     }).catch((err: unknown) => err);
     expect(failed).toBeInstanceOf(SandboxRedisError);
-    expect((failed as Error).message).toMatch(/docker compose up -d redis.*redis-server/);
+    expect((failed as Error).message).toMatch(/docker compose --profile dev up -d redis-dev.*redis-server/);
   });
 });
 
