@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { redactSecrets } from '../secrets.js';
 import { awsChecks } from './aws-checks.js';
 import { redisChecks } from './redis-checks.js';
-import type { DoctorReport } from './report.js';
+import type { CheckRow, DoctorReport } from './report.js';
 import { slackChecks } from './slack-checks.js';
 
 /**
@@ -12,6 +12,7 @@ import { slackChecks } from './slack-checks.js';
  */
 export async function runDoctor(
   env: Record<string, string | undefined> = process.env,
+  { partTimeoutMs = 120_000 }: { partTimeoutMs?: number } = {},
 ): Promise<DoctorReport> {
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -38,27 +39,33 @@ export async function runDoctor(
     ],
     notes: [],
   };
-  const guard = async (name: string, run: () => Promise<void>) => {
+  // Each part gets a time limit, so a black-holed endpoint shows as a failed row, not a hang.
+  const part = async (name: string, run: () => Promise<{ rows: CheckRow[]; notes?: string[] }>) => {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await run();
+      const out = await Promise.race([
+        run(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${partTimeoutMs / 1000} s`)),
+            partTimeoutMs,
+          );
+        }),
+      ]);
+      report.rows.push(...out.rows);
+      report.notes.push(...(out.notes ?? []));
     } catch (err) {
       report.rows.push({
         check: name,
         status: 'fail',
         detail: `the check itself failed: ${redactSecrets(err instanceof Error ? err.message : String(err))}`,
       });
+    } finally {
+      clearTimeout(timer);
     }
   };
-  await guard('redis', async () => {
-    report.rows.push(...(await redisChecks(config)));
-  });
-  await guard('slack', async () => {
-    report.rows.push(...(await slackChecks(config)));
-  });
-  await guard('aws', async () => {
-    const aws = await awsChecks(config);
-    report.rows.push(...aws.rows);
-    report.notes.push(...aws.notes);
-  });
+  await part('redis', async () => ({ rows: await redisChecks(config) }));
+  await part('slack', async () => ({ rows: await slackChecks(config) }));
+  await part('aws', () => awsChecks(config));
   return report;
 }
