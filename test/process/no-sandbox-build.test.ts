@@ -71,3 +71,19 @@ describe('node dist/main.js without a Slack token', () => {
     expect(out).not.toMatch(/ERR_MODULE_NOT_FOUND|ERR_UNKNOWN_FILE_EXTENSION|\n\s+at /);
   });
 });
+
+describe('node dist/doctor.js in the image layout (no tsx, no dev/)', () => {
+  it('runs from the build and prints its table, exit 1 on a failed check', async () => {
+    const main = await layout('doctor', { tsx: false, dev: false });
+    const p = startMain(
+      { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'test-signing-secret', REDIS_URL: 'localhost' },
+      { entry: [join(main, '..', 'doctor.js')] },
+    );
+    const code = await p.exited;
+    await new Promise((r) => setTimeout(r, 50));
+    const out = p.lines.join('\n');
+    expect(code, out).toBe(1);
+    expect(out).toMatch(/^CHECK\s+STATUS\s+DETAIL/m);
+    expect(out).toMatch(/^config\s+fail\s+REDIS_URL/m);
+  });
+});
