@@ -1,11 +1,16 @@
+import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeAws } from '../dev/fake-aws/index.js';
 import { FakeSlack } from '../dev/fake-slack/fake-slack.js';
 import type { AccountConfig } from '../src/config.js';
+import { withCorrelation } from '../src/correlation.js';
 import { accountPolicySchema } from '../src/domain/policy.js';
 import type { AmiRequest } from '../src/domain/request.js';
 import { CID_FIELD } from '../src/jobs/queues.js';
+import { processJob } from '../src/jobs/worker.js';
 import { createLogger } from '../src/logger.js';
+import { redrive } from '../src/requests/redrive.js';
+import { keyRoot } from '../src/store/keys.js';
 import { allText, DEFAULT_ACCOUNT_ID, startTestApp, type TestApp } from './support/app-under-test.js';
 import { waitFor } from './support/wait.js';
 
@@ -218,5 +223,61 @@ describe('a share request, followed by its correlation id', () => {
     // The request was filed in the answer thread; the acking thread logged the command it accepted.
     const accepted = threadedLines.filter((l) => l.msg === 'accepted a Slack command');
     expect(accepted.map((l) => l.cid)).toContain(request.cid);
+  });
+
+  it('re-queues a stuck request under its own id; the re-drive run keeps its own beside it', async () => {
+    const request = await fileShare(t, ownImage().imageId, '666666666666');
+    // Approved without its job ever being queued (as if the relay had been lost).
+    await t.deps.requests.transition(request.id, ['pending'], 'approved');
+    await withCorrelation('redriveRUN01', () => redrive(t.deps, 0));
+    expect((await finished(t, request.id)).state).toBe('succeeded');
+    expect(lines.find((l) => l.msg === 're-drove a request whose jobs were missing')).toMatchObject({
+      cid: 'redriveRUN01',
+      requestCid: request.cid,
+      requestId: request.id,
+    });
+    const job = await t.deps.queues.queue('ops').getJob(`exec-${request.id}`);
+    expect(job?.data[CID_FIELD]).toBe(request.cid);
+    expect(lines.find((l) => l.msg === 'job started' && l.jobId === `exec-${request.id}`)?.cid).toBe(
+      request.cid,
+    );
+  });
+
+  it('gives each run of a job queued without an id (a recurring one) a fresh id', async () => {
+    const run = (id: string) =>
+      processJob(
+        t.deps,
+        {
+          name: 'requests-expire',
+          id,
+          data: {},
+          opts: { attempts: 1 },
+          attemptsMade: 0,
+          updateData: async () => {},
+        } as unknown as Job,
+        undefined,
+      );
+    await run('sched-requests-expire-1');
+    await run('sched-requests-expire-2');
+    const ids = lines
+      .filter((l) => l.msg === 'job started' && String(l.jobId).startsWith('sched-requests-expire-'))
+      .map((l) => l.cid);
+    expect(ids).toHaveLength(2);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{12}$/);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it('runs a request recorded without an id (filed before ids were kept) under the id of the click that queued it', async () => {
+    const request = await fileShare(t, ownImage().imageId, '777777777777');
+    const key = `${keyRoot(t.prefix)}:req:${request.id}`;
+    const { cid: _dropped, ...old } = request;
+    await t.deps.redis.hset(key, 'data', JSON.stringify(old));
+    await approve(t, request);
+    expect((await finished(t, request.id)).state).toBe('succeeded');
+    const approved = auditLine(lines, request.id, 'request.approved');
+    expect(approved?.cid).toMatch(/^[A-Za-z0-9_-]{12}$/);
+    expect(approved?.requestCid).toBeUndefined();
+    const started = lines.find((l) => l.msg === 'job started' && l.jobId === `exec-${request.id}`);
+    expect(started?.cid).toBe(approved?.cid);
   });
 });
