@@ -1,4 +1,5 @@
 import type { AccountConfig } from '../config.js';
+import { currentCid, noteRequestCid } from '../correlation.js';
 import type { Deps } from '../deps.js';
 import type { AuditEntry } from '../domain/audit.js';
 import { REQUEST_ID_RE } from '../domain/ids.js';
@@ -76,7 +77,9 @@ export async function file(deps: Deps, request: AmiRequest, channel: string): Pr
     );
   }
   const auto = request.state === 'approved';
-  const stored: AmiRequest = { ...request, message: ref };
+  // The request keeps the correlation id of the work filing it: its jobs carry it (docs/logging.md).
+  const cid = request.cid ?? currentCid();
+  const stored: AmiRequest = { ...request, ...(cid ? { cid } : {}), message: ref };
   const audit = [
     deps.audit.about(stored, {
       actor: stored.requester,
@@ -144,6 +147,8 @@ async function load(
       'malformed request id',
     );
   const request = await deps.requests.get(id);
+  // A click's lines name the request's correlation id as well as their own.
+  noteRequestCid(request?.cid);
   if (!request)
     return refuse(
       `Request \`${id}\` does not exist (or is too old to act on). \`/ami requests\` lists the open ones.`,

@@ -58,6 +58,11 @@ export class SlackNotifier {
     });
     if (!res.ok || !res.ts || !res.channel)
       throw new Error(`chat.postMessage failed: ${res.error ?? 'no ts'}`);
+    this.logger.debug('posted a Slack message', {
+      channel: res.channel,
+      ts: res.ts,
+      ...(threadTs ? { threadTs } : {}),
+    });
     return { channel: res.channel, ts: res.ts };
   }
 
@@ -68,6 +73,7 @@ export class SlackNotifier {
       text: message.text,
       blocks: message.blocks,
     });
+    this.logger.debug('updated a Slack message', { channel: ref.channel, ts: ref.ts });
   }
 
   async postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
