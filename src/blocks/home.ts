@@ -158,7 +158,7 @@ export function renderHome(input: HomeInput): HomeView {
     );
     const packed = packLines(lines, {
       maxSections: 3,
-      heading: '`/ami golden <family>` shows a family’s current images.',
+      heading: '`/ami golden` shows each family’s current images.',
       more: (n) => `_+${n} more; \`/ami golden\` lists them all_`,
     });
     for (const text of packed.texts) blocks.push(section(text));
