@@ -1,5 +1,6 @@
 import { toAmiImage } from '../aws/ec2.js';
 import { type HomeExpiringImage, type HomeInput, type HomeView, renderHome } from '../blocks/home.js';
+import { resolveAccount } from '../config.js';
 import type { Deps } from '../deps.js';
 import { readExpiry } from '../domain/expiry.js';
 import { checkDecision, type GroupMembers, referencedGroups } from '../domain/policy.js';
@@ -138,7 +139,7 @@ export async function gatherHome(deps: Deps, userId: string): Promise<HomeInput>
   const golden = deps.config.golden.families.map((f) => ({
     name: f.name,
     description: f.description,
-    account: f.account ?? deps.config.accounts.find((a) => a.default)?.alias ?? '',
+    account: resolveAccount(deps.config, f.account)?.alias ?? f.account ?? '',
     regions: f.regions,
   }));
   return {

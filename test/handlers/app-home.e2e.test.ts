@@ -16,7 +16,13 @@ import {
   startTestApp,
   type TestApp,
 } from '../support/app-under-test.js';
-import { buildAppHomeOpened, buildHomeBlockAction, postSigned } from '../support/slack-requests.js';
+import {
+  buildAppHomeOpened,
+  buildHomeBlockAction,
+  buildViewSubmission,
+  plainTextValue,
+  postSigned,
+} from '../support/slack-requests.js';
 import { waitFor } from '../support/wait.js';
 
 const CHANNEL = 'CAPPROVALS';
@@ -218,5 +224,41 @@ describe('App Home', () => {
       20_000,
     );
     expect(allText(view.blocks)).toContain('Your open requests');
+  });
+
+  it('Reject on Home opens the reason dialog for an approver (refused for others); the rejection refreshes the Home', async () => {
+    const img = ownImage();
+    const req = await fileShare(img.imageId);
+    const opened = fakeSlack.calls('views.open').length;
+
+    await clickHome(STRANGER, 'home_reject:0', req.id);
+    await waitFor('the refusal in a direct message', () =>
+      fakeSlack
+        .messages(`D${STRANGER}`)
+        .find((m) => allText(m).includes(req.id) && /not an approver/.test(allText(m))),
+    );
+    expect(fakeSlack.calls('views.open').length).toBe(opened);
+
+    await openHome(APPROVER);
+    await fakeSlack.waitForHomeView(APPROVER, (v) => approveButton(v, req.id) !== undefined);
+    await clickHome(APPROVER, 'home_reject:0', req.id);
+    const dialog = await fakeSlack.waitForCall(
+      'views.open',
+      (c) => (c.body.view as { private_metadata?: string }).private_metadata === req.id,
+    );
+    expect((dialog.body.view as { callback_id: string }).callback_id).toBe('reject_request');
+    const res = await postSigned(
+      `${t.url}/slack/events`,
+      buildViewSubmission({
+        callbackId: 'reject_request',
+        privateMetadata: req.id,
+        values: { reason: { reason_input: plainTextValue('use the org share') } },
+        userId: APPROVER,
+      }),
+      SIGNING_SECRET,
+    );
+    expect(res.status).toBe(200);
+    await waitFor('the rejection', async () => (await t.deps.requests.get(req.id))?.state === 'rejected');
+    await fakeSlack.waitForHomeView(APPROVER, (v) => !allText(v.blocks).includes(req.id), 20_000);
   });
 });
