@@ -7,6 +7,7 @@
  *   answer/                      answer threads: run /ami subcommands beside the acking thread
  *   commands/                    the /ami subcommands
  *   jobs/                        one definition per BullMQ job, the worker, the producers
+ *   home/                        the App Home tab: what it shows one person, and its publication
  *   expiry/                      the expiry sweep, reminder delivery, the digest
  *   hygiene/                     retention and cleanup: prune plans, orphaned snapshots, unused images, cost,
  *                                the sharing audit, scheduled rescans, scan findings and waivers
@@ -26,6 +27,7 @@ const LAYERS = [
   ['answer'],
   ['commands'],
   ['jobs'],
+  ['home'],
   ['expiry'],
   ['golden', 'hygiene'],
   ['requests'],

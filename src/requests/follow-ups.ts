@@ -6,6 +6,7 @@ import type { Intent } from '../domain/intents.js';
 import { type AmiRequest, isFinal } from '../domain/request.js';
 import { toAppError } from '../errors.js';
 import type { ClaimedIntent } from '../store/outbox.js';
+import { refreshHomesFor } from './home-refresh.js';
 import { jobsFor } from './jobs-for.js';
 
 /**
@@ -120,6 +121,8 @@ async function perform(deps: Deps, intent: Intent, cid: string | undefined): Pro
     }
     case 'refresh': {
       const request = await deps.requests.get(intent.requestId);
+      // The App Homes that show the request (its requester's, its approvers'), debounced.
+      if (request) await refreshHomesFor(deps, request);
       if (!request?.message) return;
       const message = deps.notifier.renderRequest(request);
       if (isFinal(request.state)) await deps.progress.final(request.message, message);

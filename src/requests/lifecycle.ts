@@ -9,6 +9,7 @@ import { type AmiRequest, isBatch, type RequestResult } from '../domain/request.
 import { AppError } from '../errors.js';
 import type { Effects, UpdateResult } from '../store/requests.js';
 import { deliverSoon } from './follow-ups.js';
+import { refreshHomesFor } from './home-refresh.js';
 import { jobsFor } from './jobs-for.js';
 
 /**
@@ -107,6 +108,8 @@ export async function file(deps: Deps, request: AmiRequest, channel: string): Pr
   }
   deps.audit.logCommitted(audit);
   deliverSoon(deps, intentIds);
+  // A new request shows on its approvers' App Homes (best effort, debounced; never throws).
+  void refreshHomesFor(deps, stored);
   return stored;
 }
 
