@@ -8,6 +8,7 @@
  *   answer/                      answer threads: run /ami subcommands beside the acking thread
  *   commands/                    the /ami subcommands
  *   jobs/                        one definition per BullMQ job, the worker, the producers
+ *   home/                        the App Home tab: what it shows one person, and its publication
  *   expiry/                      the expiry sweep, reminder delivery, the digest
  *   hygiene/                     retention and cleanup: prune plans, orphaned snapshots, unused images, cost,
  *                                the sharing audit, scheduled rescans, scan findings and waivers
@@ -17,7 +18,7 @@
  *   slack/  aws/  store/         I/O: the Slack Web API, AWS (the only user of the AWS SDK), Redis
  *   blocks/                      pure: state → Block Kit
  *   domain/                      pure: grammar, ids, policy, request states, checks, cost, …
- *   config.ts errors.ts logger.ts secrets.ts   leaves every layer may use
+ *   config.ts correlation.ts errors.ts logger.ts secrets.ts   leaves every layer may use
  *
  * Type-only imports are free (`deps.ts` names every dependency's type): the rules are about what
  * runs. `answer/answer-thread.ts` is a thread's entry point and builds its own Deps like main.ts.
@@ -28,6 +29,7 @@ const LAYERS = [
   ['answer'],
   ['commands'],
   ['jobs'],
+  ['home'],
   ['expiry'],
   ['golden', 'hygiene'],
   ['requests'],
@@ -56,12 +58,12 @@ module.exports = {
     ...upwards,
     {
       name: 'no-upward-import-from-leaves',
-      comment: 'config, errors, logger and secrets are leaves: they use domain/ at most',
+      comment: 'config, correlation, errors, logger and secrets are leaves: they use domain/ at most',
       severity: 'error',
-      from: { path: '^src/(config|errors|logger|secrets)\\.ts$' },
+      from: { path: '^src/(config|correlation|errors|logger|secrets)\\.ts$' },
       to: {
         path: '^src/',
-        pathNot: '^src/(domain/|config\\.ts|errors\\.ts|logger\\.ts|secrets\\.ts)',
+        pathNot: '^src/(domain/|config\\.ts|correlation\\.ts|errors\\.ts|logger\\.ts|secrets\\.ts)',
         dependencyTypesNot: ['type-only'],
       },
     },

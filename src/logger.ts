@@ -1,4 +1,5 @@
 import type { LogLevel, Logger as SlackLogger } from '@slack/bolt';
+import { currentCorrelation } from './correlation.js';
 import { redactSecrets, SECRET_KEYS } from './secrets.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -31,7 +32,11 @@ export interface Logger {
 
 export type LogSink = (line: string) => void;
 
-/** Structured JSON-lines logger with redaction; one line per event. */
+/**
+ * Structured JSON-lines logger with redaction; one line per event. A line written inside a
+ * correlation context (`correlation.ts`) carries its `cid` (and `requestCid` when the work acts on
+ * a request filed under another id): one context lookup per line, nothing to pass around.
+ */
 export function createLogger(
   level: Level = 'info',
   sink: LogSink = (line) => process.stdout.write(`${line}\n`),
@@ -39,9 +44,12 @@ export function createLogger(
 ): Logger {
   const write = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return;
+    const corr = currentCorrelation();
     const entry = {
       time: new Date().toISOString(),
       level: lvl,
+      ...(corr ? { cid: corr.cid } : {}),
+      ...(corr?.requestCid ? { requestCid: corr.requestCid } : {}),
       msg: redact(msg),
       ...(redact({ ...base, ...fields }) as object),
     };

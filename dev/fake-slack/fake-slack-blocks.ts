@@ -9,9 +9,9 @@
  */
 
 /** Where the blocks are shown: messages allow 50 blocks, modals and the Home tab 100. */
-export type BlockSurface = 'message' | 'modal';
+export type BlockSurface = 'message' | 'modal' | 'home';
 
-const MAX_BLOCKS: Record<BlockSurface, number> = { message: 50, modal: 100 };
+const MAX_BLOCKS: Record<BlockSurface, number> = { message: 50, modal: 100, home: 100 };
 
 type Json = Record<string, unknown>;
 

@@ -357,6 +357,8 @@ export class FakeSlack {
   private history = new Map<string, FakeMessage[]>();
   private ephemeralLog: FakeEphemeral[] = [];
   private viewStore = new Map<string, FakeView>();
+  /** The App Home view last published for each user (`views.publish`). */
+  private homeStore = new Map<string, FakeView>();
   private responseUrls = new Map<string, ResponseUrlState>();
   private rateLimits = new Map<string, { times: number; retryAfterSeconds: number }>();
   private failures = new Map<string, { error: string; times: number }>();
@@ -469,6 +471,7 @@ export class FakeSlack {
     this.history = new Map();
     this.ephemeralLog = [];
     this.viewStore = new Map();
+    this.homeStore = new Map();
     this.responseUrls = new Map();
     this.rateLimits = new Map();
     this.failures = new Map();
@@ -541,6 +544,28 @@ export class FakeSlack {
   /** Views opened, pushed or updated, in their current state. */
   views(): FakeView[] {
     return [...this.viewStore.values()].map(clone);
+  }
+
+  /** The Home tab view last published for `userId` (`views.publish`), or undefined if none was. */
+  homeView(userId: string): FakeView | undefined {
+    const found = this.homeStore.get(userId);
+    return found === undefined ? undefined : clone(found);
+  }
+
+  /** Resolves with the first Home view published for `userId` (already or still to come) matching `predicate`. */
+  waitForHomeView(
+    userId: string,
+    predicate: (view: FakeView) => boolean = () => true,
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<FakeView> {
+    return this.waitFor(
+      () => {
+        const view = this.homeStore.get(userId);
+        return view !== undefined && predicate(view) ? clone(view) : undefined;
+      },
+      timeoutMs,
+      () => `no matching Home view for ${userId} within ${timeoutMs} ms`,
+    );
   }
 
   view(id: string): FakeView | undefined {
@@ -850,6 +875,7 @@ export class FakeSlack {
       'views.open': (body) => this.openView(body, false),
       'views.push': (body) => this.openView(body, true),
       'views.update': (body) => this.updateView(body),
+      'views.publish': (body) => this.publishView(body),
       'usergroups.users.list': (body) => {
         const users = this.userGroups.get(str(body, 'usergroup') ?? '');
         return users === undefined ? fail('no_such_subteam') : { ok: true, users: [...users] };
@@ -989,7 +1015,7 @@ export class FakeSlack {
   private viewProblem(view: unknown): ApiResult | undefined {
     if (!isObject(view))
       return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing view'] } });
-    const surface: BlockSurface = 'modal';
+    const surface: BlockSurface = view.type === 'home' ? 'home' : 'modal';
     const problems = blockProblems(view.blocks, surface);
     if (view.type !== 'modal' && view.type !== 'home')
       problems.unshift('must be modal or home [json-pointer:/view/type]');
@@ -1038,6 +1064,53 @@ export class FakeSlack {
       }
     }
     this.viewStore.set(id, view);
+    return { ok: true, view: clone(view) };
+  }
+
+  /**
+   * `views.publish`: the Home tab of `user_id` (a user id; a user added with `addUser` or any
+   * `U…`/`W…` id) becomes `view`, which must be of type `home`. The last view per user is kept.
+   */
+  private publishView(body: JsonObject): ApiResult {
+    const userId = str(body, 'user_id');
+    if (userId === undefined || userId === '') {
+      return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing user_id'] } });
+    }
+    if (!/^[UW][A-Z0-9_]{1,40}$/.test(userId)) return fail('user_not_found');
+    const spec = body.view;
+    if (!isObject(spec) || spec.type !== 'home') {
+      return fail('invalid_arguments', {
+        response_metadata: { messages: ['[ERROR] must be home [json-pointer:/view/type]'] },
+      });
+    }
+    const problem = this.viewProblem(spec);
+    if (problem !== undefined) return problem;
+    const previous = this.homeStore.get(userId);
+    const hash = str(body, 'hash');
+    if (hash !== undefined && previous !== undefined && hash !== previous.hash) return fail('hash_conflict');
+    const id = previous?.id ?? `V${String(++this.viewCounter).padStart(10, '0')}`;
+    const view: FakeView = {
+      id,
+      team_id: this.teamId,
+      type: 'home',
+      callback_id: typeof spec.callback_id === 'string' ? spec.callback_id : '',
+      private_metadata: typeof spec.private_metadata === 'string' ? spec.private_metadata : '',
+      external_id: typeof spec.external_id === 'string' ? spec.external_id : '',
+      title: null,
+      submit: null,
+      close: null,
+      blocks: spec.blocks as unknown[],
+      state: { values: {} },
+      hash: this.viewHash(),
+      clear_on_close: false,
+      notify_on_close: false,
+      root_view_id: id,
+      previous_view_id: null,
+      app_id: this.appId,
+      app_installed_team_id: this.teamId,
+      bot_id: this.botId,
+    };
+    this.homeStore.set(userId, view);
     return { ok: true, view: clone(view) };
   }
 

@@ -296,6 +296,128 @@ export function buildBlockAction(options: BlockActionOptions): string {
   return formEncode({ payload: JSON.stringify(buildBlockActionPayload(options)) });
 }
 
+/** A button clicked on the App Home tab: no channel, message or response_url; the view instead. */
+export interface HomeBlockActionOptions {
+  actionId: string;
+  /** Button value; taken from the button in `view.blocks` when left out. */
+  value?: string;
+  userId?: string;
+  /** The Home view holding the button, as published (e.g. `fakeSlack.homeView(user)`). */
+  view?: { id: string; blocks: unknown[]; hash?: string };
+  triggerId?: string;
+  teamId?: string;
+}
+
+export function buildHomeBlockActionPayload(options: HomeBlockActionOptions): BlockAction<ButtonAction> {
+  const viewId = options.view?.id ?? 'V0HOME0000';
+  const blocks = options.view?.blocks ?? [];
+  const base = buildBlockActionPayload({
+    actionId: options.actionId,
+    value: options.value,
+    userId: options.userId,
+    teamId: options.teamId,
+    triggerId: options.triggerId,
+    message: { blocks },
+  }) as unknown as JsonObject;
+  delete base.message;
+  delete base.channel;
+  delete base.response_url;
+  base.container = { type: 'view', view_id: viewId };
+  base.view = {
+    id: viewId,
+    team_id: options.teamId ?? TEST_TEAM_ID,
+    type: 'home',
+    blocks,
+    private_metadata: '',
+    callback_id: '',
+    state: { values: {} },
+    hash: options.view?.hash ?? `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`,
+    title: { type: 'plain_text', text: 'View Title', emoji: true },
+    clear_on_close: false,
+    notify_on_close: false,
+    close: null,
+    submit: null,
+    previous_view_id: null,
+    root_view_id: viewId,
+    app_id: TEST_APP_ID,
+    external_id: '',
+    app_installed_team_id: options.teamId ?? TEST_TEAM_ID,
+    bot_id: TEST_BOT_ID,
+  };
+  return base as unknown as BlockAction<ButtonAction>;
+}
+
+/** The `payload=<json>` form body Slack POSTs when a button on the Home tab is clicked. */
+export function buildHomeBlockAction(options: HomeBlockActionOptions): string {
+  return formEncode({ payload: JSON.stringify(buildHomeBlockActionPayload(options)) });
+}
+
+// ---------------------------------------------------------------- events and shortcuts
+
+export interface AppHomeOpenedOptions {
+  userId: string;
+  /** `home` (default) or `messages`. */
+  tab?: 'home' | 'messages';
+  teamId?: string;
+  apiAppId?: string;
+}
+
+/** The Events API JSON body of an `app_home_opened` event (a unique event id each time). */
+export function buildAppHomeOpened(options: AppHomeOpenedOptions): string {
+  const teamId = options.teamId ?? TEST_TEAM_ID;
+  const now = nowSeconds();
+  return JSON.stringify({
+    token: TEST_VERIFICATION_TOKEN,
+    team_id: teamId,
+    api_app_id: options.apiAppId ?? TEST_APP_ID,
+    event: {
+      type: 'app_home_opened',
+      user: options.userId,
+      channel: `D${options.userId}`,
+      tab: options.tab ?? 'home',
+      event_ts: slackTs(),
+    },
+    type: 'event_callback',
+    event_id: `Ev${randomBytes(8).toString('hex').toUpperCase()}`,
+    event_time: now,
+    authorizations: [
+      {
+        enterprise_id: null,
+        team_id: teamId,
+        user_id: TEST_BOT_USER_ID,
+        is_bot: true,
+        is_enterprise_install: false,
+      },
+    ],
+    is_ext_shared_channel: false,
+  });
+}
+
+export interface GlobalShortcutOptions {
+  callbackId: string;
+  userId?: string;
+  triggerId?: string;
+  teamId?: string;
+}
+
+/** The `payload=<json>` form body Slack POSTs when someone runs a global shortcut. */
+export function buildGlobalShortcut(options: GlobalShortcutOptions): string {
+  const teamId = options.teamId ?? TEST_TEAM_ID;
+  const userId = options.userId ?? 'U_REQUESTER';
+  const payload = {
+    type: 'shortcut',
+    token: TEST_VERIFICATION_TOKEN,
+    action_ts: slackTs(),
+    team: { id: teamId, domain: TEST_TEAM_DOMAIN },
+    user: { id: userId, username: defaultUserName(userId), team_id: teamId },
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: options.callbackId,
+    trigger_id: options.triggerId ?? triggerId(),
+  };
+  return formEncode({ payload: JSON.stringify(payload) });
+}
+
 // ---------------------------------------------------------------- view submissions
 
 /** A `plain_text_input` value in `view.state.values`. */

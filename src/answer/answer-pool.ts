@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
+import { currentCid, withCorrelation } from '../correlation.js';
 import type { Deps } from '../deps.js';
 import type { Logger } from '../logger.js';
 import { type AnswerTask, answer } from './answer.js';
@@ -36,6 +37,13 @@ export interface AnswerThreadStart extends AnswerThreadData {
   entry?: string;
 }
 
+/** What the pool sends a thread: a task and the correlation id of the work it belongs to (correlation.ts). */
+export interface AnswerThreadTask {
+  id: number;
+  task: AnswerTask;
+  cid?: string;
+}
+
 /** Messages a thread sends: it is ready (its module loaded, its dependencies built), or a task is done. */
 export type AnswerThreadMessage = { type: 'ready' } | { type: 'done'; id: number };
 
@@ -55,7 +63,7 @@ interface Slot {
   worker?: Worker;
   /** `starting`: spawned, not yet ready (tasks wait in its port); `waiting`: to be restarted; `gone`: given up. */
   state: 'starting' | 'ready' | 'waiting' | 'gone';
-  pending: Map<number, { task: AnswerTask; resolve: () => void }>;
+  pending: Map<number, { task: AnswerTask; cid?: string; resolve: () => void }>;
   /** Failures in a row since the thread was last ready. */
   failures: number;
   restart?: NodeJS.Timeout;
@@ -146,7 +154,8 @@ export class ThreadAnswerer implements Answerer {
       const orphans = [...slot.pending.values()];
       slot.pending.clear();
       if (!this.closing) this.failed(slot, reason);
-      for (const o of orphans) void this.fallback.answer(o.task).finally(o.resolve);
+      for (const o of orphans)
+        void withCorrelation(o.cid, () => this.fallback.answer(o.task)).finally(o.resolve);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`answer thread exited with code ${code}`)));
@@ -190,9 +199,12 @@ export class ThreadAnswerer implements Answerer {
     const ready = usable.filter((s) => s.state === 'ready');
     const slot = (ready.length ? ready : usable).reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
+    // The thread has contexts of its own: the task's correlation id goes with it as plain data.
+    const cid = currentCid();
     return new Promise<void>((resolve) => {
-      slot.pending.set(id, { task, resolve });
-      slot.worker?.postMessage({ id, task });
+      slot.pending.set(id, { task, cid, resolve });
+      const message: AnswerThreadTask = { id, task, cid };
+      slot.worker?.postMessage(message);
     });
   }
 

@@ -1,9 +1,10 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { withCorrelation } from '../correlation.js';
 import { createLogger } from '../logger.js';
 import { createWatchedRedis, RedisOutageLog, waitForReady } from '../store/redis.js';
 import { buildDeps } from '../wiring.js';
-import { type AnswerTask, answer } from './answer.js';
-import type { AnswerThreadMessage, AnswerThreadStart } from './answer-pool.js';
+import { answer } from './answer.js';
+import type { AnswerThreadMessage, AnswerThreadStart, AnswerThreadTask } from './answer-pool.js';
 
 /** An answer thread: its own dependencies, answering tasks the main thread sends after acking. */
 const data = workerData as AnswerThreadStart;
@@ -22,11 +23,14 @@ const connected = waitForReady(deps.redis, 3_000).catch(() => {});
 
 const post = (msg: AnswerThreadMessage) => parentPort?.postMessage(msg);
 
-parentPort?.on('message', (msg: { id: number; task: AnswerTask }) => {
-  void connected
-    .then(() => answer(deps, msg.task))
-    .catch((err: unknown) => logger.error('answer thread task failed', { error: err }))
-    .finally(() => post({ type: 'done', id: msg.id }));
+parentPort?.on('message', (msg: AnswerThreadTask) => {
+  // The task runs in the correlation context of the Slack request it answers.
+  void withCorrelation(msg.cid, () =>
+    connected
+      .then(() => answer(deps, msg.task))
+      .catch((err: unknown) => logger.error('answer thread task failed', { error: err }))
+      .finally(() => post({ type: 'done', id: msg.id })),
+  );
 });
 post({ type: 'ready' });
 logger.debug('answer thread ready');

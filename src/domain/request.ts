@@ -261,6 +261,11 @@ export interface RequestResult {
 export interface AmiRequest {
   /** `req-` + 10 base-36 characters. */
   id: string;
+  /**
+   * The correlation id of the work that filed it (docs/logging.md): its jobs carry it, so their log
+   * lines and the filing's share it. Absent on requests filed before it was recorded.
+   */
+  cid?: string;
   kind: OperationKind;
   params: OperationParams;
   imageId: string;

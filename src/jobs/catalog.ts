@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { copyPollJob } from './copy-poll.js';
 import { copyRegionJob } from './copy-region.js';
 import { expiryDigestJob, expirySweepJob } from './expiry-sweep.js';
+import { homeRefreshJob } from './home-refresh.js';
 import type { JobDefinition, QueueKey } from './job.js';
 import { promoteJob, promoteRegionJob } from './promote.js';
 import { pruneJob, pruneSnapshotsJob } from './prune.js';
@@ -47,6 +48,7 @@ export const JOB_CATALOG = {
   'waiver-apply': waiverApplyJob,
   'scan-rescan': scanRescanJob,
   'finding-reminders': findingRemindersJob,
+  'home-refresh': homeRefreshJob,
 } as const;
 
 export type JobName = keyof typeof JOB_CATALOG;

@@ -1,4 +1,5 @@
 import { FlowProducer, Queue } from 'bullmq';
+import { currentCid, isCid } from '../correlation.js';
 import { keyRoot } from '../store/keys.js';
 import type { RedisConnection } from '../store/redis.js';
 import {
@@ -18,6 +19,26 @@ import { QUEUES, type QueueKey } from './job.js';
  */
 export function bullPrefix(keyPrefix: string): string {
   return `${keyRoot(keyPrefix)}:bull`;
+}
+
+/**
+ * The reserved field of a job's data that carries the correlation id of the work it belongs to
+ * (docs/logging.md). It is not part of any job's payload schema: producers add it beside the
+ * parsed payload, and the worker takes it off before parsing and runs the job in its context.
+ */
+export const CID_FIELD = '_cid';
+
+/** `data` with the correlation id `cid` in its reserved field (none: unchanged). */
+export function withCidField(data: unknown, cid: string | undefined): unknown {
+  if (!isCid(cid) || typeof data !== 'object' || data === null) return data;
+  return { ...(data as Record<string, unknown>), [CID_FIELD]: cid };
+}
+
+/** A job's data split into its payload (without the reserved field) and its correlation id, if any. */
+export function splitCidField(data: unknown): { payload: unknown; cid?: string } {
+  if (typeof data !== 'object' || data === null || !(CID_FIELD in data)) return { payload: data };
+  const { [CID_FIELD]: cid, ...payload } = data as Record<string, unknown>;
+  return isCid(cid) ? { payload, cid } : { payload };
 }
 
 /**
@@ -50,20 +71,25 @@ export class JobQueues {
     this.errorHandler = handler;
   }
 
-  /** Adds a job; the same logical work (same deterministic id) is only ever queued once. */
+  /**
+   * Adds a job; the same logical work (same deterministic id) is only ever queued once. The job
+   * carries the correlation id `opts.cid`, by default the current one (correlation.ts); an
+   * ephemeral job (a poller serving many requests) carries none and gets a fresh one per run.
+   */
   async enqueue<N extends JobName>(
     name: N,
     payload: JobPayload<N>,
-    opts: { delayMs?: number } = {},
+    opts: { delayMs?: number; cid?: string } = {},
   ): Promise<string> {
     const spec = jobDefinition(name);
     const data = parsePayload(name, payload);
     const jobId = spec.jobId(data);
+    const cid = spec.ephemeral ? undefined : (opts.cid ?? currentCid());
     if (spec.children) {
-      await this.addFlow(name, data, spec.children(data), opts);
+      await this.addFlow(name, data, spec.children(data), { ...opts, cid });
       return jobId;
     }
-    await this.queue(spec.queue).add(name, data, {
+    await this.queue(spec.queue).add(name, withCidField(data, cid), {
       jobId,
       attempts: spec.attempts,
       backoff: spec.backoff,
@@ -84,14 +110,14 @@ export class JobQueues {
     name: JobName,
     data: unknown,
     children: Array<{ name: string; payload: Record<string, unknown> }>,
-    opts: { delayMs?: number },
+    opts: { delayMs?: number; cid?: string },
   ): Promise<void> {
     const spec = jobDefinition(name);
     this.flows ??= new FlowProducer({ connection: this.connection, prefix: bullPrefix(this.keyPrefix) });
     await this.flows.add({
       name,
       queueName: QUEUES[spec.queue],
-      data,
+      data: withCidField(data, opts.cid),
       opts: {
         jobId: spec.jobId(data),
         attempts: spec.attempts,
@@ -107,7 +133,7 @@ export class JobQueues {
         return {
           name: c.name,
           queueName: QUEUES[childSpec.queue],
-          data: childData,
+          data: withCidField(childData, opts.cid),
           opts: {
             jobId: childSpec.jobId(childData),
             attempts: childSpec.attempts,

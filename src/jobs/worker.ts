@@ -1,5 +1,6 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import { withAbortSignal } from '../aws/abort.js';
+import { withCorrelation } from '../correlation.js';
 import type { Deps } from '../deps.js';
 import type { RedisConnection } from '../store/redis.js';
 import {
@@ -11,7 +12,7 @@ import {
   parsePayload,
 } from './catalog.js';
 import { type JobContext, JobHandedBack, JobTimedOut, QUEUES, type QueueKey } from './job.js';
-import { bullPrefix } from './queues.js';
+import { bullPrefix, splitCidField, withCidField } from './queues.js';
 
 export interface WorkerOptions {
   /** A connection with `maxRetriesPerRequest: null`, as BullMQ workers require. */
@@ -46,18 +47,33 @@ const HAND_BACK_DELAY_MS = 5_000;
  * the grace period after its signal is let go (it can no longer change anything that matters: its
  * AWS calls fail at once and its request has moved on).
  */
-export async function processJob(
+export function processJob(
   deps: Deps,
   job: Job,
   token: string | undefined,
   running: Set<AbortController> = new Set(),
   opts: Pick<WorkerOptions, 'stopGraceMs' | 'timeouts'> = {},
 ): Promise<unknown> {
+  // The job runs in the correlation context of the work that queued it (its data's reserved
+  // field); a job without one — a run of a recurring job, a poller — gets a fresh id per run.
+  const { payload, cid } = splitCidField(job.data);
+  return withCorrelation(cid, () => runJob(deps, job, payload, cid, token, running, opts));
+}
+
+async function runJob(
+  deps: Deps,
+  job: Job,
+  data: unknown,
+  cid: string | undefined,
+  token: string | undefined,
+  running: Set<AbortController>,
+  opts: Pick<WorkerOptions, 'stopGraceMs' | 'timeouts'>,
+): Promise<unknown> {
   if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
   const def = jobDefinition(job.name);
   let payload: Record<string, unknown>;
   try {
-    payload = parsePayload(job.name, job.data) as Record<string, unknown>;
+    payload = parsePayload(job.name, data) as Record<string, unknown>;
   } catch (err) {
     throw new UnrecoverableError(err instanceof InvalidPayload ? err.message : String(err));
   }
@@ -74,7 +90,7 @@ export async function processJob(
     logger,
     async checkpoint(patch) {
       ctx.payload = { ...ctx.payload, ...patch };
-      await job.updateData(ctx.payload);
+      await job.updateData(withCidField(ctx.payload, cid));
     },
     async defer(ms, patch) {
       if (patch) await ctx.checkpoint(patch);
@@ -83,6 +99,7 @@ export async function processJob(
       throw new DelayedError();
     },
   };
+  logger.debug('job started', { attempt: job.attemptsMade + 1 });
   const timeoutMs = ctx.timeoutMs;
   const timer = setTimeout(() => controller.abort(new JobTimedOut(def.name, timeoutMs)), timeoutMs);
   running.add(controller);
@@ -146,15 +163,20 @@ export function startWorkers(deps: Deps, opts: WorkerOptions): RunningWorkers {
     worker.on('error', (err) =>
       opts.onError ? opts.onError(err, key) : deps.logger.error('worker error', { queue: key, error: err }),
     );
-    worker.on('failed', (job, err) =>
-      deps.logger.warn('job failed', {
-        queue: key,
-        job: job?.name,
-        jobId: job?.id,
-        attempt: job?.attemptsMade,
-        error: err,
-      }),
-    );
+    worker.on('failed', (job, err) => {
+      const log = () =>
+        deps.logger.warn('job failed', {
+          queue: key,
+          job: job?.name,
+          jobId: job?.id,
+          attempt: job?.attemptsMade,
+          error: err,
+        });
+      // The line belongs to the job's work (a job without an id of its own had a fresh one per run).
+      const cid = splitCidField(job?.data).cid;
+      if (cid) withCorrelation(cid, log);
+      else log();
+    });
     return worker;
   });
   return {

@@ -1,10 +1,12 @@
 import { resolveAccount } from '../config.js';
 import { releaseSlot } from '../copies/flight.js';
+import { withRequestCid } from '../correlation.js';
 import type { Deps } from '../deps.js';
 import type { Intent } from '../domain/intents.js';
 import { type AmiRequest, isFinal } from '../domain/request.js';
 import { toAppError } from '../errors.js';
 import type { ClaimedIntent } from '../store/outbox.js';
+import { refreshHomesFor } from './home-refresh.js';
 import { jobsFor } from './jobs-for.js';
 
 /**
@@ -74,14 +76,18 @@ async function deliverOne(deps: Deps, id: string): Promise<boolean> {
   const now = Date.now();
   const claimed = await deps.outbox.claim(id, now, LEASE_MS);
   if (!claimed) return false;
-  try {
-    await perform(deps, claimed.stored.intent);
-  } catch (err) {
-    await failed(deps, claimed, err);
-    return false;
-  }
-  await deps.outbox.complete(claimed);
-  return true;
+  // Delivered on behalf of the request: its lines name the request's correlation id too, and the
+  // jobs it queues carry it (correlation.ts).
+  return withRequestCid(claimed.stored.cid, async () => {
+    try {
+      await perform(deps, claimed.stored.intent, claimed.stored.cid);
+    } catch (err) {
+      await failed(deps, claimed, err);
+      return false;
+    }
+    await deps.outbox.complete(claimed);
+    return true;
+  });
 }
 
 async function failed(deps: Deps, claimed: ClaimedIntent, err: unknown): Promise<void> {
@@ -105,16 +111,18 @@ async function failed(deps: Deps, claimed: ClaimedIntent, err: unknown): Promise
   await deps.outbox.fail(claimed, message, Date.now() + backoffMs(stored.attempts));
 }
 
-async function perform(deps: Deps, intent: Intent): Promise<void> {
+async function perform(deps: Deps, intent: Intent, cid: string | undefined): Promise<void> {
   switch (intent.kind) {
     case 'enqueue': {
-      await deps.queues.enqueue(deps.queues.named(intent.job), intent.payload as never);
+      await deps.queues.enqueue(deps.queues.named(intent.job), intent.payload as never, { cid });
       const requestId = intent.payload.requestId;
       if (typeof requestId === 'string') await markQueued(deps, requestId);
       return;
     }
     case 'refresh': {
       const request = await deps.requests.get(intent.requestId);
+      // The App Homes that show the request (its requester's, its approvers'), debounced.
+      if (request) await refreshHomesFor(deps, request);
       if (!request?.message) return;
       const message = deps.notifier.renderRequest(request);
       if (isFinal(request.state)) await deps.progress.final(request.message, message);

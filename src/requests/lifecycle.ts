@@ -1,4 +1,5 @@
 import type { AccountConfig } from '../config.js';
+import { currentCid, noteRequestCid } from '../correlation.js';
 import type { Deps } from '../deps.js';
 import type { AuditEntry } from '../domain/audit.js';
 import { REQUEST_ID_RE } from '../domain/ids.js';
@@ -8,6 +9,7 @@ import { type AmiRequest, isBatch, type RequestResult } from '../domain/request.
 import { AppError } from '../errors.js';
 import type { Effects, UpdateResult } from '../store/requests.js';
 import { deliverSoon } from './follow-ups.js';
+import { refreshHomesFor } from './home-refresh.js';
 import { jobsFor } from './jobs-for.js';
 
 /**
@@ -76,7 +78,9 @@ export async function file(deps: Deps, request: AmiRequest, channel: string): Pr
     );
   }
   const auto = request.state === 'approved';
-  const stored: AmiRequest = { ...request, message: ref };
+  // The request keeps the correlation id of the work filing it: its jobs carry it (docs/logging.md).
+  const cid = request.cid ?? currentCid();
+  const stored: AmiRequest = { ...request, ...(cid ? { cid } : {}), message: ref };
   const audit = [
     deps.audit.about(stored, {
       actor: stored.requester,
@@ -104,6 +108,8 @@ export async function file(deps: Deps, request: AmiRequest, channel: string): Pr
   }
   deps.audit.logCommitted(audit);
   deliverSoon(deps, intentIds);
+  // A new request shows on its approvers' App Homes (best effort, debounced; never throws).
+  void refreshHomesFor(deps, stored);
   return stored;
 }
 
@@ -144,6 +150,8 @@ async function load(
       'malformed request id',
     );
   const request = await deps.requests.get(id);
+  // A click's lines name the request's correlation id as well as their own.
+  noteRequestCid(request?.cid);
   if (!request)
     return refuse(
       `Request \`${id}\` does not exist (or is too old to act on). \`/ami requests\` lists the open ones.`,

@@ -24,6 +24,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CustomRoute, HTTPReceiver, type Logger } from '@slack/bolt';
 import { renderError } from '../blocks/error.js';
+import { newCid, withCorrelation } from '../correlation.js';
 import { STATE_STORE_UNAVAILABLE } from '../errors.js';
 import { type ReplayGuard, SLACK_WINDOW_SECONDS } from './replay-guard.js';
 import { postToResponseUrl } from './response-url.js';
@@ -165,16 +166,20 @@ export class SlackHttpReceiver extends HTTPReceiver {
         bolt(req, res);
         return;
       }
-      this.gate(req, res)
-        .then((pass) => {
-          if (pass) bolt(req, res);
-        })
-        .catch((err: unknown) => {
-          this.gateLogger.error(
-            `could not check a Slack request: ${err instanceof Error ? err.message : String(err)}`,
-          );
-          answer(res, 400);
-        });
+      // Each Slack request is a piece of work of its own: the gate's lines, the listener's, and
+      // whatever it files or queues carry one correlation id (correlation.ts).
+      withCorrelation(newCid(), () =>
+        this.gate(req, res)
+          .then((pass) => {
+            if (pass) bolt(req, res);
+          })
+          .catch((err: unknown) => {
+            this.gateLogger.error(
+              `could not check a Slack request: ${err instanceof Error ? err.message : String(err)}`,
+            );
+            answer(res, 400);
+          }),
+      );
     };
   }
 
@@ -218,6 +223,7 @@ export class SlackHttpReceiver extends HTTPReceiver {
       }
       return false;
     }
+    this.gateLogger.debug(`accepted a Slack ${verdict.kind}`);
     return true;
   }
 

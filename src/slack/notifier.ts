@@ -1,5 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import { renderApprovalMessage } from '../blocks/approval.js';
+import type { HomeView } from '../blocks/home.js';
 import type { SlackMessage } from '../blocks/message.js';
 import { renderNotFiled } from '../blocks/request-confirmation.js';
 import { type RequestReply, renderRequestReply } from '../blocks/request-reply.js';
@@ -58,6 +59,11 @@ export class SlackNotifier {
     });
     if (!res.ok || !res.ts || !res.channel)
       throw new Error(`chat.postMessage failed: ${res.error ?? 'no ts'}`);
+    this.logger.debug('posted a Slack message', {
+      channel: res.channel,
+      ts: res.ts,
+      ...(threadTs ? { threadTs } : {}),
+    });
     return { channel: res.channel, ts: res.ts };
   }
 
@@ -68,10 +74,16 @@ export class SlackNotifier {
       text: message.text,
       blocks: message.blocks,
     });
+    this.logger.debug('updated a Slack message', { channel: ref.channel, ts: ref.ts });
   }
 
   async postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
     await this.client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks });
+  }
+
+  /** Publishes `userId`'s App Home tab (the whole view; Slack replaces the previous one). */
+  async publishHome(userId: string, view: HomeView): Promise<void> {
+    await this.client.views.publish({ user_id: userId, view });
   }
 
   /** A request's message as it should look now. */

@@ -25,6 +25,7 @@ import {
   type ReceiverEvent,
 } from '@slack/bolt';
 import { SocketModeClient } from '@slack/socket-mode';
+import { newCid, withCorrelation } from '../correlation.js';
 
 type StringIndexed = Record<string, unknown>;
 
@@ -133,7 +134,8 @@ export class SocketModeReceiver implements Receiver {
     });
     const extract = options.customPropertiesExtractor ?? (() => ({}));
     this.client.on('slack_event', (args: SlackEventArgs) => {
-      void this.dispatch(args, extract);
+      // Each envelope is a piece of work of its own, with its own correlation id (correlation.ts).
+      void withCorrelation(newCid(), () => this.dispatch(args, extract));
     });
     this.guardMessages();
   }
@@ -219,6 +221,7 @@ export class SocketModeReceiver implements Receiver {
       retryReason: args.retry_reason,
       customProperties: {},
     };
+    this.logger.debug(`accepted a Socket Mode ${args.type} envelope`);
     try {
       event.customProperties = extract(args);
       if (!this.app) throw new Error('the receiver was not initialised with an app');

@@ -100,6 +100,8 @@ export interface StoredIntent {
   intent: Intent;
   /** The request version whose change wrote it: a newer write of the same id differs. */
   seq: number;
+  /** The correlation id of the request it follows up (its `cid`), for the deliverer's log lines and the jobs it queues. */
+  cid?: string;
   /** Delivery attempts that failed so far. */
   attempts: number;
   lastError?: string;
@@ -153,7 +155,7 @@ export class RequestStore {
    */
   async create(request: AmiRequest, effects: Effects = {}): Promise<{ intentIds: string[] }> {
     const now = Date.now();
-    const intents = this.storedIntents(effects, 1, now);
+    const intents = this.storedIntents(effects, 1, now, request.cid);
     const audit = (effects.audit ?? []).map((entry) => toStreamFields(entry));
     const created = await (
       this.redis as unknown as { amibotRequestCreate(...args: (string | number)[]): Promise<number> }
@@ -184,10 +186,11 @@ export class RequestStore {
     effects: Effects,
     seq: number,
     now: number,
+    cid: string | undefined,
   ): Array<readonly [string, string, number]> {
     return (effects.intents ?? []).map((intent) => {
       const iid = intentId(intent, seq);
-      const stored: StoredIntent = { id: iid, intent, seq, attempts: 0 };
+      const stored: StoredIntent = { id: iid, intent, seq, ...(cid ? { cid } : {}), attempts: 0 };
       return [iid, JSON.stringify(stored), now] as const;
     });
   }
@@ -215,7 +218,7 @@ export class RequestStore {
       }
       const newVersion = Number(version) + 1;
       const now = Date.now();
-      const intents = this.storedIntents(out.effects ?? {}, newVersion, now);
+      const intents = this.storedIntents(out.effects ?? {}, newVersion, now, next.cid);
       const audit = (out.effects?.audit ?? []).map((entry) => toStreamFields(entry));
       const pendingScore = next.state === 'pending' ? String(Date.parse(next.expiresAt)) : '';
       const final = isFinal(next.state);

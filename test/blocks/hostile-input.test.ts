@@ -14,10 +14,12 @@ import { renderAuditEntries } from '../../src/blocks/audit.js';
 import { renderCost } from '../../src/blocks/cost.js';
 import { renderError } from '../../src/blocks/error.js';
 import { type ChannelInventory, renderExpiryDigest } from '../../src/blocks/expiry-digest.js';
+import { renderFileRequestModal } from '../../src/blocks/file-request-modal.js';
 import { renderFindResults } from '../../src/blocks/find-results.js';
 import { renderFindingNotice, renderFindingReminder } from '../../src/blocks/finding-notice.js';
 import { renderCatalogue } from '../../src/blocks/golden.js';
 import { renderHelp, renderHelpTopic } from '../../src/blocks/help.js';
+import { type HomeView, renderHome } from '../../src/blocks/home.js';
 import { renderImageDetails } from '../../src/blocks/image-details.js';
 import { renderImageList } from '../../src/blocks/image-list.js';
 import { renderJobs } from '../../src/blocks/jobs.js';
@@ -582,7 +584,7 @@ const REMINDER = {
   snoozeHours: 24,
 };
 
-type Output = SlackMessage | ReturnType<typeof renderRejectModal> | string;
+type Output = SlackMessage | ReturnType<typeof renderRejectModal> | HomeView | string;
 
 /** Each builder, given a function that makes its input hostile. Mrkdwn-returning helpers count too. */
 const BUILDERS: Array<[string, (x: <T>(v: T) => T) => Output[]]> = [
@@ -708,6 +710,56 @@ const BUILDERS: Array<[string, (x: <T>(v: T) => T) => Output[]]> = [
   [
     'renderRejectModal',
     (x) => REQUESTS.map(([, r]) => renderRejectModal({ requestId: r.id, summary: describeOperation(x(r)) })),
+  ],
+  [
+    'renderHome',
+    (x) => [
+      renderHome({
+        userId: OWN.approver,
+        now: NOW,
+        awaiting: REQUESTS.map(([, r]) => x(r)),
+        mine: REQUESTS.slice(0, 3).map(([, r]) => x(r)),
+        running: REQUESTS.slice(0, 3).map(([, r]) => x({ ...r, state: 'running' as const })),
+        expiring: x([
+          {
+            account: 'prod',
+            region: 'us-east-1',
+            imageId: 'ami-0123456789abcdef0',
+            name: 'web-2026-11-01',
+            expiryAt: '2026-12-01T00:00:00.000Z',
+            team: 'web',
+            ownerUserId: OWN.owner,
+          },
+          {
+            account: 'prod',
+            region: 'us-east-1',
+            imageId: 'ami-0123456789abcdef1',
+            name: 'web-2026-11-02',
+            expiryAt: '2026-12-02T00:00:00.000Z',
+            team: 'web',
+          },
+        ]),
+        expiringDays: 14,
+        expiringNote: x('prod/us-east-1: AWS said no'),
+        golden: x([
+          { name: 'web-base', description: 'the web base', account: 'prod', regions: ['us-east-1'] },
+        ]),
+      }),
+    ],
+  ],
+  [
+    'renderFileRequestModal',
+    (x) => [
+      renderFileRequestModal(
+        x({
+          accounts: [
+            { alias: 'prod', regions: ['us-east-1'], default: true },
+            { alias: 'dev', regions: [], default: false },
+          ],
+          regions: ['us-east-1', 'eu-west-1'],
+        }),
+      ),
+    ],
   ],
   [
     'renderRequestConfirmation',

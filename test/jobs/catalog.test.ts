@@ -49,6 +49,19 @@ describe.each<[JobName, Record<string, unknown>[], Record<string, unknown>[]]>([
   ['revoke-sharing', [{ requestId: 'req-k3j9x0a2b1' }], [{ requestId: 'acc-k3j9x0a2b1' }, {}]],
   ['waiver-apply', [{ requestId: 'req-k3j9x0a2b1' }], [{ requestId: 'req-k3j9x0a2b1', until: 'x' }]],
   ['scan-rescan', [{}], [{ account: 'prod' }]],
+  // A user id is part of the job id and of a Redis key: nothing else gets through.
+  [
+    'home-refresh',
+    [{ userId: 'U0123ABCD' }, { userId: 'W0BOSS' }],
+    [
+      { userId: 'u0123' },
+      { userId: 'U1:x' },
+      { userId: 'U1 U2' },
+      { userId: '' },
+      { userId: 'U1', extra: 1 },
+      {},
+    ],
+  ],
 ])('%s payloads', (name, good, bad) => {
   it.each(good)('accepts %j', (payload) => {
     expect(parsePayload(name, payload)).toEqual(payload);

@@ -230,6 +230,39 @@ describe('views, directory and socket mode', () => {
     expect(await slackError(web.views.open({ trigger_id: '', view }))).toBe('invalid_arguments');
   });
 
+  it('publishes Home views per user: user_id and type home checked, 100 blocks at most, the last view kept', async () => {
+    const web = client();
+    const home = (text: string, n = 1) => ({
+      type: 'home' as const,
+      blocks: Array.from({ length: n }, () => section(text)),
+    });
+    const first = await web.views.publish({ user_id: 'U1', view: home('one') });
+    expect(first.view).toMatchObject({ id: expect.stringMatching(/^V/), type: 'home' });
+    await web.views.publish({ user_id: 'U1', view: home('two') });
+    expect(fake.homeView('U1')?.blocks).toEqual([section('two')]);
+    expect(fake.homeView('U1')?.id).toBe(first.view?.id);
+    expect(fake.homeView('U2')).toBeUndefined();
+    await expect(
+      fake.waitForHomeView('U1', (v) => JSON.stringify(v.blocks).includes('two'), 100),
+    ).resolves.toBeDefined();
+
+    expect(await slackError(web.views.publish({ user_id: '', view: home('x') }))).toBe('invalid_arguments');
+    expect(await slackError(web.views.publish({ user_id: 'C123', view: home('x') }))).toBe('user_not_found');
+    expect(
+      await slackError(
+        web.views.publish({
+          user_id: 'U1',
+          view: { type: 'modal', title: { type: 'plain_text', text: 'x' }, blocks: [section('x')] } as never,
+        }),
+      ),
+    ).toBe('invalid_arguments');
+    expect(await slackError(web.views.publish({ user_id: 'U1', view: home('x', 101) }))).toBe(
+      'invalid_arguments',
+    );
+    await web.views.publish({ user_id: 'U2', view: home('x', 100) });
+    expect(fake.homeView('U1')?.blocks).toEqual([section('two')]);
+  });
+
   it('answers usergroups.users.list, users.info and conversations.info from the directory', async () => {
     const web = client();
     fake.setUserGroup('S_APPROVERS', ['U1', 'U2']);

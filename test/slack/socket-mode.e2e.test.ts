@@ -133,12 +133,17 @@ describe('the app in Socket Mode', () => {
   let link: FakeSocketModeServer;
   let t: TestApp;
   let closed = false;
+  const logged: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
     fakeSlack = await FakeSlack.start();
     link = await FakeSocketModeServer.start();
     fakeSlack.setSocketUrl(link.url);
-    t = await startTestApp({ fakeSlack, env: { SLACK_APP_TOKEN: APP_TOKEN } });
+    t = await startTestApp({
+      fakeSlack,
+      env: { SLACK_APP_TOKEN: APP_TOKEN },
+      logger: createLogger('debug', (line) => logged.push(JSON.parse(line) as Record<string, unknown>)),
+    });
   });
 
   afterAll(async () => {
@@ -166,6 +171,32 @@ describe('the app in Socket Mode', () => {
     const reply = await fakeSlack.waitForResponse(responseId, { timeoutMs: 10_000 });
     expect(allText(reply.body)).toMatch(/deregister/);
     expect(link.acks(id)).toHaveLength(1);
+  });
+
+  it('gives each envelope a correlation id of its own, carried into its answer', async () => {
+    const start = logged.length;
+    const sent = ['UCORR1', 'UCORR2'].map((userId) =>
+      link.send(
+        'slash_commands',
+        buildSlashCommandPayload({
+          text: 'help',
+          userId,
+          responseUrl: fakeSlack.responseUrl(`corr-${userId}`),
+        }),
+        { accepts_response_payload: false },
+      ),
+    );
+    await Promise.all(sent.map((s) => link.waitForAck(s.id)));
+    await Promise.all(['UCORR1', 'UCORR2'].map((u) => fakeSlack.waitForResponse(`corr-${u}`)));
+    const lines = logged.slice(start);
+    const accepted = lines.filter((l) => l.msg === 'accepted a Socket Mode slash_commands envelope');
+    const answered = lines.filter((l) => l.msg === 'answered /ami');
+    expect(accepted).toHaveLength(2);
+    expect(answered.map((l) => l.user).sort()).toEqual(['UCORR1', 'UCORR2']);
+    const ids = accepted.map((l) => l.cid);
+    expect(new Set(ids).size).toBe(2);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{12}$/);
+    expect(answered.map((l) => l.cid).sort()).toEqual([...ids].sort());
   });
 
   it('acks a block_actions envelope and runs the action', async () => {

@@ -12,7 +12,7 @@ import {
   startWorkers,
   type WorkerOptions,
 } from '../../src/jobs/worker.js';
-import { silentLogger } from '../../src/logger.js';
+import { type Logger, silentLogger } from '../../src/logger.js';
 import { keyRoot } from '../../src/store/keys.js';
 import { createRedis, type RedisConnection, scanKeys, waitForReady } from '../../src/store/redis.js';
 import { buildDeps } from '../../src/wiring.js';
@@ -59,6 +59,8 @@ export interface TestAppOptions {
   productionRedis?: boolean;
   /** Called for each task answered on the main thread instead of an answer thread. */
   onMainThread?: (task: AnswerTask) => void;
+  /** The app's and the workers' logger (default: silent). */
+  logger?: Logger;
 }
 
 export interface SlashResult {
@@ -115,7 +117,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     : createRedis(config.redis.url, 'client', { enableOfflineQueue: true });
   if (opts.productionRedis) await waitForReady(redis, 5_000);
   const deps = buildDeps(config, {
-    logger: silentLogger,
+    logger: opts.logger ?? silentLogger,
     clock: opts.clock,
     redis,
     awsCredentials: TEST_AWS_CREDENTIALS,
