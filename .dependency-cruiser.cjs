@@ -2,7 +2,8 @@
  * The layer rules of `src/` (docs/architecture.md, "Layers"), checked by `npm run lint` and so by
  * `npm test` and CI. A folder may use the folders below it, never one above it:
  *
- *   main.ts wiring.ts app.ts …   composition: builds Deps, starts the app and the workers
+ *   main.ts wiring.ts app.ts …   composition: builds Deps, starts the app and the workers (health-server.ts:
+ *                                /metrics, and a worker's own health server)
  *   handlers/                    Slack listeners (Bolt): ack, call a use case, answer
  *   answer/                      answer threads: run /ami subcommands beside the acking thread
  *   commands/                    the /ami subcommands
@@ -16,7 +17,7 @@
  *   slack/  aws/  store/         I/O: the Slack Web API, AWS (the only user of the AWS SDK), Redis
  *   blocks/                      pure: state → Block Kit
  *   domain/                      pure: grammar, ids, policy, request states, checks, cost, …
- *   config.ts errors.ts logger.ts secrets.ts   leaves every layer may use
+ *   config.ts errors.ts logger.ts secrets.ts metrics.ts   leaves every layer may use
  *
  * Type-only imports are free (`deps.ts` names every dependency's type): the rules are about what
  * runs. `answer/answer-thread.ts` is a thread's entry point and builds its own Deps like main.ts.
@@ -34,7 +35,8 @@ const LAYERS = [
   ['blocks'],
   ['domain'],
 ];
-const COMPOSITION = '^src/(main|wiring|app|sandbox-mode|process-guards|redis-migrate-prefix)\\.ts$';
+const COMPOSITION =
+  '^src/(main|wiring|app|health-server|sandbox-mode|process-guards|redis-migrate-prefix)\\.ts$';
 
 const folder = (names) => `^src/(${names.join('|')})/`;
 
@@ -54,12 +56,12 @@ module.exports = {
     ...upwards,
     {
       name: 'no-upward-import-from-leaves',
-      comment: 'config, errors, logger and secrets are leaves: they use domain/ at most',
+      comment: 'config, errors, logger, secrets and metrics are leaves: they use domain/ at most',
       severity: 'error',
-      from: { path: '^src/(config|errors|logger|secrets)\\.ts$' },
+      from: { path: '^src/(config|errors|logger|secrets|metrics)\\.ts$' },
       to: {
         path: '^src/',
-        pathNot: '^src/(domain/|config\\.ts|errors\\.ts|logger\\.ts|secrets\\.ts)',
+        pathNot: '^src/(domain/|config\\.ts|errors\\.ts|logger\\.ts|secrets\\.ts|metrics\\.ts)',
         dependencyTypesNot: ['type-only'],
       },
     },

@@ -1,7 +1,8 @@
 import { InProcessAnswerer, ThreadAnswerer } from './answer/answer-pool.js';
-import { createSlackApp } from './app.js';
+import { createSlackApp, healthRoutes } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { isStateStoreError } from './errors.js';
+import { startHealthServer } from './health-server.js';
 import { QUEUES } from './jobs/job.js';
 import { scheduleMaintenance, startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
@@ -150,6 +151,12 @@ async function main(): Promise<void> {
       },
     });
     logger.info(`amibot workers running (concurrency ${config.workerConcurrency} per queue)`);
+    // A worker alone has no Slack app: its own small server answers the health checks and scrapes.
+    if (config.role === 'worker') {
+      const health = await startHealthServer(deps, healthRoutes(deps), config.workerPort);
+      stops.push({ name: 'worker health server', stop: () => health.close() });
+      logger.info(`amibot worker health on :${health.port}`);
+    }
   }
 
   let stopping = false;

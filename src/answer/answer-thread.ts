@@ -1,9 +1,10 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { createLogger } from '../logger.js';
+import { metricsSnapshot } from '../metrics.js';
 import { createWatchedRedis, RedisOutageLog, waitForReady } from '../store/redis.js';
 import { buildDeps } from '../wiring.js';
-import { type AnswerTask, answer } from './answer.js';
-import type { AnswerThreadMessage, AnswerThreadStart } from './answer-pool.js';
+import { answer } from './answer.js';
+import type { AnswerThreadMessage, AnswerThreadRequest, AnswerThreadStart } from './answer-pool.js';
 
 /** An answer thread: its own dependencies, answering tasks the main thread sends after acking. */
 const data = workerData as AnswerThreadStart;
@@ -22,7 +23,11 @@ const connected = waitForReady(deps.redis, 3_000).catch(() => {});
 
 const post = (msg: AnswerThreadMessage) => parentPort?.postMessage(msg);
 
-parentPort?.on('message', (msg: { id: number; task: AnswerTask }) => {
+parentPort?.on('message', (msg: AnswerThreadRequest) => {
+  if ('metrics' in msg) {
+    void metricsSnapshot().then((metrics) => post({ type: 'metrics', id: msg.id, metrics }));
+    return;
+  }
   void connected
     .then(() => answer(deps, msg.task))
     .catch((err: unknown) => logger.error('answer thread task failed', { error: err }))
