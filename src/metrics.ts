@@ -152,16 +152,16 @@ export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
 /** Something read at scrape time: sets gauges, or returns other registries' metrics to merge in. */
 type Source = () => Promise<MetricsSnapshot[] | unknown>;
-const sources = new Map<string, Source>();
+/** Sources by name; the last registered of a name is read (a test process may run several apps). */
+const sources = new Map<string, Source[]>();
 
-/**
- * Registers a source read at every scrape under `name` (a later one of the same name replaces it);
- * returns its removal.
- */
+/** Registers a source read at every scrape under `name`; returns its removal. */
 export function onScrape(name: string, source: Source): () => void {
-  sources.set(name, source);
+  sources.set(name, [...(sources.get(name) ?? []), source]);
   return () => {
-    if (sources.get(name) === source) sources.delete(name);
+    const left = (sources.get(name) ?? []).filter((s) => s !== source);
+    if (left.length) sources.set(name, left);
+    else sources.delete(name);
   };
 }
 
@@ -180,7 +180,8 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
 export async function renderMetrics(timeoutMs = SCRAPE_SOURCE_TIMEOUT_MS): Promise<string> {
   const merged: MetricsSnapshot[] = [];
   await Promise.all(
-    [...sources].map(async ([name, source]) => {
+    [...sources].map(async ([name, stack]) => {
+      const source = stack[stack.length - 1] as Source;
       try {
         const out = await within(source(), timeoutMs);
         if (Array.isArray(out)) merged.push(...(out as MetricsSnapshot[]));
