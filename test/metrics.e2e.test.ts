@@ -4,6 +4,7 @@ import { FakeAws } from '../dev/fake-aws/index.js';
 import { FakeSlack } from '../dev/fake-slack/fake-slack.js';
 import type { AccountConfig } from '../src/config.js';
 import { accountPolicySchema } from '../src/domain/policy.js';
+import { runExpirySweep } from '../src/expiry/sweep.js';
 import { allText, DEFAULT_ACCOUNT_ID, startTestApp, type TestApp } from './support/app-under-test.js';
 import { inScrape, metricNames, sample, scrape } from './support/metrics.js';
 import { waitFor } from './support/wait.js';
@@ -17,7 +18,11 @@ const account: AccountConfig = {
   accountId: DEFAULT_ACCOUNT_ID,
   regions: [],
   default: true,
-  policy: accountPolicySchema.parse({ approvalChannel: CHANNEL, approvers: [APPROVER] }),
+  policy: accountPolicySchema.parse({
+    approvalChannel: CHANNEL,
+    approvers: [APPROVER],
+    reminderChannel: 'CREMIND',
+  }),
 };
 
 let fakeAws: FakeAws;
@@ -122,7 +127,12 @@ describe('/metrics of the web app', () => {
         expect(text, `${queue} ${state}`).toMatch(
           new RegExp(`^amibot_queue_jobs\\{queue="${queue}",state="${state}"\\} \\d+$`, 'm'),
         );
-    expect(text).toMatch(/^amibot_requests_open \d+$/m);
+    // One request waiting for its approval: open and pending.
+    const img = fakeAws.addImage({ ownerId: DEFAULT_ACCOUNT_ID, name: 'metrics-pending-image' });
+    await t.ask(`share ${img.imageId} --with 333333333333`, { userId: REQUESTER });
+    const filed = (await scrape(t.url)).text;
+    expect(sample(filed, 'amibot_requests_open') - sample(text, 'amibot_requests_open')).toBe(1);
+    expect(sample(filed, 'amibot_requests_pending') - sample(text, 'amibot_requests_pending')).toBe(1);
     expect(sample(text, 'amibot_scrape_source_up', { source: 'queues' })).toBe(1);
     expect(sample(text, 'amibot_scrape_source_up', { source: 'requests' })).toBe(1);
     expect(text).toMatch(/^amibot_process_resident_memory_bytes \d+/m);
@@ -138,6 +148,32 @@ describe('/metrics of the web app', () => {
     expect(d('amibot_slack_rate_limited_total', { method: 'chat.postMessage' })).toBe(1);
     expect(d('amibot_slack_rate_limit_wait_seconds_total')).toBe(1);
   });
+
+  it('counts an expiry reminder once it is posted, not when its post fails', async () => {
+    const expiry = { kind: 'expiry' };
+    const notFound = { method: 'chat.postMessage', outcome: 'channel_not_found' };
+    const failedRun = { job: 'reminder-post', outcome: 'failed' };
+    const before = (await scrape(t.url)).text;
+    fakeAws.addImage({
+      ownerId: DEFAULT_ACCOUNT_ID,
+      tags: { ExpirationDate: new Date(Date.now() + 3 * 86_400_000).toISOString() },
+    });
+    // The worker's first post fails; its retry (after the job's backoff) posts.
+    fakeSlack.failNext('chat.postMessage', 'channel_not_found', { times: 1 });
+    expect((await runExpirySweep(t.deps)).remindersQueued).toBe(1);
+    const after = await waitFor('the reminder to be counted', async () => {
+      const { text } = await scrape(t.url);
+      return sample(text, 'amibot_reminders_sent_total', expiry) >
+        sample(before, 'amibot_reminders_sent_total', expiry)
+        ? text
+        : undefined;
+    });
+    const d = (name: string, labels: Record<string, string>) =>
+      sample(after, name, labels) - sample(before, name, labels);
+    expect(d('amibot_reminders_sent_total', expiry)).toBe(1);
+    expect(d('amibot_slack_api_calls_total', notFound)).toBe(1);
+    expect(d('amibot_job_duration_seconds_count', failedRun)).toBe(1);
+  }, 60_000);
 
   it('has every metric the Grafana dashboard reads', async () => {
     const dashboard = JSON.parse(readFileSync('deploy/grafana/amibot-dashboard.json', 'utf8')) as {
