@@ -130,6 +130,14 @@ async function main(): Promise<void> {
     );
   }
 
+  if (config.role === 'worker') {
+    // A worker alone has no Slack app: its own small server answers the health checks and scrapes
+    // (opened before the workers, so a port already taken stops the process before it takes jobs).
+    const health = await startHealthServer(deps, healthRoutes(deps), config.workerPort);
+    stops.push({ name: 'worker health server', stop: () => health.close() });
+    logger.info(`amibot worker health on :${health.port}`);
+  }
+
   if (config.role === 'worker' || config.role === 'all') {
     const workerOutage = new RedisOutageLog(logger, 'workers');
     const connection = createWatchedRedis(config.redis.url, 'worker', workerOutage);
@@ -151,12 +159,6 @@ async function main(): Promise<void> {
       },
     });
     logger.info(`amibot workers running (concurrency ${config.workerConcurrency} per queue)`);
-    // A worker alone has no Slack app: its own small server answers the health checks and scrapes.
-    if (config.role === 'worker') {
-      const health = await startHealthServer(deps, healthRoutes(deps), config.workerPort);
-      stops.push({ name: 'worker health server', stop: () => health.close() });
-      logger.info(`amibot worker health on :${health.port}`);
-    }
   }
 
   let stopping = false;

@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeAws } from '../../dev/fake-aws/index.js';
 import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import { JobQueues } from '../../src/jobs/queues.js';
 import { createRedis } from '../../src/store/redis.js';
-import { deleteKeys, REDIS_URL } from '../support/app-under-test.js';
+import { deleteKeys, REDIS_URL, SIGNING_SECRET } from '../support/app-under-test.js';
 import { type MainProcess, startMain } from '../support/main-process.js';
 import { sample, scrape } from '../support/metrics.js';
+import { buildSlashCommand, postSigned } from '../support/slack-requests.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 import { productionEnv, uniquePrefix } from './support.js';
@@ -109,5 +111,44 @@ describe('a worker process', () => {
     main.kill('SIGTERM');
     expect(await main.exited).toBe(0);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  }, 90_000);
+
+  it('in role all, has no second server: the web port’s /metrics covers the web, its answer thread and the workers', async () => {
+    const workerPort = await freePort();
+    const all = startMain(
+      productionEnv({
+        fakeAws,
+        fakeSlack,
+        prefix,
+        extra: { AMIBOT_ROLE: 'all', AMIBOT_WORKER_PORT: String(workerPort), AMIBOT_ANSWER_THREADS: '1' },
+      }),
+    );
+    main = all;
+    const url = `http://127.0.0.1:${await all.port()}`;
+    await all.waitForLine(/workers running/);
+    expect(all.lines.join('\n')).not.toMatch(/worker health on/);
+    await expect(fetch(`http://127.0.0.1:${workerPort}/healthz`)).rejects.toThrow();
+
+    // A command answered in the answer thread is counted there and merged into this scrape.
+    const help = { subcommand: 'help', outcome: 'ok' };
+    const before = (await scrape(url)).text;
+    const responseId = randomUUID();
+    const ack = await postSigned(
+      `${url}/slack/events`,
+      buildSlashCommand({ text: 'help', responseUrl: fakeSlack.responseUrl(responseId) }),
+      SIGNING_SECRET,
+    );
+    expect(ack.status).toBe(200);
+    await fakeSlack.waitForResponse(responseId, { timeoutMs: 15_000 });
+    const after = (await scrape(url)).text;
+    expect(sample(after, 'amibot_commands_total', help) - sample(before, 'amibot_commands_total', help)).toBe(
+      1,
+    );
+    expect(sample(after, 'amibot_slack_ack_seconds_count', { kind: 'command' })).toBeGreaterThanOrEqual(1);
+    expect(sample(after, 'amibot_answer_threads_alive')).toBe(1);
+    expect(after).toMatch(/^amibot_queue_jobs\{queue="ops",state="waiting"\} \d+$/m);
+
+    all.kill('SIGTERM');
+    expect(await all.exited).toBe(0);
   }, 90_000);
 });
