@@ -35,21 +35,49 @@ export interface AwsClientOptions {
 
 const STS_SESSION_NAME = 'amibot';
 
+/** The labels of a client's command, worked out once per (client, command) and kept. */
+interface CallLabels {
+  service: string;
+  operation: string;
+  /** The counter of its successful calls, bound to its labels. */
+  ok: { inc(): void };
+}
+const callLabels = new Map<string, Map<string, CallLabels>>();
+
+function labelsOf(context: HandlerExecutionContext): CallLabels {
+  const client = context.clientName ?? 'unknown';
+  const command = context.commandName ?? 'unknown';
+  let byCommand = callLabels.get(client);
+  if (!byCommand) {
+    byCommand = new Map();
+    callLabels.set(client, byCommand);
+  }
+  let labels = byCommand.get(command);
+  if (!labels) {
+    const service = client.replace(/Client$/, '').toLowerCase();
+    const operation = command.replace(/Command$/, '');
+    labels = { service, operation, ok: awsCalls.labels(service, operation, 'none') };
+    byCommand.set(command, labels);
+  }
+  return labels;
+}
+
 /**
  * Counts every call of a client (`amibot_aws_calls_total`) by service, operation and error code:
  * once per call, after the SDK's retries (the initialize step wraps them). `EC2Client` → `ec2`,
  * `DescribeImagesCommand` → `DescribeImages`.
  */
 function countCalls(next: InitializeHandler<object, object>, context: HandlerExecutionContext) {
-  const service = (context.clientName ?? 'unknown').replace(/Client$/, '').toLowerCase();
-  const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
+  const labels = labelsOf(context);
   return async (args: InitializeHandlerArguments<object>) => {
     try {
       const out = await next(args);
-      awsCalls.labels(service, operation, 'none').inc();
+      labels.ok.inc();
       return out;
     } catch (err) {
-      awsCalls.labels(service, operation, boundedLabel((err as { name?: unknown } | null)?.name)).inc();
+      awsCalls
+        .labels(labels.service, labels.operation, boundedLabel((err as { name?: unknown } | null)?.name))
+        .inc();
       throw err;
     }
   };

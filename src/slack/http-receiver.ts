@@ -180,7 +180,7 @@ export class SlackHttpReceiver extends HTTPReceiver {
         return;
       }
       (res as TimedResponse)[ARRIVED] = performance.now();
-      res.once('finish', observeAck);
+      res.on('finish', observeAck);
       this.gate(req, res)
         .then((pass) => {
           if (pass) bolt(req, res);
