@@ -2,7 +2,8 @@
  * The layer rules of `src/` (docs/architecture.md, "Layers"), checked by `npm run lint` and so by
  * `npm test` and CI. A folder may use the folders below it, never one above it:
  *
- *   main.ts wiring.ts app.ts …   composition: builds Deps, starts the app and the workers
+ *   main.ts wiring.ts app.ts …   composition: builds Deps, starts the app and the workers (health-server.ts:
+ *                                /metrics, and a worker's own health server)
  *   doctor.ts doctor/            `npm run doctor`: checks config, Redis, Slack and AWS (uses any layer below)
  *   handlers/                    Slack listeners (Bolt): ack, call a use case, answer
  *   answer/                      answer threads: run /ami subcommands beside the acking thread
@@ -18,7 +19,7 @@
  *   slack/  aws/  store/         I/O: the Slack Web API, AWS (the only user of the AWS SDK), Redis
  *   blocks/                      pure: state → Block Kit
  *   domain/                      pure: grammar, ids, policy, request states, checks, cost, …
- *   config.ts correlation.ts errors.ts logger.ts secrets.ts   leaves every layer may use
+ *   config.ts correlation.ts errors.ts logger.ts metrics.ts secrets.ts   leaves every layer may use
  *
  * Type-only imports are free (`deps.ts` names every dependency's type): the rules are about what
  * runs. `answer/answer-thread.ts` is a thread's entry point and builds its own Deps like main.ts.
@@ -38,7 +39,8 @@ const LAYERS = [
   ['blocks'],
   ['domain'],
 ];
-const COMPOSITION = '^src/(main|wiring|app|sandbox-mode|process-guards|redis-migrate-prefix|doctor)\\.ts$';
+const COMPOSITION =
+  '^src/(main|wiring|app|health-server|sandbox-mode|process-guards|redis-migrate-prefix|doctor)\\.ts$';
 
 const folder = (names) => `^src/(${names.join('|')})/`;
 
@@ -58,12 +60,14 @@ module.exports = {
     ...upwards,
     {
       name: 'no-upward-import-from-leaves',
-      comment: 'config, correlation, errors, logger and secrets are leaves: they use domain/ at most',
+      comment:
+        'config, correlation, errors, logger, metrics and secrets are leaves: they use domain/ at most',
       severity: 'error',
-      from: { path: '^src/(config|correlation|errors|logger|secrets)\\.ts$' },
+      from: { path: '^src/(config|correlation|errors|logger|metrics|secrets)\\.ts$' },
       to: {
         path: '^src/',
-        pathNot: '^src/(domain/|config\\.ts|correlation\\.ts|errors\\.ts|logger\\.ts|secrets\\.ts)',
+        pathNot:
+          '^src/(domain/|config\\.ts|correlation\\.ts|errors\\.ts|logger\\.ts|metrics\\.ts|secrets\\.ts)',
         dependencyTypesNot: ['type-only'],
       },
     },

@@ -172,14 +172,14 @@ function startBot(role: 'web' | 'worker', env: Record<string, string>, root?: st
   if (root) {
     return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: root,
-      env: { ...process.env, ...env, AMIBOT_ROLE: role },
+      env: { ...process.env, AMIBOT_WORKER_PORT: '0', ...env, AMIBOT_ROLE: role },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }
   const compiled = import.meta.url.endsWith('.js');
   const main = fileURLToPath(new URL(compiled ? '../src/main.js' : '../src/main.ts', import.meta.url));
   return spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), main], {
-    env: { ...process.env, ...env, AMIBOT_ROLE: role },
+    env: { ...process.env, AMIBOT_WORKER_PORT: '0', ...env, AMIBOT_ROLE: role },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }

@@ -3,6 +3,7 @@ import { App, type CustomRoute, type LogLevel } from '@slack/bolt';
 import { type Answerer, InProcessAnswerer } from './answer/answer-pool.js';
 import type { Deps } from './deps.js';
 import { registerHandlers } from './handlers/index.js';
+import { metricsRoute, watchStores } from './health-server.js';
 import { toSlackLogger } from './logger.js';
 import { SlackHttpReceiver } from './slack/http-receiver.js';
 import { ReplayGuard } from './slack/replay-guard.js';
@@ -31,7 +32,8 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 /**
  * `/healthz`: the process is up. `/readyz`: it can reach Redis, so it can do useful work; it also
- * says whether this is the bot or the sandbox (`{ ok, redis, mode }`).
+ * says whether this is the bot or the sandbox (`{ ok, redis, mode }`). `/metrics` (the web app's
+ * routes only): Prometheus' text format, docs/metrics.md.
  */
 export function healthRoutes(deps: Pick<Deps, 'redis'>, mode: AppMode = 'bot'): CustomRoute[] {
   return [
@@ -65,7 +67,8 @@ export function createSlackApp(
 ): SlackApp {
   const { config } = deps;
   const slackLogger = toSlackLogger(deps.logger, config.logLevel);
-  const customRoutes = [...healthRoutes(deps, options.mode), ...extraRoutes];
+  const customRoutes = [...healthRoutes(deps, options.mode), metricsRoute(), ...extraRoutes];
+  const unwatch = watchStores(deps);
   // Socket Mode: our own receiver (Web API URL honoured, health routes on `start(port)`), see
   // slack/socket-mode-receiver.ts. Bolt refuses `socketMode: true` together with a custom receiver.
   const socket = config.slack.appToken
@@ -110,6 +113,7 @@ export function createSlackApp(
       return typeof addr === 'object' && addr ? addr.port : port;
     },
     async stop() {
+      unwatch();
       await app.stop();
     },
   };

@@ -146,6 +146,8 @@ export const configSchema = z
   .object({
     role: z.enum(['web', 'worker', 'all']),
     port: z.number().int().min(0).max(65_535),
+    /** Port of a worker process's own health and metrics server (`AMIBOT_ROLE=worker` only). */
+    workerPort: z.number().int().min(0).max(65_535),
     slack: z.object({
       botToken: z.string().regex(/^xox[bp]-/, 'must be a Slack bot token (xoxb-…)'),
       signingSecret: z.string().min(8, 'must be the app’s signing secret').optional(),
@@ -285,6 +287,7 @@ type Env = Record<string, string | undefined>;
 const ENV_NAMES: Record<string, string> = {
   role: 'AMIBOT_ROLE',
   port: 'PORT',
+  workerPort: 'AMIBOT_WORKER_PORT',
   'slack.botToken': 'SLACK_BOT_TOKEN',
   'slack.signingSecret': 'SLACK_SIGNING_SECRET',
   'slack.appToken': 'SLACK_APP_TOKEN',
@@ -388,6 +391,7 @@ export function loadConfig({
   const candidate = {
     role: nonEmpty(env.AMIBOT_ROLE) ?? 'all',
     port: num(env.PORT) ?? 3000,
+    workerPort: num(env.AMIBOT_WORKER_PORT) ?? 3001,
     slack: {
       botToken: nonEmpty(env.SLACK_BOT_TOKEN) ?? '',
       signingSecret: nonEmpty(env.SLACK_SIGNING_SECRET),

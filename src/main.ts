@@ -1,7 +1,8 @@
 import { InProcessAnswerer, ThreadAnswerer } from './answer/answer-pool.js';
-import { createSlackApp } from './app.js';
+import { createSlackApp, healthRoutes } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { isStateStoreError } from './errors.js';
+import { startHealthServer } from './health-server.js';
 import { QUEUES } from './jobs/job.js';
 import { scheduleMaintenance, startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
@@ -127,6 +128,14 @@ async function main(): Promise<void> {
         ? 'amibot connected to Slack over Socket Mode'
         : `amibot listening on :${port} (POST /slack/events)`,
     );
+  }
+
+  if (config.role === 'worker') {
+    // A worker alone has no Slack app: its own small server answers the health checks and scrapes
+    // (opened before the workers, so a port already taken stops the process before it takes jobs).
+    const health = await startHealthServer(deps, healthRoutes(deps), config.workerPort);
+    stops.push({ name: 'worker health server', stop: () => health.close() });
+    logger.info(`amibot worker health on :${health.port}`);
   }
 
   if (config.role === 'worker' || config.role === 'all') {

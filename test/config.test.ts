@@ -26,6 +26,7 @@ describe('loadConfig', () => {
     const cfg = loadConfig({ env: base });
     expect(cfg.role).toBe('all');
     expect(cfg.port).toBe(3000);
+    expect(cfg.workerPort).toBe(3001);
     expect(cfg.defaultRegion).toBe('us-east-1');
     expect(cfg.accounts).toMatchObject([{ alias: 'default', regions: [], default: true }]);
     expect(cfg.accounts[0]?.policy.approvers).toEqual([]);
@@ -91,6 +92,12 @@ cacheTtlSeconds: 60
     expect(cfg.accounts[0]?.policy.approvers).toEqual(['UAAA1', 'SGRP1']);
     expect(cfg.accounts[0]?.policy.approvalChannel).toBe('COPS1');
     expect(problems({ ...base, AMIBOT_APPROVERS: 'bob' }).join()).toMatch(/approvers/);
+  });
+
+  it('reads the worker health port from AMIBOT_WORKER_PORT, naming it when it is wrong', () => {
+    expect(loadConfig({ env: { ...base, AMIBOT_WORKER_PORT: '9101' } }).workerPort).toBe(9101);
+    expect(problems({ ...base, AMIBOT_WORKER_PORT: '70000' }).join('\n')).toMatch(/AMIBOT_WORKER_PORT/);
+    expect(problems({ ...base, AMIBOT_WORKER_PORT: 'metrics' }).join('\n')).toMatch(/AMIBOT_WORKER_PORT/);
   });
 
   it('accepts Socket Mode without a signing secret', () => {

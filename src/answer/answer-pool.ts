@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { currentCid, withCorrelation } from '../correlation.js';
 import type { Deps } from '../deps.js';
 import type { Logger } from '../logger.js';
+import { answerThreads, type MetricsSnapshot, onScrape, SCRAPE_SOURCE_TIMEOUT_MS } from '../metrics.js';
 import { type AnswerTask, answer } from './answer.js';
 
 /** Does the work behind an acknowledged command or click. */
@@ -44,8 +45,17 @@ export interface AnswerThreadTask {
   cid?: string;
 }
 
-/** Messages a thread sends: it is ready (its module loaded, its dependencies built), or a task is done. */
-export type AnswerThreadMessage = { type: 'ready' } | { type: 'done'; id: number };
+/**
+ * Messages a thread sends: it is ready (its module loaded, its dependencies built), a task is done,
+ * or its metrics (asked for at each scrape of `/metrics`).
+ */
+export type AnswerThreadMessage =
+  | { type: 'ready' }
+  | { type: 'done'; id: number }
+  | { type: 'metrics'; id: number; metrics: MetricsSnapshot };
+
+/** What the pool sends a thread: a task to answer, or a request for its metrics. */
+export type AnswerThreadRequest = AnswerThreadTask | { id: number; metrics: true };
 
 export interface ThreadAnswererOptions {
   /** The thread module (default `answer-thread.ts` from sources, `answer-thread.js` when compiled). */
@@ -64,6 +74,8 @@ interface Slot {
   /** `starting`: spawned, not yet ready (tasks wait in its port); `waiting`: to be restarted; `gone`: given up. */
   state: 'starting' | 'ready' | 'waiting' | 'gone';
   pending: Map<number, { task: AnswerTask; cid?: string; resolve: () => void }>;
+  /** Metrics asked for and not yet sent. */
+  scrapes: Map<number, (metrics: MetricsSnapshot | undefined) => void>;
   /** Failures in a row since the thread was last ready. */
   failures: number;
   restart?: NodeJS.Timeout;
@@ -114,10 +126,49 @@ export class ThreadAnswerer implements Answerer {
     this.maxRetryMs = options.maxRetryMs ?? 8_000;
     this.maxFailures = options.maxFailures ?? 5;
     for (let i = 1; i <= threads; i++) {
-      const slot: Slot = { name: `answer-${i}`, state: 'waiting', pending: new Map(), failures: 0 };
+      const slot: Slot = {
+        name: `answer-${i}`,
+        state: 'waiting',
+        pending: new Map(),
+        scrapes: new Map(),
+        failures: 0,
+      };
       this.slots.push(slot);
       this.spawn(slot);
     }
+    // Each scrape of /metrics counts the threads alive and merges in what they counted.
+    this.unregister = [
+      onScrape('answer_threads', async () => {
+        answerThreads.set(this.size);
+      }),
+      onScrape('answer_thread_metrics', () => this.metrics()),
+    ];
+  }
+
+  private readonly unregister: Array<() => void>;
+
+  /** The metrics of every ready thread (a thread that does not answer in time is left out). */
+  async metrics(timeoutMs = SCRAPE_SOURCE_TIMEOUT_MS - 100): Promise<MetricsSnapshot[]> {
+    const ready = this.slots.filter((s) => s.state === 'ready' && s.worker);
+    const answers = await Promise.all(
+      ready.map(
+        (slot) =>
+          new Promise<MetricsSnapshot | undefined>((resolve) => {
+            const id = this.nextId++;
+            const timer = setTimeout(() => {
+              slot.scrapes.delete(id);
+              resolve(undefined);
+            }, timeoutMs);
+            slot.scrapes.set(id, (m) => {
+              clearTimeout(timer);
+              slot.scrapes.delete(id);
+              resolve(m);
+            });
+            slot.worker?.postMessage({ id, metrics: true } satisfies AnswerThreadRequest);
+          }),
+      ),
+    );
+    return answers.filter((m): m is MetricsSnapshot => m !== undefined);
   }
 
   private spawn(slot: Slot): void {
@@ -138,6 +189,10 @@ export class ThreadAnswerer implements Answerer {
           this.onMainThread = false;
           this.logger.info('answer thread running again; answering in threads', { thread: slot.name });
         }
+        return;
+      }
+      if (msg.type === 'metrics') {
+        slot.scrapes.get(msg.id)?.(msg.metrics);
         return;
       }
       const entry = slot.pending.get(msg.id);
@@ -203,8 +258,7 @@ export class ThreadAnswerer implements Answerer {
     const cid = currentCid();
     return new Promise<void>((resolve) => {
       slot.pending.set(id, { task, cid, resolve });
-      const message: AnswerThreadTask = { id, task, cid };
-      slot.worker?.postMessage(message);
+      slot.worker?.postMessage({ id, task, cid } satisfies AnswerThreadRequest);
     });
   }
 
@@ -229,6 +283,7 @@ export class ThreadAnswerer implements Answerer {
   /** Lets the threads finish what they have (up to `deadlineMs`), then stops them. */
   async close(deadlineMs = 10_000): Promise<void> {
     this.closing = true;
+    for (const off of this.unregister) off();
     for (const s of this.slots) clearTimeout(s.restart);
     const until = Date.now() + deadlineMs;
     while (this.slots.some((s) => s.pending.size > 0) && Date.now() < until) {

@@ -1,10 +1,11 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { withCorrelation } from '../correlation.js';
 import { createLogger } from '../logger.js';
+import { metricsSnapshot } from '../metrics.js';
 import { createWatchedRedis, RedisOutageLog, waitForReady } from '../store/redis.js';
 import { buildDeps } from '../wiring.js';
 import { answer } from './answer.js';
-import type { AnswerThreadMessage, AnswerThreadStart, AnswerThreadTask } from './answer-pool.js';
+import type { AnswerThreadMessage, AnswerThreadRequest, AnswerThreadStart } from './answer-pool.js';
 
 /** An answer thread: its own dependencies, answering tasks the main thread sends after acking. */
 const data = workerData as AnswerThreadStart;
@@ -23,7 +24,11 @@ const connected = waitForReady(deps.redis, 3_000).catch(() => {});
 
 const post = (msg: AnswerThreadMessage) => parentPort?.postMessage(msg);
 
-parentPort?.on('message', (msg: AnswerThreadTask) => {
+parentPort?.on('message', (msg: AnswerThreadRequest) => {
+  if ('metrics' in msg) {
+    void metricsSnapshot().then((metrics) => post({ type: 'metrics', id: msg.id, metrics }));
+    return;
+  }
   // The task runs in the correlation context of the Slack request it answers.
   void withCorrelation(msg.cid, () =>
     connected

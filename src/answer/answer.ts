@@ -8,6 +8,7 @@ import { showCommand } from '../commands/show.js';
 import type { Deps } from '../deps.js';
 import { parseCommand } from '../domain/grammar/index.js';
 import { toAppError } from '../errors.js';
+import { commands } from '../metrics.js';
 import { postToResponseUrl } from '../slack/response-url.js';
 import { noteRedisFailure } from '../store/redis.js';
 
@@ -75,6 +76,7 @@ async function answerCommand(deps: Deps, task: Extract<AnswerTask, { kind: 'comm
   const log = deps.logger.child({ user: task.userId, channel: task.channelId });
   const parsed = parseCommand(task.text);
   if (!parsed.ok) {
+    commands.labels(parsed.subcommand ?? 'none', 'invalid').inc();
     log.info('rejected /ami input', { error: parsed.error, subcommand: parsed.subcommand });
     await send(
       deps,
@@ -92,10 +94,21 @@ async function answerCommand(deps: Deps, task: Extract<AnswerTask, { kind: 'comm
   const started = Date.now();
   try {
     const reply = await runCommand(parsed.command, { deps, userId: task.userId, channelId: task.channelId });
+    commands.labels(parsed.command.name, 'ok').inc();
     log.info('answered /ami', { subcommand: parsed.command.name, ms: Date.now() - started });
     await send(deps, task, reply.message, reply.inChannel);
   } catch (err) {
     const appErr = toAppError(err);
+    commands
+      .labels(
+        parsed.command.name,
+        appErr.code === 'internal'
+          ? 'error'
+          : appErr.code === 'store_unavailable'
+            ? 'unavailable'
+            : 'refused',
+      )
+      .inc();
     if (appErr.code === 'internal') log.error('/ami failed', { subcommand: parsed.command.name, error: err });
     else if (appErr.code === 'store_unavailable') noteRedisFailure(deps.redis, err);
     else {

@@ -4,8 +4,15 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  HandlerExecutionContext,
+  InitializeHandler,
+  InitializeHandlerArguments,
+} from '@smithy/types';
 import type { AccountConfig, Config } from '../config.js';
+import { awsCalls, boundedLabel } from '../metrics.js';
 import { AbortAwareHttpHandler } from './abort.js';
 import { mapAwsError } from './errors.js';
 
@@ -27,6 +34,71 @@ export interface AwsClientOptions {
 }
 
 const STS_SESSION_NAME = 'amibot';
+
+/** The labels of a client's command, worked out once per (client, command) and kept. */
+interface CallLabels {
+  service: string;
+  operation: string;
+  /** The counter of its successful calls, bound to its labels. */
+  ok: { inc(): void };
+}
+const callLabels = new Map<string, Map<string, CallLabels>>();
+
+function labelsOf(context: HandlerExecutionContext): CallLabels {
+  const client = context.clientName ?? 'unknown';
+  const command = context.commandName ?? 'unknown';
+  let byCommand = callLabels.get(client);
+  if (!byCommand) {
+    byCommand = new Map();
+    callLabels.set(client, byCommand);
+  }
+  let labels = byCommand.get(command);
+  if (!labels) {
+    const service = client.replace(/Client$/, '').toLowerCase();
+    const operation = command.replace(/Command$/, '');
+    labels = { service, operation, ok: awsCalls.labels(service, operation, 'none') };
+    byCommand.set(command, labels);
+  }
+  return labels;
+}
+
+/**
+ * Counts every call of a client (`amibot_aws_calls_total`) by service, operation and error code:
+ * once per call, after the SDK's retries (the initialize step wraps them). `EC2Client` → `ec2`,
+ * `DescribeImagesCommand` → `DescribeImages`.
+ */
+function countCalls(next: InitializeHandler<object, object>, context: HandlerExecutionContext) {
+  const labels = labelsOf(context);
+  return async (args: InitializeHandlerArguments<object>) => {
+    try {
+      const out = await next(args);
+      labels.ok.inc();
+      return out;
+    } catch (err) {
+      awsCalls
+        .labels(labels.service, labels.operation, boundedLabel((err as { name?: unknown } | null)?.name))
+        .inc();
+      throw err;
+    }
+  };
+}
+
+/** What {@link metered} needs of a client (each client's stack is typed with its own inputs and outputs). */
+interface Stacked {
+  middlewareStack: {
+    add(middleware: never, options: { step: 'initialize'; name: string; override: boolean }): void;
+  };
+}
+
+/** Adds {@link countCalls} to a client's middleware stack; every client is made through this. */
+function metered<C extends Stacked>(client: C): C {
+  client.middlewareStack.add(countCalls as never, {
+    step: 'initialize',
+    name: 'amibotMetrics',
+    override: true,
+  });
+  return client;
+}
 
 export class AwsClients {
   private readonly ec2Clients = new Map<string, EC2Client>();
@@ -146,6 +218,7 @@ export class AwsClients {
       const cfg = this.baseConfig(region);
       if (account.roleArn) cfg.credentials = this.assumeRoleProvider(account, region);
       client = make(cfg);
+      metered(client as C & Stacked);
       cache.set(key, client);
     }
     return client;
@@ -156,7 +229,7 @@ export class AwsClients {
     const key = `__base__|${region}`;
     let sts = this.stsClients.get(key);
     if (!sts) {
-      sts = new STSClient(this.baseConfig(region));
+      sts = metered(new STSClient(this.baseConfig(region)));
       this.stsClients.set(key, sts);
     }
     return sts;

@@ -15,6 +15,7 @@ import type { Deps } from '../deps.js';
 import { BOT_ACTOR } from '../domain/audit.js';
 import { isExpired } from '../domain/expiry.js';
 import { toAppError } from '../errors.js';
+import { remindersSent } from '../metrics.js';
 import type { RateSpec } from '../store/rate-limit.js';
 import { type ReminderContext, reminderStore } from '../store/reminders.js';
 import { requestDeregistration } from './deregister.js';
@@ -119,6 +120,7 @@ async function deliverNotice(
         owner: n.owner,
       }),
     );
+    remindersSent.labels('malformed_expiry').inc();
     await store.saveNotice({ ...n, channel: ref.channel, ts: ref.ts });
     return { posted: true, channel: ref.channel, ts: ref.ts };
   } catch (err) {
@@ -261,6 +263,7 @@ async function deliverReminder(
         buttons: policy.buttons,
       }),
     );
+    remindersSent.labels('expiry').inc();
     await store.saveContext({
       ...c,
       policyResult: c.policyAction ? policy : undefined,

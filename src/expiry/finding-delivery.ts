@@ -8,6 +8,7 @@ import { renderFindingNotice, renderFindingReminder } from '../blocks/finding-no
 import type { Deps } from '../deps.js';
 import { BOT_ACTOR } from '../domain/audit.js';
 import { toAppError } from '../errors.js';
+import { remindersSent } from '../metrics.js';
 import { FindingStore } from '../store/findings.js';
 import { isLastAttempt, pace, type ReminderPostContext, type ReminderPostResult } from './delivery.js';
 
@@ -30,6 +31,7 @@ export async function deliverFindingPost(
       p.channel,
       p.type === 'notice' ? renderFindingNotice(p, now) : renderFindingReminder(p, now),
     );
+    remindersSent.labels('finding').inc();
     await store.savePost({ ...p, channel: ref.channel, ts: ref.ts });
     await deps.audit.record({
       actor: BOT_ACTOR,

@@ -2,6 +2,7 @@ import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import { withAbortSignal } from '../aws/abort.js';
 import { withCorrelation } from '../correlation.js';
 import type { Deps } from '../deps.js';
+import { jobSeconds } from '../metrics.js';
 import type { RedisConnection } from '../store/redis.js';
 import {
   InvalidPayload,
@@ -103,21 +104,31 @@ async function runJob(
   const timeoutMs = ctx.timeoutMs;
   const timer = setTimeout(() => controller.abort(new JobTimedOut(def.name, timeoutMs)), timeoutMs);
   running.add(controller);
+  // amibot_job_duration_seconds: one observation per run, by how the run ended.
+  const started = performance.now();
+  let outcome: 'completed' | 'deferred' | 'handed_back' | 'timed_out' | 'failed' = 'failed';
   try {
-    return await settleOrLetGo(
+    const result = await settleOrLetGo(
       withAbortSignal(controller.signal, () => def.run(ctx)),
       controller.signal,
       opts.stopGraceMs ?? 5_000,
     );
+    outcome = 'completed';
+    return result;
   } catch (err) {
-    if (err instanceof DelayedError) throw err;
+    if (err instanceof DelayedError) {
+      outcome = 'deferred';
+      throw err;
+    }
     const reason: unknown = controller.signal.reason;
     if (controller.signal.aborted && reason instanceof JobHandedBack && token) {
+      outcome = 'handed_back';
       logger.info('job handed back for another worker', { requestId: payload.requestId });
       await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
       throw new DelayedError();
     }
     if (controller.signal.aborted && reason instanceof JobTimedOut) {
+      outcome = 'timed_out';
       logger.warn('job timed out', { timeoutMs });
       await def.onGiveUp?.(ctx, reason.userMessage).catch((e: unknown) => {
         logger.error('could not record a timed-out job as failed', { error: e });
@@ -128,6 +139,7 @@ async function runJob(
   } finally {
     clearTimeout(timer);
     running.delete(controller);
+    jobSeconds.labels(def.name, outcome).observe((performance.now() - started) / 1000);
   }
 }
 

@@ -26,6 +26,7 @@ import { type CustomRoute, HTTPReceiver, type Logger } from '@slack/bolt';
 import { renderError } from '../blocks/error.js';
 import { newCid, withCorrelation } from '../correlation.js';
 import { STATE_STORE_UNAVAILABLE } from '../errors.js';
+import { type AckKind, ackByKind } from '../metrics.js';
 import { type ReplayGuard, SLACK_WINDOW_SECONDS } from './replay-guard.js';
 import { postToResponseUrl } from './response-url.js';
 
@@ -52,6 +53,19 @@ type Verdict =
       timestamp: number;
     }
   | { ok: false; status: number; reason: string };
+
+/** Set on a response once its request passes the gate: when it arrived, and what kind it is. */
+const ARRIVED = Symbol('amibot.arrived');
+const KIND = Symbol('amibot.kind');
+type TimedResponse = ServerResponse & { [ARRIVED]?: number; [KIND]?: AckKind };
+
+/** One listener shared by every response (no closure per request): the ack has been sent. */
+function observeAck(this: TimedResponse): void {
+  const kind = this[KIND];
+  const arrived = this[ARRIVED];
+  if (kind !== undefined && arrived !== undefined)
+    ackByKind[kind].observe((performance.now() - arrived) / 1000);
+}
 
 const SIGNATURE = /^v0=[0-9a-f]{64}$/;
 const TIMESTAMP = /^\d{1,12}$/;
@@ -166,6 +180,8 @@ export class SlackHttpReceiver extends HTTPReceiver {
         bolt(req, res);
         return;
       }
+      (res as TimedResponse)[ARRIVED] = performance.now();
+      res.on('finish', observeAck);
       // Each Slack request is a piece of work of its own: the gate's lines, the listener's, and
       // whatever it files or queues carry one correlation id (correlation.ts).
       withCorrelation(newCid(), () =>
@@ -199,6 +215,7 @@ export class SlackHttpReceiver extends HTTPReceiver {
     }
     // Bolt reads the buffered body instead of the (consumed) stream.
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
+    (res as TimedResponse)[KIND] = verdict.kind;
     if (verdict.kind === 'ssl_check') return true;
     const nowSec = Math.floor(this.now() / 1000);
     const seen = await this.replayGuard.sight(verdict.signature, verdict.timestamp, nowSec);

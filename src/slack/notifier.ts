@@ -1,4 +1,4 @@
-import { WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { renderApprovalMessage } from '../blocks/approval.js';
 import type { HomeView } from '../blocks/home.js';
 import type { SlackMessage } from '../blocks/message.js';
@@ -6,6 +6,7 @@ import { renderNotFiled } from '../blocks/request-confirmation.js';
 import { type RequestReply, renderRequestReply } from '../blocks/request-reply.js';
 import type { AmiRequest, MessageRef } from '../domain/request.js';
 import type { Logger } from '../logger.js';
+import { MeteredWebClient } from './metered-web-client.js';
 
 export interface NotifierOptions {
   token: string;
@@ -33,7 +34,7 @@ export class SlackNotifier {
     this.logger = opts.logger;
     this.clock = opts.clock ?? (() => new Date());
     this.approverHintFor = opts.approverHintFor ?? (() => undefined);
-    this.client = new WebClient(opts.token, {
+    this.client = new MeteredWebClient(opts.token, {
       slackApiUrl: opts.apiUrl,
       retryConfig: { retries: opts.retries ?? 5, factor: 2, minTimeout: 500, maxTimeout: 10_000 },
       logger: {

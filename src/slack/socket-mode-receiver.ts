@@ -26,6 +26,7 @@ import {
 } from '@slack/bolt';
 import { SocketModeClient } from '@slack/socket-mode';
 import { newCid, withCorrelation } from '../correlation.js';
+import { ackByKind } from '../metrics.js';
 
 type StringIndexed = Record<string, unknown>;
 
@@ -107,6 +108,15 @@ export function envelopeProblem(data: unknown): { reason: string; envelopeId?: s
     return withId('a slash command payload without a command');
   }
   return undefined;
+}
+
+/** The ack histogram of an envelope type (`slash_commands`, `interactive`, `events_api`). */
+function ackKind(type: string) {
+  return type === 'slash_commands'
+    ? ackByKind.command
+    : type === 'interactive'
+      ? ackByKind.interaction
+      : ackByKind.event;
 }
 
 export class SocketModeReceiver implements Receiver {
@@ -206,6 +216,7 @@ export class SocketModeReceiver implements Receiver {
   }
 
   private async dispatch(args: SlackEventArgs, extract: (args: SlackEventArgs) => StringIndexed) {
+    const arrived = performance.now();
     let acked = false;
     const event: ReceiverEvent = {
       body: args.body,
@@ -216,6 +227,7 @@ export class SocketModeReceiver implements Receiver {
         }
         acked = true;
         await args.ack(response);
+        ackKind(args.type).observe((performance.now() - arrived) / 1000);
       },
       retryNum: args.retry_num,
       retryReason: args.retry_reason,

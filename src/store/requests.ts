@@ -1,6 +1,7 @@
 import { type AuditEntry, toStreamFields } from '../domain/audit.js';
 import { type Intent, intentId } from '../domain/intents.js';
 import { type AmiRequest, canTransition, isFinal, type RequestState } from '../domain/request.js';
+import { requestTransitions } from '../metrics.js';
 import { keyRoot } from './keys.js';
 import type { RedisConnection } from './redis.js';
 
@@ -179,6 +180,7 @@ export class RequestStore {
       JSON.stringify(intents),
     );
     if (created !== 1) throw new Error(`request ${request.id} already exists`);
+    requestTransitions.labels(request.state).inc();
     return { intentIds: intents.map((i) => i[0]) };
   }
 
@@ -248,6 +250,7 @@ export class RequestStore {
         JSON.stringify(intents),
       );
       if (res === 1) {
+        if (next.state !== before.state) requestTransitions.labels(next.state).inc();
         return { ok: true, before, request: next, version: newVersion, intentIds: intents.map((i) => i[0]) };
       }
       if (res === -1) return { ok: false, reason: 'not_found' };
@@ -306,6 +309,15 @@ export class RequestStore {
       .zrem(this.recentKey, id)
       .zrem(this.activeKey, id)
       .exec();
+  }
+
+  /** Requests not yet final, and those of them waiting for an approval (two ZCARDs, for the metrics). */
+  async openCounts(): Promise<{ open: number; pending: number }> {
+    const [open, pending] = await Promise.all([
+      this.redis.zcard(this.activeKey),
+      this.redis.zcard(this.pendingKey),
+    ]);
+    return { open, pending };
   }
 
   /** Removes an id from the indexes (a request Redis no longer holds). */

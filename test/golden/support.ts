@@ -123,6 +123,7 @@ export function startWorkerProcess(
     env: {
       ...process.env,
       AMIBOT_ROLE: 'worker',
+      AMIBOT_WORKER_PORT: '0',
       AMIBOT_CONFIG: configFile,
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_API_URL: fakeSlack.apiUrl,

@@ -276,6 +276,7 @@ describe('crash safety', () => {
       env: {
         ...process.env,
         AMIBOT_ROLE: 'worker',
+        AMIBOT_WORKER_PORT: '0',
         SLACK_BOT_TOKEN: 'xoxb-test-token',
         SLACK_API_URL: fakeSlack.apiUrl,
         REDIS_URL,

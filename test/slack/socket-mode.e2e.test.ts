@@ -11,11 +11,13 @@ import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import { createLogger, toSlackLogger } from '../../src/logger.js';
 import { SocketModeReceiver } from '../../src/slack/socket-mode-receiver.js';
 import { allText, startTestApp, type TestApp } from '../support/app-under-test.js';
+import { sample, scrape } from '../support/metrics.js';
 import {
   buildBlockActionPayload,
   buildSlashCommandPayload,
   buildViewSubmissionPayload,
 } from '../support/slack-requests.js';
+import { waitFor } from '../support/wait.js';
 
 const APP_TOKEN = 'xapp-1-A0-1-abc';
 
@@ -197,6 +199,31 @@ describe('the app in Socket Mode', () => {
     expect(new Set(ids).size).toBe(2);
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{12}$/);
     expect(answered.map((l) => l.cid).sort()).toEqual([...ids].sort());
+  });
+
+  it('times its acks in /metrics (amibot_slack_ack_seconds, by kind)', async () => {
+    const count = async (kind: string) =>
+      sample((await scrape(t.url)).text, 'amibot_slack_ack_seconds_count', { kind });
+    const [commands, interactions] = [await count('command'), await count('interaction')];
+    const command = link.send(
+      'slash_commands',
+      buildSlashCommandPayload({ text: 'help', responseUrl: fakeSlack.responseUrl('socket-metrics') }),
+      { accepts_response_payload: false },
+    );
+    await link.waitForAck(command.id);
+    const click = link.send(
+      'interactive',
+      buildBlockActionPayload({
+        actionId: 'ami_show:0',
+        value: 'x',
+        responseUrl: fakeSlack.responseUrl('socket-m2'),
+      }),
+      { accepts_response_payload: false },
+    );
+    await link.waitForAck(click.id);
+    // Observed once the client has sent the ack, which may be just after Slack's side has it.
+    await waitFor('both acks timed', async () => (await count('interaction')) === interactions + 1);
+    expect(await count('command')).toBe(commands + 1);
   });
 
   it('acks a block_actions envelope and runs the action', async () => {

@@ -24,6 +24,8 @@ export function startMain(env: Record<string, string>, opts: { entry?: string[] 
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'test',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // A worker's health server on a free port, so worker processes started side by side do not collide.
+      AMIBOT_WORKER_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
