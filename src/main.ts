@@ -1,9 +1,7 @@
-import { InProcessAnswerer, ThreadAnswerer } from './answer/answer-pool.js';
-import { createSlackApp } from './app.js';
+import type { ThreadAnswerer } from './answer/answer-pool.js';
 import { ConfigError, loadConfig } from './config.js';
 import { isStateStoreError } from './errors.js';
 import { QUEUES } from './jobs/job.js';
-import { scheduleMaintenance, startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
 import { installProcessGuards } from './process-guards.js';
 import { loadSandbox, sandboxDecision } from './sandbox-mode.js';
@@ -100,9 +98,16 @@ async function main(): Promise<void> {
 
   // What to stop on SIGTERM, in order, each within the time it is given.
   const stops: Array<{ name: string; stop: (budgetMs: number) => Promise<void> }> = [];
+  // Each role loads only its own modules (dynamic imports): the worker role never loads Bolt, the
+  // handlers or the answer threads, the web role never loads the job workers (docs/benchmarks.md,
+  // "Memory (idle RSS)").
   if (config.role === 'web' || config.role === 'all') {
+    const [{ InProcessAnswerer, ThreadAnswerer }, { createSlackApp }] = await Promise.all([
+      import('./answer/answer-pool.js'),
+      import('./app.js'),
+    ]);
     const inProcess = new InProcessAnswerer(deps);
-    const answerer =
+    const answerer: InstanceType<typeof InProcessAnswerer> | ThreadAnswerer =
       config.answerThreads > 0
         ? new ThreadAnswerer({ config }, config.answerThreads, inProcess, logger)
         : inProcess;
@@ -130,6 +135,7 @@ async function main(): Promise<void> {
   }
 
   if (config.role === 'worker' || config.role === 'all') {
+    const { scheduleMaintenance, startWorkers } = await import('./jobs/worker.js');
     const workerOutage = new RedisOutageLog(logger, 'workers');
     const connection = createWatchedRedis(config.redis.url, 'worker', workerOutage);
     const workers = startWorkers(deps, {
