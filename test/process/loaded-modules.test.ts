@@ -21,7 +21,8 @@ import { buildIntoTemp, productionEnv, uniquePrefix } from './support.js';
  * - no role loads anything under `dev/` (the fakes and the sandbox are not part of the product);
  * - the worker role does not load Bolt (nor the handlers or the answer threads);
  * - the web role's main thread, its commands answered by an answer thread, loads no AWS SDK client
- *   package (they are loaded on first use: src/aws/sdk.ts), and no job worker.
+ *   package (they are loaded on first use: src/aws/sdk.ts), no job worker, and, having enqueued
+ *   nothing, not BullMQ (src/store/bullmq.ts).
  *
  * Memory figures are in bench/memory.ts and docs/benchmarks.md, not here.
  */
@@ -108,12 +109,14 @@ describe.each([
   ['node --import tsx src/main.ts', () => ['--import', 'tsx', 'src/main.ts']],
   ['node dist/main.js (compiled)', () => [build.main]],
 ])('%s outside sandbox mode', (_name, entry) => {
-  it('the web role loads nothing from dev/, and its main thread no AWS SDK client nor job worker', async () => {
+  it('the web role loads nothing from dev/, and its main thread no AWS SDK client, job worker nor BullMQ', async () => {
     const loaded = await modulesOf('web', entry());
     expect(loaded.filter((u) => u.startsWith(DEV))).toEqual([]);
     expect(loaded.some((u) => packageOf(u) === '@slack/bolt')).toBe(true);
     expect(loaded.filter((u) => packageOf(u)?.startsWith('@aws-sdk/client-'))).toEqual([]);
     expect(loaded.filter((u) => /\/jobs\/worker\.(ts|js)$/.test(u))).toEqual([]);
+    // Nothing was enqueued: BullMQ is loaded on first use (src/store/bullmq.ts).
+    expect(loaded.filter((u) => packageOf(u) === 'bullmq')).toEqual([]);
   }, 120_000);
 
   it('the worker role loads nothing from dev/ and not Bolt', async () => {
