@@ -12,6 +12,11 @@ let loaded: Bullmq | undefined;
  * does not hold the library (~7 MiB of idle RSS per thread; docs/benchmarks.md, "Memory (idle
  * RSS)"). BullMQ is CommonJS, so this is the same module instance an `import` of it gives.
  */
+function load(): Bullmq {
+  loaded ??= require('bullmq') as Bullmq;
+  return loaded;
+}
+
 export const bullmq: Bullmq = new Proxy({} as Bullmq, {
-  get: (_target, prop) => Reflect.get((loaded ??= require('bullmq') as Bullmq), prop),
+  get: (_target, prop) => Reflect.get(load(), prop),
 });
