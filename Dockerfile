@@ -23,6 +23,10 @@ RUN npm run build
 # ---- runtime: production dependencies and the compiled output only -------------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+# glibc keeps memory freed after start-up (compiling the AWS SDK's EC2 client briefly takes ~35 MB)
+# unless told to give back what is above this much: the web role idles ~25 MiB lower with it
+# (docs/benchmarks.md, "Memory (idle RSS)").
+ENV MALLOC_TRIM_THRESHOLD_=65536
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

@@ -45,6 +45,13 @@ const BENCHES: Bench[] = [
     },
   },
   {
+    names: ['memory', 'idle-memory'],
+    run: async (_quick, _profileDir, flags) => {
+      const { runMemory } = await import('./memory.js');
+      return runMemory({ build: !flags.includes('--no-build'), tsx: !flags.includes('--no-tsx') });
+    },
+  },
+  {
     names: ['copy', 'copy-fanout'],
     run: async (quick, _profileDir, flags) => {
       const { runCopyFanout, copyFanoutOptionsFromFlags } = await import('./copy-fanout.js');

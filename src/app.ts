@@ -1,14 +1,13 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { App, type CustomRoute, type LogLevel } from '@slack/bolt';
 import { type Answerer, InProcessAnswerer } from './answer/answer-pool.js';
 import type { Deps } from './deps.js';
 import { registerHandlers } from './handlers/index.js';
-import { metricsRoute, watchStores } from './health-server.js';
+import { type AppMode, healthRoutes, metricsRoute, watchStores } from './health-server.js';
 import { toSlackLogger } from './logger.js';
 import { SlackHttpReceiver } from './slack/http-receiver.js';
 import { ReplayGuard } from './slack/replay-guard.js';
 import { SocketModeReceiver } from './slack/socket-mode-receiver.js';
-import { isRedisReady } from './store/redis.js';
 
 export interface SlackApp {
   app: App;
@@ -17,40 +16,9 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
-/** What this process is, as `/readyz` reports it: the bot, or the local sandbox against fakes. */
-export type AppMode = 'bot' | 'sandbox';
-
 export interface SlackAppOptions {
   /** Default `bot`. */
   mode?: AppMode;
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-/**
- * `/healthz`: the process is up. `/readyz`: it can reach Redis, so it can do useful work; it also
- * says whether this is the bot or the sandbox (`{ ok, redis, mode }`). `/metrics` (the web app's
- * routes only): Prometheus' text format, docs/metrics.md.
- */
-export function healthRoutes(deps: Pick<Deps, 'redis'>, mode: AppMode = 'bot'): CustomRoute[] {
-  return [
-    {
-      path: '/healthz',
-      method: ['GET'],
-      handler: (_req: IncomingMessage, res: ServerResponse) => json(res, 200, { ok: true }),
-    },
-    {
-      path: '/readyz',
-      method: ['GET'],
-      handler: async (_req: IncomingMessage, res: ServerResponse) => {
-        const redis = await isRedisReady(deps.redis);
-        json(res, redis ? 200 : 503, { ok: redis, redis: redis ? 'ok' : 'unreachable', mode });
-      },
-    },
-  ];
 }
 
 /**

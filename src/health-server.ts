@@ -11,6 +11,38 @@ import {
   requestsOpen,
   requestsPending,
 } from './metrics.js';
+import { isRedisReady } from './store/redis.js';
+
+/** What this process is, as `/readyz` reports it: the bot, or the local sandbox against fakes. */
+export type AppMode = 'bot' | 'sandbox';
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * `/healthz`: the process is up. `/readyz`: it can reach Redis, so it can do useful work; it also
+ * says whether this is the bot or the sandbox (`{ ok, redis, mode }`). `/metrics` (the web app's
+ * routes only): Prometheus' text format, docs/metrics.md.
+ */
+export function healthRoutes(deps: Pick<Deps, 'redis'>, mode: AppMode = 'bot'): CustomRoute[] {
+  return [
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: (_req: IncomingMessage, res: ServerResponse) => json(res, 200, { ok: true }),
+    },
+    {
+      path: '/readyz',
+      method: ['GET'],
+      handler: async (_req: IncomingMessage, res: ServerResponse) => {
+        const redis = await isRedisReady(deps.redis);
+        json(res, redis ? 200 : 503, { ok: redis, redis: redis ? 'ok' : 'unreachable', mode });
+      },
+    },
+  ];
+}
 
 /** `GET /metrics`: every metric of this process (and its answer threads) in Prometheus' text format. */
 export function metricsRoute(): CustomRoute {

@@ -1,10 +1,8 @@
-import { InProcessAnswerer, ThreadAnswerer } from './answer/answer-pool.js';
-import { createSlackApp, healthRoutes } from './app.js';
+import type { ThreadAnswerer } from './answer/answer-pool.js';
 import { ConfigError, loadConfig } from './config.js';
 import { isStateStoreError } from './errors.js';
-import { startHealthServer } from './health-server.js';
+import { healthRoutes, startHealthServer } from './health-server.js';
 import { QUEUES } from './jobs/job.js';
-import { scheduleMaintenance, startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
 import { installProcessGuards } from './process-guards.js';
 import { loadSandbox, sandboxDecision } from './sandbox-mode.js';
@@ -101,66 +99,8 @@ async function main(): Promise<void> {
 
   // What to stop on SIGTERM, in order, each within the time it is given.
   const stops: Array<{ name: string; stop: (budgetMs: number) => Promise<void> }> = [];
-  if (config.role === 'web' || config.role === 'all') {
-    const inProcess = new InProcessAnswerer(deps);
-    const answerer =
-      config.answerThreads > 0
-        ? new ThreadAnswerer({ config }, config.answerThreads, inProcess, logger)
-        : inProcess;
-    // The threads load and build their dependencies before the port opens (a thread that cannot
-    // start is retried with backoff meanwhile; its share of the answers goes to the main thread).
-    if (answerer instanceof ThreadAnswerer) await answerer.settled(20_000);
-    const slack = createSlackApp(deps, [], answerer);
-    const port = await slack.start(config.port);
-    stops.push({
-      name: 'web',
-      stop: async (budgetMs) => {
-        // Stops taking requests (idle keep-alive connections are closed), then lets the answer
-        // threads finish what they hold.
-        const until = Date.now() + budgetMs;
-        await withinMs(slack.stop(), budgetMs / 2);
-        if (answerer instanceof ThreadAnswerer) await answerer.close(Math.max(0, until - Date.now()));
-        else await answerer.close();
-      },
-    });
-    logger.info(
-      config.slack.appToken
-        ? 'amibot connected to Slack over Socket Mode'
-        : `amibot listening on :${port} (POST /slack/events)`,
-    );
-  }
-
-  if (config.role === 'worker') {
-    // A worker alone has no Slack app: its own small server answers the health checks and scrapes
-    // (opened before the workers, so a port already taken stops the process before it takes jobs).
-    const health = await startHealthServer(deps, healthRoutes(deps), config.workerPort);
-    stops.push({ name: 'worker health server', stop: () => health.close() });
-    logger.info(`amibot worker health on :${health.port}`);
-  }
-
-  if (config.role === 'worker' || config.role === 'all') {
-    const workerOutage = new RedisOutageLog(logger, 'workers');
-    const connection = createWatchedRedis(config.redis.url, 'worker', workerOutage);
-    const workers = startWorkers(deps, {
-      connection,
-      concurrency: config.workerConcurrency,
-      onError: (err) =>
-        isConnectionError(err) || isStateStoreError(err)
-          ? workerOutage.failure(err)
-          : logger.error('worker error', { error: err }),
-    });
-    await scheduleMaintenance(deps);
-    stops.unshift({
-      name: 'workers',
-      stop: async (budgetMs) => {
-        // Running jobs are handed back to the queue (they resume elsewhere from their checkpoint).
-        await workers.close(budgetMs);
-        connection.disconnect();
-      },
-    });
-    logger.info(`amibot workers running (concurrency ${config.workerConcurrency} per queue)`);
-  }
-
+  // Signals are handled from here on: one arriving while a role is still starting stops what has
+  // started so far (rather than killing the process without a clean shutdown).
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -189,6 +129,77 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  // Each role loads only its own modules (dynamic imports): the worker role never loads Bolt, the
+  // handlers or the answer threads, the web role never loads the job workers (docs/benchmarks.md,
+  // "Memory (idle RSS)").
+  if (config.role === 'web' || config.role === 'all') {
+    const [{ InProcessAnswerer, ThreadAnswerer }, { createSlackApp }] = await Promise.all([
+      import('./answer/answer-pool.js'),
+      import('./app.js'),
+    ]);
+    const inProcess = new InProcessAnswerer(deps);
+    const answerer: InstanceType<typeof InProcessAnswerer> | ThreadAnswerer =
+      config.answerThreads > 0
+        ? new ThreadAnswerer({ config }, config.answerThreads, inProcess, logger)
+        : inProcess;
+    // The threads load and build their dependencies before the port opens (a thread that cannot
+    // start is retried with backoff meanwhile; its share of the answers goes to the main thread).
+    if (answerer instanceof ThreadAnswerer) await answerer.settled(20_000);
+    if (stopping) return;
+    const slack = createSlackApp(deps, [], answerer);
+    const port = await slack.start(config.port);
+    stops.push({
+      name: 'web',
+      stop: async (budgetMs) => {
+        // Stops taking requests (idle keep-alive connections are closed), then lets the answer
+        // threads finish what they hold.
+        const until = Date.now() + budgetMs;
+        await withinMs(slack.stop(), budgetMs / 2);
+        if (answerer instanceof ThreadAnswerer) await answerer.close(Math.max(0, until - Date.now()));
+        else await answerer.close();
+      },
+    });
+    logger.info(
+      config.slack.appToken
+        ? 'amibot connected to Slack over Socket Mode'
+        : `amibot listening on :${port} (POST /slack/events)`,
+    );
+  }
+
+  if (stopping) return;
+  if (config.role === 'worker') {
+    // A worker alone has no Slack app: its own small server answers the health checks and scrapes
+    // (opened before the workers, so a port already taken stops the process before it takes jobs).
+    const health = await startHealthServer(deps, healthRoutes(deps), config.workerPort);
+    stops.push({ name: 'worker health server', stop: () => health.close() });
+    logger.info(`amibot worker health on :${health.port}`);
+  }
+
+  if (config.role === 'worker' || config.role === 'all') {
+    const { scheduleMaintenance, startWorkers } = await import('./jobs/worker.js');
+    if (stopping) return;
+    const workerOutage = new RedisOutageLog(logger, 'workers');
+    const connection = createWatchedRedis(config.redis.url, 'worker', workerOutage);
+    const workers = startWorkers(deps, {
+      connection,
+      concurrency: config.workerConcurrency,
+      onError: (err) =>
+        isConnectionError(err) || isStateStoreError(err)
+          ? workerOutage.failure(err)
+          : logger.error('worker error', { error: err }),
+    });
+    await scheduleMaintenance(deps);
+    stops.unshift({
+      name: 'workers',
+      stop: async (budgetMs) => {
+        // Running jobs are handed back to the queue (they resume elsewhere from their checkpoint).
+        await workers.close(budgetMs);
+        connection.disconnect();
+      },
+    });
+    logger.info(`amibot workers running (concurrency ${config.workerConcurrency} per queue)`);
+  }
 }
 
 main().catch((err: unknown) => {

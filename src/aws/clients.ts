@@ -1,9 +1,9 @@
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
@@ -15,6 +15,7 @@ import type { AccountConfig, Config } from '../config.js';
 import { awsCalls, boundedLabel } from '../metrics.js';
 import { AbortAwareHttpHandler } from './abort.js';
 import { mapAwsError } from './errors.js';
+import { autoScalingSdk, ec2Sdk, kmsSdk, sfnSdk, ssmSdk, stsSdk } from './sdk.js';
 
 /**
  * One SDK client per (account, region, service), built on first use and cached. Accounts with a
@@ -125,23 +126,28 @@ export class AwsClients {
   }
 
   ec2(account: AccountConfig, region: string): EC2Client {
-    return this.cached(this.ec2Clients, account, region, (cfg) => new EC2Client(cfg));
+    return this.cached(this.ec2Clients, account, region, (cfg) => new ec2Sdk.EC2Client(cfg));
   }
 
   autoscaling(account: AccountConfig, region: string): AutoScalingClient {
-    return this.cached(this.autoScalingClients, account, region, (cfg) => new AutoScalingClient(cfg));
+    return this.cached(
+      this.autoScalingClients,
+      account,
+      region,
+      (cfg) => new autoScalingSdk.AutoScalingClient(cfg),
+    );
   }
 
   kms(account: AccountConfig, region: string): KMSClient {
-    return this.cached(this.kmsClients, account, region, (cfg) => new KMSClient(cfg));
+    return this.cached(this.kmsClients, account, region, (cfg) => new kmsSdk.KMSClient(cfg));
   }
 
   sfn(account: AccountConfig, region: string): SFNClient {
-    return this.cached(this.sfnClients, account, region, (cfg) => new SFNClient(cfg));
+    return this.cached(this.sfnClients, account, region, (cfg) => new sfnSdk.SFNClient(cfg));
   }
 
   ssm(account: AccountConfig, region: string): SSMClient {
-    return this.cached(this.ssmClients, account, region, (cfg) => new SSMClient(cfg));
+    return this.cached(this.ssmClients, account, region, (cfg) => new ssmSdk.SSMClient(cfg));
   }
 
   /** The 12-digit id of an account: from config, else asked of STS once. */
@@ -149,9 +155,9 @@ export class AwsClients {
     if (account.accountId) return account.accountId;
     const known = this.accountIds.get(account.alias);
     if (known) return known;
-    const sts = this.cached(this.stsClients, account, region, (cfg) => new STSClient(cfg));
+    const sts = this.cached(this.stsClients, account, region, (cfg) => new stsSdk.STSClient(cfg));
     try {
-      const out = await sts.send(new GetCallerIdentityCommand({}));
+      const out = await sts.send(new stsSdk.GetCallerIdentityCommand({}));
       if (!out.Account) throw new Error('GetCallerIdentity returned no account');
       this.accountIds.set(account.alias, out.Account);
       return out.Account;
@@ -169,10 +175,10 @@ export class AwsClients {
     region: string,
   ): Promise<{ account: string; arn: string }> {
     const sts = account
-      ? this.cached(this.stsClients, account, region, (cfg) => new STSClient(cfg))
+      ? this.cached(this.stsClients, account, region, (cfg) => new stsSdk.STSClient(cfg))
       : this.baseSts(region);
     try {
-      const out = await sts.send(new GetCallerIdentityCommand({}));
+      const out = await sts.send(new stsSdk.GetCallerIdentityCommand({}));
       if (!out.Account || !out.Arn) throw new Error('GetCallerIdentity returned no account');
       return { account: out.Account, arn: out.Arn };
     } catch (err) {
@@ -229,7 +235,7 @@ export class AwsClients {
     const key = `__base__|${region}`;
     let sts = this.stsClients.get(key);
     if (!sts) {
-      sts = metered(new STSClient(this.baseConfig(region)));
+      sts = metered(new stsSdk.STSClient(this.baseConfig(region)));
       this.stsClients.set(key, sts);
     }
     return sts;
@@ -246,7 +252,7 @@ export class AwsClients {
       const inflight = (async () => {
         try {
           const out = await this.baseSts(region).send(
-            new AssumeRoleCommand({
+            new stsSdk.AssumeRoleCommand({
               RoleArn: roleArn,
               RoleSessionName: STS_SESSION_NAME,
               ExternalId: account.externalId,

@@ -1,16 +1,4 @@
-import {
-  CreateTagsCommand,
-  DeregisterImageCommand,
-  DescribeImagesCommand,
-  DisableImageCommand,
-  DisableImageDeprecationCommand,
-  type EC2Client,
-  EnableImageCommand,
-  EnableImageDeprecationCommand,
-  type Image,
-  type LaunchPermission,
-  ModifyImageAttributeCommand,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client, Image, LaunchPermission } from '@aws-sdk/client-ec2';
 import type { AccountConfig } from '../config.js';
 import type { ShareTarget } from '../domain/grammar/index.js';
 import type { LaunchPermissions } from '../domain/image.js';
@@ -18,6 +6,7 @@ import { AppError } from '../errors.js';
 import type { AwsClients } from './clients.js';
 import { Ec2Images } from './ec2.js';
 import { type AwsCallContext, mapAwsError } from './errors.js';
+import { ec2Sdk } from './sdk.js';
 import { awsErrorCode, Snapshots } from './snapshots.js';
 
 export interface KeptSnapshot {
@@ -150,7 +139,7 @@ export class Ec2Changes {
   ): Promise<void> {
     await this.call({ action: 'ec2:ModifyImageAttribute', region, account: account.alias, imageId }, () =>
       this.client(account, region).send(
-        new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: change }),
+        new ec2Sdk.ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: change }),
       ),
     );
   }
@@ -161,27 +150,27 @@ export class Ec2Changes {
   async enableDeprecation(account: AccountConfig, region: string, imageId: string, at: Date): Promise<void> {
     await this.call({ action: 'ec2:EnableImageDeprecation', region, account: account.alias, imageId }, () =>
       this.client(account, region).send(
-        new EnableImageDeprecationCommand({ ImageId: imageId, DeprecateAt: at }),
+        new ec2Sdk.EnableImageDeprecationCommand({ ImageId: imageId, DeprecateAt: at }),
       ),
     );
   }
 
   async disableDeprecation(account: AccountConfig, region: string, imageId: string): Promise<void> {
     await this.call({ action: 'ec2:DisableImageDeprecation', region, account: account.alias, imageId }, () =>
-      this.client(account, region).send(new DisableImageDeprecationCommand({ ImageId: imageId })),
+      this.client(account, region).send(new ec2Sdk.DisableImageDeprecationCommand({ ImageId: imageId })),
     );
   }
 
   /** Disables the image (EC2 also removes all its launch permissions). */
   async disableImage(account: AccountConfig, region: string, imageId: string): Promise<void> {
     await this.call({ action: 'ec2:DisableImage', region, account: account.alias, imageId }, () =>
-      this.client(account, region).send(new DisableImageCommand({ ImageId: imageId })),
+      this.client(account, region).send(new ec2Sdk.DisableImageCommand({ ImageId: imageId })),
     );
   }
 
   async enableImage(account: AccountConfig, region: string, imageId: string): Promise<void> {
     await this.call({ action: 'ec2:EnableImage', region, account: account.alias, imageId }, () =>
-      this.client(account, region).send(new EnableImageCommand({ ImageId: imageId })),
+      this.client(account, region).send(new ec2Sdk.EnableImageCommand({ ImageId: imageId })),
     );
   }
 
@@ -199,7 +188,7 @@ export class Ec2Changes {
     const imageId = resourceIds.find((id) => id.startsWith('ami-'));
     await this.call({ action: 'ec2:CreateTags', region, account: account.alias, imageId }, () =>
       this.client(account, region).send(
-        new CreateTagsCommand({
+        new ec2Sdk.CreateTagsCommand({
           Resources: resourceIds,
           Tags: entries.map(([Key, Value]) => ({ Key, Value })),
         }),
@@ -226,7 +215,11 @@ export class Ec2Changes {
     let image: Image | undefined;
     try {
       const out = await client.send(
-        new DescribeImagesCommand({ ImageIds: [imageId], IncludeDeprecated: true, IncludeDisabled: true }),
+        new ec2Sdk.DescribeImagesCommand({
+          ImageIds: [imageId],
+          IncludeDeprecated: true,
+          IncludeDisabled: true,
+        }),
       );
       image = out.Images?.[0];
     } catch (err) {
@@ -247,7 +240,7 @@ export class Ec2Changes {
     if (!alreadyGone) {
       try {
         await this.throttle(account.alias, region);
-        await client.send(new DeregisterImageCommand({ ImageId: imageId }));
+        await client.send(new ec2Sdk.DeregisterImageCommand({ ImageId: imageId }));
       } catch (err) {
         if (!isImageGone(awsErrorCode(err))) {
           throw mapAwsError(err, { action: 'ec2:DeregisterImage', ...ctx });

@@ -1,13 +1,9 @@
-import {
-  CopyImageCommand,
-  DescribeImagesCommand,
-  type Image,
-  type TagSpecification,
-} from '@aws-sdk/client-ec2';
+import type { Image, TagSpecification } from '@aws-sdk/client-ec2';
 import type { AccountConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
+import { ec2Sdk } from './sdk.js';
 import { awsErrorCode, parseProgress, Snapshots } from './snapshots.js';
 
 export interface CopyImageInput {
@@ -72,7 +68,7 @@ export class Ec2Copies {
     const encrypted = input.encrypted || input.kmsKeyId !== undefined;
     try {
       const out = await this.clients.ec2(account, destRegion).send(
-        new CopyImageCommand({
+        new ec2Sdk.CopyImageCommand({
           SourceRegion: input.sourceRegion,
           SourceImageId: input.sourceImageId,
           Name: input.name,
@@ -134,7 +130,7 @@ export class Ec2Copies {
       const ids = imageIds.slice(i, i + IDS_PER_CALL);
       try {
         const res = await this.clients.ec2(account, region).send(
-          new DescribeImagesCommand({
+          new ec2Sdk.DescribeImagesCommand({
             Owners: ['self'],
             Filters: [{ Name: 'image-id', Values: ids }],
             IncludeDeprecated: true,
@@ -187,11 +183,13 @@ export class Ec2Copies {
   ): Promise<CopyStatus> {
     let image: Image | undefined;
     try {
-      const out = await this.clients
-        .ec2(account, region)
-        .send(
-          new DescribeImagesCommand({ ImageIds: [imageId], IncludeDeprecated: true, IncludeDisabled: true }),
-        );
+      const out = await this.clients.ec2(account, region).send(
+        new ec2Sdk.DescribeImagesCommand({
+          ImageIds: [imageId],
+          IncludeDeprecated: true,
+          IncludeDisabled: true,
+        }),
+      );
       image = out.Images?.[0];
     } catch (err) {
       if (!(opts.justCreated && awsErrorCode(err) === 'InvalidAMIID.NotFound')) {

@@ -1,16 +1,15 @@
-import {
-  DescribeImageAttributeCommand,
-  DescribeImagesCommand,
-  type DescribeImagesCommandInput,
-  type DescribeImagesCommandOutput,
-  type EC2Client,
-  type Image,
+import type {
+  DescribeImagesCommandInput,
+  DescribeImagesCommandOutput,
+  EC2Client,
+  Image,
 } from '@aws-sdk/client-ec2';
 import type { AccountConfig } from '../config.js';
 import type { AmiImage, LaunchPermissions } from '../domain/image.js';
 import { AppError } from '../errors.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
+import { ec2Sdk } from './sdk.js';
 
 /** What to look for: EC2's own filters plus words matched client-side (EC2 name filters are case-sensitive). */
 export interface ImageQuery {
@@ -162,7 +161,7 @@ export class Ec2Images {
       let out: DescribeImagesCommandOutput;
       try {
         out = await client.send(
-          new DescribeImagesCommand({ ...input, MaxResults: PAGE_SIZE, NextToken: token }),
+          new ec2Sdk.DescribeImagesCommand({ ...input, MaxResults: PAGE_SIZE, NextToken: token }),
         );
       } catch (err) {
         throw mapAwsError(err, { action: 'ec2:DescribeImages', region, account: account.alias });
@@ -207,7 +206,11 @@ export class Ec2Images {
     let images: Image[] | undefined;
     try {
       const out = await this.client(account, region).send(
-        new DescribeImagesCommand({ ImageIds: [imageId], IncludeDeprecated: true, IncludeDisabled: true }),
+        new ec2Sdk.DescribeImagesCommand({
+          ImageIds: [imageId],
+          IncludeDeprecated: true,
+          IncludeDisabled: true,
+        }),
       );
       images = out.Images;
     } catch (err) {
@@ -230,7 +233,7 @@ export class Ec2Images {
   ): Promise<LaunchPermissions> {
     try {
       const out = await this.client(account, region).send(
-        new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }),
+        new ec2Sdk.DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }),
       );
       const perms: LaunchPermissions = {
         public: false,
@@ -262,7 +265,7 @@ export class Ec2Images {
   ): Promise<string | undefined> {
     try {
       const out = await this.client(account, region).send(
-        new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'lastLaunchedTime' }),
+        new ec2Sdk.DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'lastLaunchedTime' }),
       );
       return out.LastLaunchedTime?.Value;
     } catch (err) {

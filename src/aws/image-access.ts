@@ -1,12 +1,8 @@
-import {
-  DescribeSnapshotAttributeCommand,
-  GetImageBlockPublicAccessStateCommand,
-  ModifySnapshotAttributeCommand,
-} from '@aws-sdk/client-ec2';
 import type { AccountConfig } from '../config.js';
 import type { SnapshotInfo } from '../domain/image.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
+import { ec2Sdk } from './sdk.js';
 import { Snapshots } from './snapshots.js';
 
 /**
@@ -37,7 +33,9 @@ export class ImageAccess {
   /** `block-new-sharing` or `unblocked`: whether images in the region can be made public. */
   async blockPublicAccessState(account: AccountConfig, region: string): Promise<string> {
     try {
-      const out = await this.clients.ec2(account, region).send(new GetImageBlockPublicAccessStateCommand({}));
+      const out = await this.clients
+        .ec2(account, region)
+        .send(new ec2Sdk.GetImageBlockPublicAccessStateCommand({}));
       return out.ImageBlockPublicAccessState ?? 'unblocked';
     } catch (err) {
       throw mapAwsError(err, {
@@ -56,7 +54,7 @@ export class ImageAccess {
   ): Promise<{ public: boolean; accounts: string[] }> {
     try {
       const out = await this.clients.ec2(account, region).send(
-        new DescribeSnapshotAttributeCommand({
+        new ec2Sdk.DescribeSnapshotAttributeCommand({
           SnapshotId: snapshotId,
           Attribute: 'createVolumePermission',
         }),
@@ -83,7 +81,7 @@ export class ImageAccess {
       await this.throttle(account.alias, region);
       try {
         await this.clients.ec2(account, region).send(
-          new ModifySnapshotAttributeCommand({
+          new ec2Sdk.ModifySnapshotAttributeCommand({
             SnapshotId: snapshotId,
             Attribute: 'createVolumePermission',
             CreateVolumePermission: { Add: accountIds.map((UserId) => ({ UserId })) },

@@ -1,19 +1,13 @@
-import {
-  type LaunchTemplateSpecification as AsgLaunchTemplateSpecification,
-  type AutoScalingGroup,
-  DescribeAutoScalingGroupsCommand,
-  DescribeLaunchConfigurationsCommand,
+import type {
+  LaunchTemplateSpecification as AsgLaunchTemplateSpecification,
+  AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
-import {
-  DescribeInstancesCommand,
-  DescribeLaunchTemplatesCommand,
-  DescribeLaunchTemplateVersionsCommand,
-} from '@aws-sdk/client-ec2';
 import type { AccountConfig } from '../config.js';
 import type { ImageUser, UsageCoverage } from '../domain/image-usage.js';
 import { AppError } from '../errors.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
+import { autoScalingSdk, ec2Sdk } from './sdk.js';
 
 /**
  * What uses which image in one account and region: instances in any state but `terminated`, every
@@ -301,7 +295,7 @@ export class ImageUsageReader {
         max: this.limits.maxInstances - out.length,
         send: (NextToken) =>
           client.send(
-            new DescribeInstancesCommand({
+            new ec2Sdk.DescribeInstancesCommand({
               Filters: [
                 { Name: 'instance-state-name', Values: [...LIVE_INSTANCE_STATES] },
                 ...(chunk ? [{ Name: 'image-id', Values: chunk }] : []),
@@ -332,7 +326,8 @@ export class ImageUsageReader {
       what: 'the launch templates',
       action: 'ec2:DescribeLaunchTemplates',
       max: this.limits.maxLaunchTemplates,
-      send: (NextToken) => client.send(new DescribeLaunchTemplatesCommand({ MaxResults: 200, NextToken })),
+      send: (NextToken) =>
+        client.send(new ec2Sdk.DescribeLaunchTemplatesCommand({ MaxResults: 200, NextToken })),
       items: (o) => o.LaunchTemplates,
       next: (o) => o.NextToken,
     });
@@ -363,7 +358,7 @@ export class ImageUsageReader {
       max: 2 * this.limits.maxLaunchTemplates,
       send: (NextToken) =>
         client.send(
-          new DescribeLaunchTemplateVersionsCommand({
+          new ec2Sdk.DescribeLaunchTemplateVersionsCommand({
             Versions: ['$Latest', '$Default'],
             MaxResults: 200,
             ResolveAlias: true,
@@ -404,7 +399,7 @@ export class ImageUsageReader {
             max: this.limits.maxLaunchTemplateVersions,
             send: (NextToken) =>
               client.send(
-                new DescribeLaunchTemplateVersionsCommand({
+                new ec2Sdk.DescribeLaunchTemplateVersionsCommand({
                   LaunchTemplateId: t.id,
                   MaxResults: 200,
                   // `resolve:ssm:<parameter>` image ids come back as the AMI they point to now.
@@ -472,7 +467,8 @@ export class ImageUsageReader {
       what: 'the Auto Scaling groups',
       action: 'autoscaling:DescribeAutoScalingGroups',
       max: this.limits.maxAutoScalingGroups,
-      send: (NextToken) => client.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken })),
+      send: (NextToken) =>
+        client.send(new autoScalingSdk.DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken })),
       items: (o) => o.AutoScalingGroups,
       next: (o) => o.NextToken,
     });
@@ -485,7 +481,7 @@ export class ImageUsageReader {
       action: 'autoscaling:DescribeLaunchConfigurations',
       max: this.limits.maxLaunchConfigurations,
       send: (NextToken) =>
-        client.send(new DescribeLaunchConfigurationsCommand({ MaxRecords: 100, NextToken })),
+        client.send(new autoScalingSdk.DescribeLaunchConfigurationsCommand({ MaxRecords: 100, NextToken })),
       items: (o) => o.LaunchConfigurations,
       next: (o) => o.NextToken,
     });
@@ -569,7 +565,7 @@ export class ImageUsageReader {
     try {
       walk.calls++;
       const out = await client.send(
-        new DescribeLaunchTemplatesCommand(
+        new ec2Sdk.DescribeLaunchTemplatesCommand(
           spec.LaunchTemplateId
             ? { LaunchTemplateIds: [spec.LaunchTemplateId] }
             : { LaunchTemplateNames: [spec.LaunchTemplateName ?? ''] },

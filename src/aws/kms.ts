@@ -1,17 +1,11 @@
-import {
-  CreateGrantCommand,
-  DescribeKeyCommand,
-  GetKeyPolicyCommand,
-  type KeyMetadata,
-  ListGrantsCommand,
-  type ListGrantsCommandOutput,
-} from '@aws-sdk/client-kms';
+import type { KeyMetadata, ListGrantsCommandOutput } from '@aws-sdk/client-kms';
 import type { AccountConfig } from '../config.js';
 import { accountRoot, GRANT_OPERATIONS, grantName, type KeyGrant } from '../domain/golden.js';
 import { kmsAliasOf } from '../domain/ids.js';
 import { AppError } from '../errors.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
+import { kmsSdk } from './sdk.js';
 import { awsErrorCode } from './snapshots.js';
 
 export interface KmsKeyInfo {
@@ -35,7 +29,9 @@ export class KmsKeys {
   async describeKey(account: AccountConfig, region: string, keyRef: string): Promise<KmsKeyInfo> {
     let meta: KeyMetadata | undefined;
     try {
-      const out = await this.clients.kms(account, region).send(new DescribeKeyCommand({ KeyId: keyRef }));
+      const out = await this.clients
+        .kms(account, region)
+        .send(new kmsSdk.DescribeKeyCommand({ KeyId: keyRef }));
       meta = out.KeyMetadata;
     } catch (err) {
       if (awsErrorCode(err) === 'NotFoundException') {
@@ -72,7 +68,7 @@ export class KmsAccess {
     try {
       const out = await this.clients
         .kms(account, region)
-        .send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
+        .send(new kmsSdk.GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
       return out.Policy ?? '{}';
     } catch (err) {
       throw mapAwsError(err, { action: 'kms:GetKeyPolicy', region, account: account.alias });
@@ -88,7 +84,9 @@ export class KmsAccess {
       try {
         res = await this.clients
           .kms(account, region)
-          .send(new ListGrantsCommand({ KeyId: keyId, Limit: 100, ...(marker ? { Marker: marker } : {}) }));
+          .send(
+            new kmsSdk.ListGrantsCommand({ KeyId: keyId, Limit: 100, ...(marker ? { Marker: marker } : {}) }),
+          );
       } catch (err) {
         throw mapAwsError(err, { action: 'kms:ListGrants', region, account: account.alias });
       }
@@ -120,7 +118,7 @@ export class KmsAccess {
   ): Promise<string> {
     try {
       const out = await this.clients.kms(account, region).send(
-        new CreateGrantCommand({
+        new kmsSdk.CreateGrantCommand({
           KeyId: keyArn,
           GranteePrincipal: accountRoot(accountId, partitionOf(keyArn)),
           Operations: [...GRANT_OPERATIONS],

@@ -1,14 +1,10 @@
-import {
-  DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
-  StartExecutionCommand,
-  StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import type { AccountConfig } from '../config.js';
 import { parseStateMachineArn } from '../domain/ids.js';
 import { AppError } from '../errors.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
+import { sfnSdk } from './sdk.js';
 import { awsErrorCode } from './snapshots.js';
 
 export type ExecutionStatus =
@@ -89,7 +85,7 @@ export class StepFunctions {
     try {
       const out = await this.clients
         .sfn(account, region)
-        .send(new StartExecutionCommand({ stateMachineArn, name, input: inputText }));
+        .send(new sfnSdk.StartExecutionCommand({ stateMachineArn, name, input: inputText }));
       if (!out.executionArn) throw new Error('StartExecution returned no execution ARN');
       return { executionArn: out.executionArn, existing: false };
     } catch (err) {
@@ -144,7 +140,7 @@ export class StepFunctions {
     try {
       const out = await this.clients
         .sfn(account, region)
-        .send(new StopExecutionCommand({ executionArn, error: opts.error, cause: opts.cause }));
+        .send(new sfnSdk.StopExecutionCommand({ executionArn, error: opts.error, cause: opts.cause }));
       return out.stopDate ? { stopDate: out.stopDate } : {};
     } catch (err) {
       throw this.mapExecutionError(err, executionArn, {
@@ -161,7 +157,9 @@ export class StepFunctions {
     executionArn: string,
   ): Promise<DescribeExecutionCommandOutput> {
     try {
-      return await this.clients.sfn(account, region).send(new DescribeExecutionCommand({ executionArn }));
+      return await this.clients
+        .sfn(account, region)
+        .send(new sfnSdk.DescribeExecutionCommand({ executionArn }));
     } catch (err) {
       throw this.mapExecutionError(err, executionArn, {
         action: 'states:DescribeExecution',

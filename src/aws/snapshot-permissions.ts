@@ -1,7 +1,7 @@
-import { DescribeSnapshotAttributeCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
 import type { AccountConfig } from '../config.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
+import { ec2Sdk } from './sdk.js';
 import { awsErrorCode } from './snapshots.js';
 
 const NOT_OWNER = new Set(['AuthFailure', 'UnauthorizedOperation']);
@@ -36,7 +36,10 @@ export class SnapshotPermissions {
     const client = this.clients.ec2(account, region);
     try {
       const out = await client.send(
-        new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
+        new ec2Sdk.DescribeSnapshotAttributeCommand({
+          SnapshotId: snapshotId,
+          Attribute: 'createVolumePermission',
+        }),
       );
       return (out.CreateVolumePermissions ?? []).some((p) => p.Group === 'all');
     } catch (err) {
@@ -46,7 +49,7 @@ export class SnapshotPermissions {
     }
     try {
       const out = await client.send(
-        new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId], RestorableByUserIds: ['all'] }),
+        new ec2Sdk.DescribeSnapshotsCommand({ SnapshotIds: [snapshotId], RestorableByUserIds: ['all'] }),
       );
       return (out.Snapshots ?? []).some((s) => s.SnapshotId === snapshotId);
     } catch (err) {

@@ -1,16 +1,14 @@
-import {
-  DeleteSnapshotCommand,
-  DescribeImagesCommand,
-  type DescribeImagesCommandOutput,
-  DescribeSnapshotsCommand,
-  type DescribeSnapshotsCommandOutput,
-  type Snapshot,
+import type {
+  DescribeImagesCommandOutput,
+  DescribeSnapshotsCommandOutput,
+  Snapshot,
 } from '@aws-sdk/client-ec2';
 import type { AccountConfig } from '../config.js';
 import type { OwnSnapshot, SnapshotInfo } from '../domain/image.js';
 import { AppError } from '../errors.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
+import { ec2Sdk } from './sdk.js';
 
 /** The SDK error code of a failed call (`InvalidSnapshot.NotFound`, …). */
 export function awsErrorCode(err: unknown): string | undefined {
@@ -108,7 +106,7 @@ export class Snapshots {
     try {
       const out = await this.clients
         .ec2(account, region)
-        .send(new DescribeSnapshotsCommand({ SnapshotIds: snapshotIds }));
+        .send(new ec2Sdk.DescribeSnapshotsCommand({ SnapshotIds: snapshotIds }));
       return out.Snapshots ?? [];
     } catch (err) {
       throw mapAwsError(err, { action: 'ec2:DescribeSnapshots', region, account: account.alias, imageId });
@@ -132,7 +130,11 @@ export class Snapshots {
       let out: DescribeSnapshotsCommandOutput;
       try {
         out = await client.send(
-          new DescribeSnapshotsCommand({ OwnerIds: ['self'], MaxResults: PAGE_SIZE, NextToken: token }),
+          new ec2Sdk.DescribeSnapshotsCommand({
+            OwnerIds: ['self'],
+            MaxResults: PAGE_SIZE,
+            NextToken: token,
+          }),
         );
       } catch (err) {
         throw mapAwsError(err, { action: 'ec2:DescribeSnapshots', region, account: account.alias });
@@ -169,7 +171,7 @@ export class Snapshots {
       let out: DescribeImagesCommandOutput;
       try {
         out = await client.send(
-          new DescribeImagesCommand({
+          new ec2Sdk.DescribeImagesCommand({
             Owners: ['self'],
             Filters: [{ Name: 'block-device-mapping.snapshot-id', Values: [snapshotId] }],
             IncludeDeprecated: true,
@@ -222,7 +224,9 @@ export class Snapshots {
     }
     try {
       await this.throttle(account.alias, region);
-      await this.clients.ec2(account, region).send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
+      await this.clients
+        .ec2(account, region)
+        .send(new ec2Sdk.DeleteSnapshotCommand({ SnapshotId: snapshotId }));
       return { outcome: 'deleted' };
     } catch (err) {
       const code = awsErrorCode(err);

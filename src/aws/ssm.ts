@@ -1,7 +1,7 @@
-import { GetParametersCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { AccountConfig } from '../config.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
+import { ssmSdk } from './sdk.js';
 
 /** GetParameters takes at most 10 names per call. */
 const NAMES_PER_CALL = 10;
@@ -24,7 +24,9 @@ export class SsmParameters {
     for (let i = 0; i < unique.length; i += NAMES_PER_CALL) {
       const batch = unique.slice(i, i + NAMES_PER_CALL);
       try {
-        const res = await this.clients.ssm(account, region).send(new GetParametersCommand({ Names: batch }));
+        const res = await this.clients
+          .ssm(account, region)
+          .send(new ssmSdk.GetParametersCommand({ Names: batch }));
         for (const p of res.Parameters ?? []) if (p.Name && p.Value !== undefined) out.set(p.Name, p.Value);
       } catch (err) {
         throw mapAwsError(err, { action: 'ssm:GetParameters', region, account: account.alias });
@@ -50,7 +52,7 @@ export class SsmParameters {
   ): Promise<number | undefined> {
     try {
       const res = await this.clients.ssm(account, region).send(
-        new PutParameterCommand({
+        new ssmSdk.PutParameterCommand({
           Name: name,
           Value: imageId,
           Type: 'String',

@@ -4,7 +4,7 @@
  * account's expired-image policy action (once), posts, and records the message. The sweep never
  * posts; it only claims, saves the context and queues the job.
  */
-import { UnrecoverableError } from 'bullmq';
+
 import {
   type ReminderButton,
   reminderNoteText,
@@ -16,6 +16,7 @@ import { BOT_ACTOR } from '../domain/audit.js';
 import { isExpired } from '../domain/expiry.js';
 import { toAppError } from '../errors.js';
 import { remindersSent } from '../metrics.js';
+import { bullmq } from '../store/bullmq.js';
 import type { RateSpec } from '../store/rate-limit.js';
 import { type ReminderContext, reminderStore } from '../store/reminders.js';
 import { requestDeregistration } from './deregister.js';
@@ -131,7 +132,7 @@ async function deliverNotice(
       channel: n.channel,
       error: err,
     });
-    throw new UnrecoverableError(toAppError(err).userMessage);
+    throw new bullmq.UnrecoverableError(toAppError(err).userMessage);
   }
 }
 
@@ -291,6 +292,6 @@ async function deliverReminder(
       released: !policy.acted,
       error: err,
     });
-    throw new UnrecoverableError(toAppError(err).userMessage);
+    throw new bullmq.UnrecoverableError(toAppError(err).userMessage);
   }
 }

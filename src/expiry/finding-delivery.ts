@@ -3,12 +3,13 @@
  * one `reminder-post` job each, `kind: 'finding'`): the same per-channel pacing as expiry reminders,
  * a post, the message ref recorded so a retried job does not post again, an audit entry.
  */
-import { UnrecoverableError } from 'bullmq';
+
 import { renderFindingNotice, renderFindingReminder } from '../blocks/finding-notice.js';
 import type { Deps } from '../deps.js';
 import { BOT_ACTOR } from '../domain/audit.js';
 import { toAppError } from '../errors.js';
 import { remindersSent } from '../metrics.js';
+import { bullmq } from '../store/bullmq.js';
 import { FindingStore } from '../store/findings.js';
 import { isLastAttempt, pace, type ReminderPostContext, type ReminderPostResult } from './delivery.js';
 
@@ -61,6 +62,6 @@ export async function deliverFindingPost(
       type: p.type,
       error: err,
     });
-    throw new UnrecoverableError(toAppError(err).userMessage);
+    throw new bullmq.UnrecoverableError(toAppError(err).userMessage);
   }
 }

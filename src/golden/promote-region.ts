@@ -1,4 +1,3 @@
-import { UnrecoverableError } from 'bullmq';
 import { type AccountConfig, resolveAccount } from '../config.js';
 import {
   awaitCopyTurn,
@@ -23,6 +22,7 @@ import type { AmiRequest, PromotionRegionPlan, RegionProgress } from '../domain/
 import { AppError, JobInterrupted, toAppError } from '../errors.js';
 import type { JobContext } from '../jobs/job.js';
 import * as lifecycle from '../requests/lifecycle.js';
+import { bullmq } from '../store/bullmq.js';
 
 /**
  * One region of an approved promotion, in ordered, checkpointed steps (`PROMOTION_STEPS`):
@@ -78,14 +78,14 @@ export async function runPromotionRegion(ctx: Ctx): Promise<void> {
   const { requestId, region } = ctx.payload;
   const member = promoteRegionJobId(ctx.payload);
   const request = await deps.requests.get(requestId);
-  if (!request) throw new UnrecoverableError(`request ${requestId} does not exist`);
+  if (!request) throw new bullmq.UnrecoverableError(`request ${requestId} does not exist`);
   if (request.params.kind !== 'promote')
-    throw new UnrecoverableError(`request ${requestId} is not a promotion`);
+    throw new bullmq.UnrecoverableError(`request ${requestId} is not a promotion`);
   const params = request.params;
   const plan = params.regions.find((r) => r.region === region);
-  if (!plan) throw new UnrecoverableError(`promotion ${requestId} has no region ${region}`);
+  if (!plan) throw new bullmq.UnrecoverableError(`promotion ${requestId} has no region ${region}`);
   const account = resolveAccount(deps.config, request.account);
-  if (!account) throw new UnrecoverableError(`account ${request.account} is no longer configured`);
+  if (!account) throw new bullmq.UnrecoverableError(`account ${request.account} is no longer configured`);
 
   if (request.state === 'cancelled') {
     await stopCancelled(ctx, account, request);

@@ -3,7 +3,6 @@
  * deprecated and disabled ones included) in a compact form, and which images use which snapshot.
  */
 import { toAmiImage } from '../aws/ec2.js';
-import type { AccountConfig } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { OwnSnapshot } from '../domain/image.js';
 import type { AccountRegion } from '../domain/targets.js';

@@ -1,4 +1,3 @@
-import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { renderApprovalMessage } from '../blocks/approval.js';
 import { type AccountConfig, resolveAccount } from '../config.js';
@@ -19,6 +18,7 @@ import { deliverSoon } from '../requests/follow-ups.js';
 import { carryLaunchPermissions, publicKeptBackNote } from '../requests/launch-grants.js';
 import * as lifecycle from '../requests/lifecycle.js';
 import { retireReplacedOriginal } from '../requests/replace-original.js';
+import { bullmq } from '../store/bullmq.js';
 import { defineJob, type JobContext, rethrowInterruption } from './job.js';
 
 /**
@@ -120,12 +120,12 @@ async function copyRegion(ctx: CopyContext): Promise<void> {
   const { requestId, region } = ctx.payload;
   const member = copyJobId(ctx.payload);
   const request = await deps.requests.get(requestId);
-  if (!request) throw new UnrecoverableError(`request ${requestId} does not exist`);
+  if (!request) throw new bullmq.UnrecoverableError(`request ${requestId} does not exist`);
   if (request.params.kind !== 'copy' && request.params.kind !== 'encrypt') {
-    throw new UnrecoverableError(`request ${requestId} is not a copy`);
+    throw new bullmq.UnrecoverableError(`request ${requestId} is not a copy`);
   }
   const account = resolveAccount(deps.config, request.account);
-  if (!account) throw new UnrecoverableError(`account ${request.account} is no longer configured`);
+  if (!account) throw new bullmq.UnrecoverableError(`account ${request.account} is no longer configured`);
   const imageId = ctx.payload.imageId ?? request.progress?.[region]?.imageId;
   if (request.state === 'cancelled') {
     await cleanUpCancelled(deps, account, request, region, imageId);
@@ -166,7 +166,7 @@ async function copyRegion(ctx: CopyContext): Promise<void> {
       imageId: ctx.payload.imageId,
       reason: appErr.userMessage,
     });
-    throw new UnrecoverableError(appErr.userMessage);
+    throw new bullmq.UnrecoverableError(appErr.userMessage);
   }
 }
 

@@ -1,9 +1,9 @@
-import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { PROMOTION_STEPS } from '../domain/golden.js';
 import { IMAGE_ID_RE, REGION_RE, REQUEST_ID_RE } from '../domain/ids.js';
 import { finishPromotion } from '../golden/promote-finish.js';
 import { currentStep, failRegion, promoteRegionJobId, runPromotionRegion } from '../golden/promote-region.js';
+import { bullmq } from '../store/bullmq.js';
 import { defineJob } from './job.js';
 
 /**
@@ -60,7 +60,7 @@ export const promoteJob = defineJob({
   children: (p) =>
     p.regions.map((region) => ({ name: 'promote-region', payload: { requestId: p.requestId, region } })),
   run: async (ctx): Promise<void> => {
-    if (!ctx.payload.requestId) throw new UnrecoverableError('no request');
+    if (!ctx.payload.requestId) throw new bullmq.UnrecoverableError('no request');
     await finishPromotion(ctx.deps, ctx.payload.requestId);
   },
 });

@@ -1,9 +1,9 @@
-import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { REQUEST_ID_RE } from '../domain/ids.js';
 import { AppError } from '../errors.js';
 import { runBatch } from '../hygiene/run-batch.js';
 import * as lifecycle from '../requests/lifecycle.js';
+import { bullmq } from '../store/bullmq.js';
 import { defineJob, type JobContext } from './job.js';
 
 const schema = z.object({ requestId: z.string().regex(REQUEST_ID_RE) }).strict();
@@ -12,7 +12,8 @@ async function run(ctx: JobContext<z.infer<typeof schema>>): Promise<void> {
   try {
     await runBatch(ctx.deps, ctx.payload.requestId, { lastAttempt: ctx.lastAttempt });
   } catch (err) {
-    if (err instanceof AppError && err.code === 'not_found') throw new UnrecoverableError(err.userMessage);
+    if (err instanceof AppError && err.code === 'not_found')
+      throw new bullmq.UnrecoverableError(err.userMessage);
     throw err;
   }
 }

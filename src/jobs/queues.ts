@@ -1,5 +1,6 @@
-import { FlowProducer, Queue } from 'bullmq';
+import type { FlowProducer, Queue } from 'bullmq';
 import { currentCid, isCid } from '../correlation.js';
+import { bullmq } from '../store/bullmq.js';
 import { keyRoot } from '../store/keys.js';
 import type { RedisConnection } from '../store/redis.js';
 import {
@@ -58,7 +59,7 @@ export class JobQueues {
   queue(key: QueueKey): Queue {
     let q = this.queues.get(key);
     if (!q) {
-      q = new Queue(QUEUES[key], { connection: this.connection, prefix: bullPrefix(this.keyPrefix) });
+      q = new bullmq.Queue(QUEUES[key], { connection: this.connection, prefix: bullPrefix(this.keyPrefix) });
       // A queue re-emits its connection's errors; unheard, each one would be an uncaught exception.
       q.on('error', (err) => this.errorHandler(err));
       this.queues.set(key, q);
@@ -113,7 +114,10 @@ export class JobQueues {
     opts: { delayMs?: number; cid?: string },
   ): Promise<void> {
     const spec = jobDefinition(name);
-    this.flows ??= new FlowProducer({ connection: this.connection, prefix: bullPrefix(this.keyPrefix) });
+    this.flows ??= new bullmq.FlowProducer({
+      connection: this.connection,
+      prefix: bullPrefix(this.keyPrefix),
+    });
     await this.flows.add({
       name,
       queueName: QUEUES[spec.queue],

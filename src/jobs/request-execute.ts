@@ -1,4 +1,3 @@
-import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { type AccountConfig, resolveAccount } from '../config.js';
 import type { Deps } from '../deps.js';
@@ -9,6 +8,7 @@ import { AppError, toAppError } from '../errors.js';
 import { makeShareGrants } from '../golden/share-keys.js';
 import { checkDeregisterExecution } from '../requests/in-use-guard.js';
 import * as lifecycle from '../requests/lifecycle.js';
+import { bullmq } from '../store/bullmq.js';
 import { defineJob, type JobAttempt, rethrowInterruption } from './job.js';
 
 /** A quick operation (share, deprecate, deregister, …) of an approved request. */
@@ -31,7 +31,7 @@ export const requestExecuteJob = defineJob({
  */
 export async function executeRequest(deps: Deps, requestId: string, attempt: JobAttempt): Promise<void> {
   const current = await deps.requests.get(requestId);
-  if (!current) throw new UnrecoverableError(`request ${requestId} does not exist`);
+  if (!current) throw new bullmq.UnrecoverableError(`request ${requestId} does not exist`);
   if (!['approved', 'queued', 'running'].includes(current.state)) {
     deps.logger.info('request needs no execution', { requestId, state: current.state });
     return;
@@ -58,7 +58,7 @@ export async function executeRequest(deps: Deps, requestId: string, attempt: Job
       throw err;
     }
     await lifecycle.finish(deps, requestId, { ok: false, summary: appErr.userMessage });
-    throw new UnrecoverableError(appErr.userMessage);
+    throw new bullmq.UnrecoverableError(appErr.userMessage);
   }
   await lifecycle.finish(deps, requestId, result);
 }
@@ -170,6 +170,6 @@ async function perform(deps: Deps, request: AmiRequest): Promise<RequestResult> 
       };
     }
     default:
-      throw new UnrecoverableError(`request-execute cannot run a ${p.kind} request`);
+      throw new bullmq.UnrecoverableError(`request-execute cannot run a ${p.kind} request`);
   }
 }

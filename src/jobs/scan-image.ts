@@ -1,4 +1,3 @@
-import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import type { ExecutionInfo } from '../aws/sfn.js';
 import { SnapshotPermissions } from '../aws/snapshot-permissions.js';
@@ -26,6 +25,7 @@ import {
 import { isTrustedOwner, runBuiltInChecks, type ScannedSnapshot } from '../domain/scan-checks.js';
 import { AppError, toAppError } from '../errors.js';
 import { followUpScan, waiversOf } from '../hygiene/findings.js';
+import { bullmq } from '../store/bullmq.js';
 import { defineJob, type JobAttempt, rethrowInterruption } from './job.js';
 
 /** `/ami scan`: built-in checks and, when configured, the deep scan (no approval needed). */
@@ -55,7 +55,7 @@ function arnRegion(arn: string): string | undefined {
  */
 export async function runScan(deps: Deps, scanId: string, attempt: JobAttempt): Promise<void> {
   const stored = await deps.scans.get(scanId);
-  if (!stored) throw new UnrecoverableError(`scan ${scanId} does not exist`);
+  if (!stored) throw new bullmq.UnrecoverableError(`scan ${scanId} does not exist`);
   if (stored.state === 'done' && !stored.followUp) {
     // Finished, but the worker stopped before its follow-up (ledger, notice): do that now.
     await new ScanJob(deps, stored, attempt).followUp();
@@ -129,7 +129,7 @@ class ScanJob {
         throw err;
       }
       await this.fail(appErr.userMessage);
-      throw new UnrecoverableError(appErr.userMessage);
+      throw new bullmq.UnrecoverableError(appErr.userMessage);
     }
     await this.save({ state: 'done', report });
     await this.finalMessage();

@@ -1,9 +1,9 @@
-import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { REQUEST_ID_RE } from '../domain/ids.js';
 import { AppError } from '../errors.js';
 import { applyWaiver } from '../hygiene/waivers.js';
 import * as lifecycle from '../requests/lifecycle.js';
+import { bullmq } from '../store/bullmq.js';
 import { defineJob } from './job.js';
 
 /** An approved `waive` request: stores the waiver with the image (hygiene/waivers.ts). */
@@ -19,7 +19,8 @@ export const waiverApplyJob = defineJob({
     try {
       await applyWaiver(ctx.deps, ctx.payload.requestId);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'not_found') throw new UnrecoverableError(err.userMessage);
+      if (err instanceof AppError && err.code === 'not_found')
+        throw new bullmq.UnrecoverableError(err.userMessage);
       throw err;
     }
   },

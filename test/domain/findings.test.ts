@@ -111,7 +111,9 @@ describe('what is new', () => {
     const r = nextFindings(undefined, [evil], opts);
     expect(Object.hasOwn(r.findings, '__proto__')).toBe(true);
     expect(Object.getPrototypeOf(r.findings)).toBe(Object.prototype);
-    expect(JSON.parse(JSON.stringify(r.findings)).__proto__.id).toBe('__proto__');
+    expect(
+      Object.getOwnPropertyDescriptor(JSON.parse(JSON.stringify(r.findings)), '__proto__')?.value.id,
+    ).toBe('__proto__');
   });
 });
 
