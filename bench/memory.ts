@@ -211,6 +211,7 @@ export async function runMemory(
     NODE_ENV: 'production',
     AMIBOT_ROLE: role,
     PORT: '0',
+    AMIBOT_WORKER_PORT: '0',
     SLACK_BOT_TOKEN: 'xoxb-bench-token',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: fakeSlack.apiUrl,
@@ -334,7 +335,7 @@ export async function runMemory(
     const target = (name: string, limitMb: number) => {
       const r = runs.find((x) => x.subject.name === name)?.readings.warm;
       return r
-        ? `${name}: ${mb(r.rssKb)} MiB (target ≤ ${limitMb} MB) ${r.rssKb / 1024 <= limitMb ? 'met' : 'NOT met'}`
+        ? `${name}: ${mb(r.rssKb)} MiB = ${((r.rssKb * 1024) / 1e6).toFixed(1)} MB (target ≤ ${limitMb} MB) ${(r.rssKb * 1024) / 1e6 <= limitMb ? 'met' : 'NOT met'}`
         : '';
     };
     const markdown = [
