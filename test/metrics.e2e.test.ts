@@ -103,6 +103,26 @@ describe('/metrics of the web app', () => {
     afterFlow = after;
   });
 
+  it('counts the dialogs the handlers open (views.open) with the other Slack calls', async () => {
+    const img = fakeAws.addImage({ ownerId: DEFAULT_ACCOUNT_ID, name: 'metrics-reject-image' });
+    const reply = await t.ask(`share ${img.imageId} --with 222222222222`, { userId: REQUESTER });
+    const req = await t.deps.requests.get(allText(reply.body).match(/req-[0-9a-z]{6,32}/)?.[0] as string);
+    const opened = { method: 'views.open', outcome: 'ok' };
+    const before = sample((await scrape(t.url)).text, 'amibot_slack_api_calls_total', opened);
+    const views = fakeSlack.views().length;
+    await t.click({
+      actionId: 'request_reject',
+      value: req!.id,
+      userId: APPROVER,
+      channelId: CHANNEL,
+      messageTs: req!.message?.ts,
+      message: fakeSlack.message(CHANNEL, req!.message!.ts) as never,
+    });
+    await waitFor('the reject dialog', async () => fakeSlack.views().length > views);
+    const after = sample((await scrape(t.url)).text, 'amibot_slack_api_calls_total', opened);
+    expect(after - before).toBe(1);
+  });
+
   it('counts a failing AWS call by its error code, and the command as refused', async () => {
     const labels = { service: 'ec2', operation: 'DescribeImages', error_code: 'UnauthorizedOperation' };
     const before = (await scrape(t.url)).text;

@@ -74,7 +74,7 @@ export function createHomeApproveHandler(deps: Deps) {
 
 /** Reject on the Home tab: checks the clicker may decide, then the same reason dialog as from the message. */
 export function createHomeRejectHandler(deps: Deps) {
-  return async function homeReject({ ack, action, body, client }: ActionArgs): Promise<void> {
+  return async function homeReject({ ack, action, body }: ActionArgs): Promise<void> {
     await ack();
     const userId = body.user.id;
     const value = action.type === 'button' ? action.value : undefined;
@@ -85,7 +85,7 @@ export function createHomeRejectHandler(deps: Deps) {
         await republish(deps, userId);
         return;
       }
-      await client.views.open({
+      await deps.notifier.client.views.open({
         trigger_id: body.trigger_id,
         view: renderRejectModal({
           requestId: outcome.request.id,

@@ -50,7 +50,7 @@ export function createApproveHandler(deps: Deps) {
 
 /** Reject: checks the clicker may decide, then asks for a reason in a dialog. */
 export function createRejectHandler(deps: Deps) {
-  return async function reject({ ack, action, body, client, respond }: ActionArgs): Promise<void> {
+  return async function reject({ ack, action, body, respond }: ActionArgs): Promise<void> {
     await ack();
     const value = action.type === 'button' ? action.value : undefined;
     let request: AmiRequest;
@@ -62,7 +62,7 @@ export function createRejectHandler(deps: Deps) {
       return tellUser(respond, deps, failureMessage(deps, err, 'reject'));
     }
     try {
-      await client.views.open({
+      await deps.notifier.client.views.open({
         trigger_id: body.trigger_id,
         view: renderRejectModal({ requestId: request.id, summary: describeOperation(request) }),
       });

@@ -34,10 +34,10 @@ function regionsOf(deps: Deps): string[] {
 
 /** The *File a request* global shortcut: opens the modal. */
 export function createFileRequestShortcutHandler(deps: Deps) {
-  return async function fileRequestShortcut({ ack, shortcut, client }: ShortcutArgs): Promise<void> {
+  return async function fileRequestShortcut({ ack, shortcut }: ShortcutArgs): Promise<void> {
     await ack();
     try {
-      await client.views.open({
+      await deps.notifier.client.views.open({
         trigger_id: shortcut.trigger_id,
         view: renderFileRequestModal({
           accounts: deps.config.accounts.map((a) => ({
