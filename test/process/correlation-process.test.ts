@@ -1,20 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeAws } from '../../dev/fake-aws/index.js';
 import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import { createRedis } from '../../src/store/redis.js';
 import { RequestStore } from '../../src/store/requests.js';
-import {
-  allText,
-  DEFAULT_ACCOUNT_ID,
-  deleteKeys,
-  REDIS_URL,
-  SIGNING_SECRET,
-} from '../support/app-under-test.js';
+import { DEFAULT_ACCOUNT_ID, deleteKeys, REDIS_URL } from '../support/app-under-test.js';
 import { type MainProcess, startMain } from '../support/main-process.js';
-import { buildBlockAction, buildSlashCommand, postSigned } from '../support/slack-requests.js';
 import { waitFor } from '../support/wait.js';
-import { parseLine, productionEnv, uniquePrefix } from './support.js';
+import { approveOverHttp, fileOverHttp, parseLine, productionEnv, uniquePrefix } from './support.js';
 
 /**
  * The correlation id across processes (the real entry command): a `web` process (answering in an
@@ -77,36 +69,17 @@ describe('a request filed by a web process and run by a worker process', () => {
     await worker.waitForLine(/workers running/);
     const image = fakeAws.addImage({ ownerId: DEFAULT_ACCOUNT_ID, name: `corr-${prefix}` });
 
-    const responseId = randomUUID();
-    await postSigned(
-      url,
-      buildSlashCommand({
-        text: `share ${image.imageId} --with 222222222222`,
-        userId: REQUESTER,
-        channelId: CHANNEL,
-        responseUrl: fakeSlack.responseUrl(responseId),
-      }),
-      SIGNING_SECRET,
-    );
-    const confirmation = allText((await fakeSlack.waitForResponse(responseId, { timeoutMs: 15_000 })).body);
-    const id = confirmation.match(/req-[0-9a-z]{6,32}/)?.[0];
-    expect(id, confirmation).toBeDefined();
+    const id = await fileOverHttp(url, fakeSlack, {
+      text: `share ${image.imageId} --with 222222222222`,
+      userId: REQUESTER,
+      channelId: CHANNEL,
+    });
     const store = new RequestStore(redis, prefix);
     const cid = (await store.get(id!))?.cid;
     expect(cid).toMatch(/^[A-Za-z0-9_-]{12}$/);
 
-    const click = await postSigned(
-      url,
-      buildBlockAction({
-        actionId: 'request_approve',
-        value: id!,
-        userId: APPROVER,
-        channelId: CHANNEL,
-        responseUrl: fakeSlack.responseUrl(randomUUID()),
-      }),
-      SIGNING_SECRET,
-    );
-    expect(click.status).toBe(200);
+    const clickStatus = await approveOverHttp(url, fakeSlack, { id, userId: APPROVER, channelId: CHANNEL });
+    expect(clickStatus).toBe(200);
     await waitFor(
       'the request to succeed',
       async () => (await store.get(id!))?.state === 'succeeded' || undefined,

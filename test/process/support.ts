@@ -7,11 +7,13 @@ import { promisify } from 'node:util';
 import type { FakeAws } from '../../dev/fake-aws/index.js';
 import type { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import {
+  allText,
   DEFAULT_ACCOUNT_ID,
   REDIS_URL,
   SIGNING_SECRET,
   TEST_AWS_CREDENTIALS,
 } from '../support/app-under-test.js';
+import { buildBlockAction, buildSlashCommand, postSigned } from '../support/slack-requests.js';
 
 /** Helpers for tests that start the real entry command as a child process. */
 
@@ -105,4 +107,46 @@ export function errorLines(lines: string[]): string[] {
     const entry = parseLine(l);
     return !entry || entry.level === 'error' || entry.level === 'fatal';
   });
+}
+
+/**
+ * Files a request through a running web process as a person would (a signed slash command) and
+ * returns its id, read from the ephemeral confirmation; throws with the answer when none was filed.
+ */
+export async function fileOverHttp(
+  url: string,
+  fakeSlack: FakeSlack,
+  opts: { text: string; userId: string; channelId: string },
+): Promise<string> {
+  const responseId = randomUUID();
+  const res = await postSigned(
+    url,
+    buildSlashCommand({ ...opts, responseUrl: fakeSlack.responseUrl(responseId) }),
+    SIGNING_SECRET,
+  );
+  if (res.status !== 200) throw new Error(`the slash command was answered ${res.status}`);
+  const confirmation = allText((await fakeSlack.waitForResponse(responseId, { timeoutMs: 15_000 })).body);
+  const id = confirmation.match(/req-[0-9a-z]{6,32}/)?.[0];
+  if (!id) throw new Error(`no request was filed: ${confirmation}`);
+  return id;
+}
+
+/** Clicks Approve on request `id` through a running web process (a signed block action); the HTTP status. */
+export async function approveOverHttp(
+  url: string,
+  fakeSlack: FakeSlack,
+  opts: { id: string; userId: string; channelId: string },
+): Promise<number> {
+  const click = await postSigned(
+    url,
+    buildBlockAction({
+      actionId: 'request_approve',
+      value: opts.id,
+      userId: opts.userId,
+      channelId: opts.channelId,
+      responseUrl: fakeSlack.responseUrl(randomUUID()),
+    }),
+    SIGNING_SECRET,
+  );
+  return click.status;
 }

@@ -1,20 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeAws } from '../../dev/fake-aws/index.js';
 import { FakeSlack } from '../../dev/fake-slack/fake-slack.js';
 import { createRedis } from '../../src/store/redis.js';
 import { RequestStore } from '../../src/store/requests.js';
-import {
-  allText,
-  DEFAULT_ACCOUNT_ID,
-  deleteKeys,
-  REDIS_URL,
-  SIGNING_SECRET,
-} from '../support/app-under-test.js';
+import { DEFAULT_ACCOUNT_ID, deleteKeys, REDIS_URL } from '../support/app-under-test.js';
 import { type MainProcess, startMain } from '../support/main-process.js';
-import { buildBlockAction, buildSlashCommand, postSigned } from '../support/slack-requests.js';
 import { waitFor } from '../support/wait.js';
-import { productionEnv, uniquePrefix } from './support.js';
+import { approveOverHttp, fileOverHttp, productionEnv, uniquePrefix } from './support.js';
 
 /**
  * SIGTERM to a worker process with a copy in flight (the real entry command, `AMIBOT_ROLE=worker`):
@@ -95,35 +87,16 @@ describe('a worker process stopped with a copy in flight', () => {
       name: `shutdown-${prefix}`,
       region: 'us-east-1',
     });
-    const responseId = randomUUID();
-    await postSigned(
-      url,
-      buildSlashCommand({
-        text: `copy ${image.imageId} --to eu-west-1`,
-        userId: REQUESTER,
-        channelId: CHANNEL,
-        responseUrl: fakeSlack.responseUrl(responseId),
-      }),
-      SIGNING_SECRET,
-    );
-    const confirmation = allText((await fakeSlack.waitForResponse(responseId, { timeoutMs: 15_000 })).body);
-    const id = confirmation.match(/req-[0-9a-z]{6,32}/)?.[0];
-    expect(id, confirmation).toBeDefined();
-    const click = await postSigned(
-      url,
-      buildBlockAction({
-        actionId: 'request_approve',
-        value: id!,
-        userId: APPROVER,
-        channelId: CHANNEL,
-        responseUrl: fakeSlack.responseUrl(randomUUID()),
-      }),
-      SIGNING_SECRET,
-    );
+    const id = await fileOverHttp(url, fakeSlack, {
+      text: `copy ${image.imageId} --to eu-west-1`,
+      userId: REQUESTER,
+      channelId: CHANNEL,
+    });
+    const clickStatus = await approveOverHttp(url, fakeSlack, { id, userId: APPROVER, channelId: CHANNEL });
     // EC2 answers slowly: the job is stopped while it waits for CopyImage's answer, so it is
     // running (not waiting delayed, as a copy in progress does) when the worker gets SIGTERM.
     fakeAws.faults.latencyMs = 4_000;
-    expect(click.status).toBe(200);
+    expect(clickStatus).toBe(200);
     await waitFor(
       'the copy job to start',
       async () => (await store.get(id!))?.state === 'running' || undefined,
@@ -179,31 +152,12 @@ describe('a worker process stopped with a copy in flight', () => {
       name: `waiting-${prefix}`,
       region: 'us-east-1',
     });
-    const responseId = randomUUID();
-    await postSigned(
-      url,
-      buildSlashCommand({
-        text: `copy ${image.imageId} --to eu-west-2`,
-        userId: REQUESTER,
-        channelId: CHANNEL,
-        responseUrl: fakeSlack.responseUrl(responseId),
-      }),
-      SIGNING_SECRET,
-    );
-    const confirmation = allText((await fakeSlack.waitForResponse(responseId, { timeoutMs: 15_000 })).body);
-    const id = confirmation.match(/req-[0-9a-z]{6,32}/)?.[0];
-    expect(id, confirmation).toBeDefined();
-    await postSigned(
-      url,
-      buildBlockAction({
-        actionId: 'request_approve',
-        value: id!,
-        userId: APPROVER,
-        channelId: CHANNEL,
-        responseUrl: fakeSlack.responseUrl(randomUUID()),
-      }),
-      SIGNING_SECRET,
-    );
+    const id = await fileOverHttp(url, fakeSlack, {
+      text: `copy ${image.imageId} --to eu-west-2`,
+      userId: REQUESTER,
+      channelId: CHANNEL,
+    });
+    await approveOverHttp(url, fakeSlack, { id, userId: APPROVER, channelId: CHANNEL });
     await waitFor(
       'the copy to be under way',
       async () => (await store.get(id!))?.progress?.['eu-west-2']?.imageId,

@@ -7,16 +7,9 @@ import { createLogger } from '../../src/logger.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { createRedis } from '../../src/store/redis.js';
 import { RequestStore } from '../../src/store/requests.js';
-import {
-  allText,
-  DEFAULT_ACCOUNT_ID,
-  deleteKeys,
-  REDIS_URL,
-  SIGNING_SECRET,
-  TEST_AWS_CREDENTIALS,
-} from '../support/app-under-test.js';
+import { approveOverHttp, fileOverHttp, productionEnv } from '../process/support.js';
+import { allText, deleteKeys, REDIS_URL } from '../support/app-under-test.js';
 import { type MainProcess, startMain } from '../support/main-process.js';
-import { buildBlockAction, buildSlashCommand, postSigned } from '../support/slack-requests.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -36,26 +29,18 @@ const redis = createRedis(REDIS_URL, 'client', { enableOfflineQueue: true });
 let prefix = '';
 
 function env(role: 'web' | 'worker'): Record<string, string> {
-  return {
-    AMIBOT_ROLE: role,
-    PORT: '0',
-    SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: fakeSlack.apiUrl,
-    SLACK_BOT_USER_ID: fakeSlack.botUserId,
-    REDIS_URL,
-    AMIBOT_REDIS_PREFIX: prefix,
-    AMIBOT_AWS_ENDPOINT: fakeAws.url,
-    AWS_ACCESS_KEY_ID: TEST_AWS_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_AWS_CREDENTIALS.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    AMIBOT_ACCOUNT_ID: DEFAULT_ACCOUNT_ID,
-    AMIBOT_APPROVERS: APPROVER,
-    AMIBOT_APPROVAL_CHANNEL: CHANNEL,
-    AMIBOT_ANSWER_THREADS: '0',
-    AMIBOT_REDRIVE_EVERY_MS: '500',
-    LOG_LEVEL: 'info',
-  };
+  return productionEnv({
+    fakeAws,
+    fakeSlack,
+    prefix,
+    extra: {
+      AMIBOT_ROLE: role,
+      AMIBOT_APPROVERS: APPROVER,
+      AMIBOT_APPROVAL_CHANNEL: CHANNEL,
+      AMIBOT_ANSWER_THREADS: '0',
+      AMIBOT_REDRIVE_EVERY_MS: '500',
+    },
+  });
 }
 
 beforeAll(async () => {
@@ -92,37 +77,17 @@ describe('a decision whose web process dies before the work is queued', () => {
     const url = `http://127.0.0.1:${await web.port()}/slack/events`;
 
     const image = fakeAws.addImage({ name: 'decide-me' });
-    const responseId = randomUUID();
-    const filed = await postSigned(
-      url,
-      buildSlashCommand({
-        text: `share ${image.imageId} --with 222222222222`,
-        userId: REQUESTER,
-        channelId: CHANNEL,
-        responseUrl: fakeSlack.responseUrl(responseId),
-      }),
-      SIGNING_SECRET,
-    );
-    expect(filed.status).toBe(200);
-    const confirmation = allText((await fakeSlack.waitForResponse(responseId, { timeoutMs: 15_000 })).body);
-    const id = confirmation.match(/req-[0-9a-z]{6,32}/)?.[0];
-    expect(id, confirmation).toBeDefined();
+    const id = await fileOverHttp(url, fakeSlack, {
+      text: `share ${image.imageId} --with 222222222222`,
+      userId: REQUESTER,
+      channelId: CHANNEL,
+    });
 
     // Slack makes the web process wait a minute before it may update the message: the approval is
     // stored, the message refresh is in flight, and the work is not yet queued.
     fakeSlack.rateLimitNext('chat.update', { times: 1, retryAfterSeconds: 60 });
-    const click = await postSigned(
-      url,
-      buildBlockAction({
-        actionId: 'request_approve',
-        value: id!,
-        userId: APPROVER,
-        channelId: CHANNEL,
-        responseUrl: fakeSlack.responseUrl(randomUUID()),
-      }),
-      SIGNING_SECRET,
-    );
-    expect(click.status).toBe(200);
+    const clickStatus = await approveOverHttp(url, fakeSlack, { id, userId: APPROVER, channelId: CHANNEL });
+    expect(clickStatus).toBe(200);
     await waitFor(
       'the approval to be stored',
       async () => (await store.get(id!))?.state === 'approved' || undefined,
