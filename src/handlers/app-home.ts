@@ -10,6 +10,7 @@ import type { Deps } from '../deps.js';
 import { describeOperation } from '../domain/describe-request.js';
 import { toAppError } from '../errors.js';
 import { homeUsers, publishHome } from '../home/home-view.js';
+import { scheduleHomeRefresh } from '../requests/home-refresh.js';
 import * as lifecycle from '../requests/lifecycle.js';
 
 type EventArgs = SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs;
@@ -21,7 +22,7 @@ export function createAppHomeOpenedHandler(deps: Deps) {
     if (event.tab !== 'home') return;
     try {
       await homeUsers(deps).remember(event.user);
-      await publishHome(deps, event.user);
+      await publishNow(deps, event.user);
     } catch (err) {
       deps.logger.error('could not publish the App Home', { user: event.user, error: err });
     }
@@ -43,8 +44,18 @@ function failureMessage(deps: Deps, err: unknown, what: string): string {
   return appErr.userMessage;
 }
 
+/**
+ * Publishes `userId`'s Home from what Redis holds; when the estate's expiring images are not cached,
+ * a worker reads them (the home-refresh job) and publishes again — never this process, which
+ * answers Slack.
+ */
+async function publishNow(deps: Deps, userId: string): Promise<void> {
+  const { estatePending } = await publishHome(deps, userId, { readEstate: false });
+  if (estatePending) await scheduleHomeRefresh(deps, [userId]);
+}
+
 async function republish(deps: Deps, userId: string): Promise<void> {
-  await publishHome(deps, userId).catch((err: unknown) =>
+  await publishNow(deps, userId).catch((err: unknown) =>
     deps.logger.warn('could not refresh the App Home', { user: userId, error: err }),
   );
 }

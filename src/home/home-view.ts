@@ -56,10 +56,14 @@ export function mayApprove(
   return checkDecision({ policy: account.policy, request, userId, groups, decision: 'approve', now }).ok;
 }
 
-/** The estate's images expiring soon, from the cache or read once from AWS (every account × region). */
-async function expiringEstate(deps: Deps): Promise<ExpiringEstate> {
+/**
+ * The estate's images expiring soon, from the cache or read once from AWS (every account × region).
+ * With `cachedOnly` (the web process, answering an open or a click) a cold cache is not filled
+ * here: undefined, and the caller leaves the reading to a worker.
+ */
+async function expiringEstate(deps: Deps, cachedOnly: boolean): Promise<ExpiringEstate | undefined> {
   const cached = await deps.cache.get<ExpiringEstate>('home-expiring', 'estate');
-  if (cached) return cached;
+  if (cached || cachedOnly) return cached;
   const now = deps.clock().getTime();
   const horizon = now + HOME_EXPIRING_DAYS * DAY_MS;
   const settings = deps.config.expiry;
@@ -110,8 +114,20 @@ async function expiringEstate(deps: Deps): Promise<ExpiringEstate> {
   return estate;
 }
 
-/** Everything one person's Home shows. */
-export async function gatherHome(deps: Deps, userId: string): Promise<HomeInput> {
+export interface GatherOptions {
+  /**
+   * Read the estate from AWS when it is not cached (the default, in the `home-refresh` job). The
+   * web process passes false: it publishes at once with a note, and a worker reads the estate.
+   */
+  readEstate?: boolean;
+}
+
+/** Everything one person's Home shows; `estatePending` when the expiring images are still to be read. */
+export async function gatherHome(
+  deps: Deps,
+  userId: string,
+  opts: GatherOptions = {},
+): Promise<HomeInput & { estatePending: boolean }> {
   const now = deps.clock();
   const [recent, groups] = await Promise.all([deps.requests.recent(RECENT), allGroups(deps)]);
   const open = recent.filter((r) => !isFinal(r.state));
@@ -123,15 +139,21 @@ export async function gatherHome(deps: Deps, userId: string): Promise<HomeInput>
 
   let expiring: HomeExpiringImage[] = [];
   let expiringNote: string | undefined;
+  let estatePending = false;
   try {
-    const estate = await expiringEstate(deps);
-    const teams = new Set(
-      (Object.hasOwn(estate.teamsByUser, userId) ? estate.teamsByUser[userId] : undefined) ?? [],
-    );
-    expiring = estate.images.filter(
-      (e) => e.ownerUserId === userId || (e.team !== undefined && teams.has(e.team)),
-    );
-    if (estate.errors.length > 0) expiringNote = `Could not read ${estate.errors.join('; ')}`;
+    const estate = await expiringEstate(deps, opts.readEstate === false);
+    if (!estate) {
+      estatePending = true;
+      expiringNote = 'Reading the images of your teams from AWS; this tab updates in a moment.';
+    } else {
+      const teams = new Set(
+        (Object.hasOwn(estate.teamsByUser, userId) ? estate.teamsByUser[userId] : undefined) ?? [],
+      );
+      expiring = estate.images.filter(
+        (e) => e.ownerUserId === userId || (e.team !== undefined && teams.has(e.team)),
+      );
+      if (estate.errors.length > 0) expiringNote = `Could not read ${estate.errors.join('; ')}`;
+    }
   } catch (err) {
     expiringNote = `Could not read the images: ${toAppError(err).userMessage}`;
   }
@@ -152,12 +174,21 @@ export async function gatherHome(deps: Deps, userId: string): Promise<HomeInput>
     expiringDays: HOME_EXPIRING_DAYS,
     ...(expiringNote ? { expiringNote } : {}),
     golden,
+    estatePending,
   };
 }
 
-/** Renders and publishes `userId`'s Home as it is now. */
-export async function publishHome(deps: Deps, userId: string): Promise<HomeView> {
-  const view = renderHome(await gatherHome(deps, userId));
+/**
+ * Renders and publishes `userId`'s Home as it is now; `estatePending` when it went out without the
+ * expiring images (see {@link GatherOptions}).
+ */
+export async function publishHome(
+  deps: Deps,
+  userId: string,
+  opts: GatherOptions = {},
+): Promise<{ view: HomeView; estatePending: boolean }> {
+  const { estatePending, ...input } = await gatherHome(deps, userId, opts);
+  const view = renderHome(input);
   await deps.notifier.publishHome(userId, view);
-  return view;
+  return { view, estatePending };
 }
